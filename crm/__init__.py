@@ -1,0 +1,3 @@
+"""An open-source, AI-assisted CRM."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,84 @@
+"""create_app(): routers, error handlers, middleware, and the lifespan that opens the database."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from crm import __version__
+from crm.auth.endpoints import router as auth_router
+from crm.auth.service import TokenIssuer
+from crm.auth.tokens import TokenSigner
+from crm.config import Settings, get_settings
+from crm.db import Database
+from crm.kit import problems
+from crm.kit.logging import configure_logging
+from crm.kit.middleware import RequestContext
+from crm.kit.problems import problem_response
+from crm.kit.ratelimit import RateLimits
+from crm.kit.secrets import load_secret_keys
+from crm.workspaces.endpoints import router as workspace_router
+
+ROUTERS = (auth_router, workspace_router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    if settings.database_url is None:
+        raise RuntimeError("DATABASE_URL is not set; `crm serve` starts an embedded database")
+    database_url = settings.database_url.get_secret_value()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(database_url)
+        await app.state.db.check_role()
+        try:
+            yield
+        finally:
+            await app.state.db.close()
+
+    app = FastAPI(
+        title="CRM",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.issuer = TokenIssuer(
+        TokenSigner(load_secret_keys(settings), settings.access_token_minutes),
+        settings.refresh_token_days,
+    )
+    app.state.rate_limits = RateLimits(settings)
+
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["health"], response_model=None)
+    async def ready(request: Request) -> dict[str, str] | JSONResponse:
+        """The database answers."""
+        try:
+            await request.app.state.db.ping()
+        except Exception:
+            return problem_response(503, "Not ready", "The database does not answer.")
+        return {"status": "ready"}
+
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    base = urlsplit(settings.crm_base_url).hostname
+    return ["localhost", "127.0.0.1", "[::1]", *filter(None, [base]), *settings.crm_allowed_hosts]

@@ -1,0 +1,21 @@
+"""The caller of a service: who, in which workspace, with which role, through which channel."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from crm.models import Role
+
+Channel = Literal["web", "api", "assistant", "mcp", "job"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: uuid.UUID
+    workspace_id: uuid.UUID
+    role: Role
+    channel: Channel
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.owner, Role.admin)

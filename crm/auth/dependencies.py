@@ -1,0 +1,90 @@
+"""Request dependencies: the unit of work, the actor, the rate limits. Endpoint signatures read
+`session: SessionDep, actor: ActorDep`."""
+
+import hmac
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.auth import cookies
+from crm.auth.actor import Actor
+from crm.auth.service import TokenIssuer
+from crm.db import Database, set_context
+from crm.errors import CRMError, Forbidden, Unauthorized
+from crm.kit.ratelimit import RateLimits
+from crm.models import Membership
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed before the response is sent, rolled back on
+    an error (unless the error must keep its changes, such as a revoked token family)."""
+    db: Database = request.app.state.db
+    async with db.sessions() as session:
+        await session.begin()
+        try:
+            yield session
+        except CRMError as exc:
+            await (session.commit() if exc.keeps_changes else session.rollback())
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
+
+
+def issuer(request: Request) -> TokenIssuer:
+    return request.app.state.issuer
+
+
+def rate_limits(request: Request) -> RateLimits:
+    return request.app.state.rate_limits
+
+
+IssuerDep = Annotated[TokenIssuer, Depends(issuer)]
+RateLimitsDep = Annotated[RateLimits, Depends(rate_limits)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def current_actor(
+    request: Request, session: SessionDep, issuer: IssuerDep, limits: RateLimitsDep
+) -> Actor:
+    """The authenticated caller, from a Bearer token (API) or the session cookie (web pages,
+    which must also send the CSRF token on every state-changing request)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, bearer = header.partition(" ")
+    if bearer and scheme.lower() == "bearer":
+        token, channel = bearer.strip(), "api"
+    elif (cookie := request.cookies.get(cookies.ACCESS)) is not None:
+        token, channel = cookie, "web"
+        if request.method not in SAFE_METHODS:
+            check_csrf(request)
+    else:
+        raise Unauthorized("Sign in first: send a Bearer access token.")
+    claims = issuer.signer.verify_access(token)
+    await limits.hit_api(str(claims.user_id))
+    await set_context(session, user_id=claims.user_id, workspace_id=claims.workspace_id)
+    membership = await session.get(Membership, (claims.workspace_id, claims.user_id))
+    if membership is None:
+        raise Unauthorized("You are no longer a member of this workspace.")
+    return Actor(claims.user_id, claims.workspace_id, membership.role, channel)
+
+
+def check_csrf(request: Request) -> None:
+    """Double-submit check: the X-CSRF-Token header must equal the CSRF cookie."""
+    expected = request.cookies.get(cookies.CSRF, "")
+    given = request.headers.get(cookies.CSRF_HEADER, "")
+    if not expected or not hmac.compare_digest(expected, given):
+        raise Forbidden("Missing or wrong CSRF token; reload the page and try again.")
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,64 @@
+import uuid
+from typing import Annotated
+
+from pydantic import Field
+
+from crm.kit.schemas import Email, Input, Name, Output, Password, Token
+
+TimeZone = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RegisterInput(Input):
+    email: Email
+    password: Password
+    name: Name
+
+
+class LoginInput(Input):
+    email: Email
+    password: Password
+
+
+class RefreshInput(Input):
+    refresh_token: Token
+
+
+class UpdateMeInput(Input):
+    name: Name | None = None
+    time_zone: TimeZone | None = None
+
+
+class ChangePasswordInput(Input):
+    current_password: Password
+    new_password: Password
+
+
+class AcceptInviteInput(Input):
+    token: Token
+    name: Name
+    password: Password
+
+
+class UserOut(Output):
+    id: uuid.UUID
+    email: str
+    name: str
+
+
+class MeOut(UserOut):
+    time_zone: str
+    workspace_id: uuid.UUID
+    role: str
+
+
+class TokensOut(Output):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserOut
+
+
+class SessionOut(Output):
+    user: UserOut
+    csrf_token: str

@@ -1,0 +1,135 @@
+"""The `crm` command: serve, migrate, user create."""
+
+import asyncio
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from crm.config import get_settings
+
+app = typer.Typer(
+    help="An open-source, AI-assisted CRM. Run `crm serve` to start it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@contextmanager
+def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
+    """The (admin URL, application URL) to use: DATABASE_URL (and DATABASE_ADMIN_URL) when set,
+    else the embedded server in the data directory, migrated to the latest schema."""
+    from crm import embedded
+    from crm.db import migrate
+
+    settings = get_settings()
+    if settings.database_url is not None:
+        url = settings.database_url.get_secret_value()
+        admin = settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
+        yield admin, url
+        return
+    try:
+        held = embedded.lock_data_dir(settings.crm_data_dir) if lock else None
+    except embedded.DataDirInUse as exc:
+        typer.secho(f"Not started: {exc}.", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    server = embedded.start(settings.crm_data_dir)
+    try:
+        migrate(server.admin_url)
+        yield server.admin_url, server.app_url
+    finally:
+        server.stop(force=lock)
+        if held is not None:
+            held.release()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web worker processes.")] = 1,
+) -> None:
+    """Serve the CRM. Without DATABASE_URL it runs an embedded PostgreSQL in CRM_DATA_DIR,
+    applies the migrations, and keeps the data there for the next run."""
+    import uvicorn
+
+    # Uvicorn shuts down gracefully on SIGTERM, then re-raises it; turning it into SystemExit
+    # lets the embedded database stop cleanly as it does on Ctrl-C.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    with database(lock=True) as (_, url):
+        os.environ["DATABASE_URL"] = url
+        get_settings.cache_clear()
+        typer.secho(f"The CRM is starting at http://{host}:{port}", fg="green")
+        uvicorn.run(
+            "crm.app:create_app", factory=True, host=host, port=port, workers=workers,
+            proxy_headers=True, log_level="warning",
+        )
+        typer.echo("Stopping.")
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@app.command(name="migrate")
+def migrate_command(
+    sql: Annotated[bool, typer.Option("--sql", help="Print the SQL instead of running it.")] = False,
+) -> None:
+    """Upgrade the database schema to the latest version (as DATABASE_ADMIN_URL, or
+    DATABASE_URL when that is unset)."""
+    from crm.db import migrate
+
+    settings = get_settings()
+    if sql:
+        url = settings.database_admin_url or settings.database_url
+        migrate(url.get_secret_value() if url else "postgresql://localhost/crm", sql=True)
+        return
+    with database() as (admin, _):
+        migrate(admin)
+    typer.echo("The database schema is up to date.")
+
+
+@user_app.command("create")
+def create_user(
+    email: Annotated[str, typer.Option(help="The user's e-mail address.")],
+    name: Annotated[str, typer.Option(help="The user's full name.")],
+    password: Annotated[
+        str | None, typer.Option(help="The password; asked for when left out.")
+    ] = None,
+) -> None:
+    """Create a user with a workspace of their own (the workspace's owner)."""
+    from crm.auth.schemas import RegisterInput
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        body = RegisterInput(email=email, name=name, password=password)
+    except ValueError as exc:
+        typer.secho(f"Not created: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    with database() as (_, url):
+        asyncio.run(_create_user(url, body))
+    typer.echo(f"Created {email} with a workspace of their own.")
+
+
+async def _create_user(url: str, body) -> None:  # type: ignore[no-untyped-def]
+    from crm.auth.service import auth as auth_service
+    from crm.db import Database
+    from crm.errors import CRMError
+
+    db = Database(url, pool_size=1)
+    try:
+        async with db.transaction() as session:
+            await auth_service.create_account(
+                session, email=body.email, password=body.password, name=body.name
+            )
+    except CRMError as exc:
+        typer.secho(f"Not created: {exc.detail}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        await db.close()

@@ -1,0 +1,53 @@
+"""Settings from the environment (and a `.env` file when present); see DESIGN.md section 5."""
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: SecretStr | None = None
+    database_admin_url: SecretStr | None = None
+    crm_data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("crm")))
+    crm_secret_key: SecretStr | None = None
+    crm_base_url: str = "http://127.0.0.1:8000"
+    crm_allowed_hosts: Annotated[list[str], NoDecode] = []
+    redis_url: str | None = None
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "crm@localhost"
+    smtp_starttls: bool = True
+
+    rate_limit_auth: str = "10/minute"
+    rate_limit_api: str = "600/minute"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    invite_days: int = 7
+    max_body_bytes: int = 1_000_000
+    log_level: str = "INFO"
+
+    @property
+    def invite_lifetime(self) -> timedelta:
+        return timedelta(days=self.invite_days)
+
+    @field_validator("crm_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

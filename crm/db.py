@@ -1,0 +1,108 @@
+"""The database: URLs, the engine of the application role, transactions carrying the
+row-level-security context, and migrations."""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+APP_ROLE = "crm_app"
+MIGRATIONS = Path(__file__).parent / "migrations"
+# The settings the row-level-security policies read (DESIGN.md section 2). The *_hash ones
+# let a caller see exactly the row whose secret it presents (a refresh or invite token) and the
+# login e-mail lets login find its one account, before any user is known.
+CONTEXT_KEYS = ("user_id", "workspace_id", "login_email", "token_hash")
+
+
+def database_url(url: str, driver: str = "asyncpg") -> URL:
+    """The SQLAlchemy URL for a plain `postgres://` or `postgresql://` URL as providers give it."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    return parsed.set(drivername=f"postgresql+{driver}")
+
+
+def create_engine(url: str, **pool: int) -> AsyncEngine:
+    return create_async_engine(database_url(url), pool_pre_ping=True, **pool)
+
+
+class Database:
+    """The application's connection pool, as the application role."""
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self, **context: uuid.UUID | str | None) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends, rolls back on an exception."""
+        async with self.sessions() as session, session.begin():
+            await set_context(session, **context)
+            yield session
+
+    async def check_role(self) -> None:
+        """Refuse to serve through a role that would bypass row-level security."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles "
+                        "WHERE rolname = current_user"
+                    )
+                )
+            ).one()
+        if row[1]:
+            raise RuntimeError(
+                f"the database role {row[0]!r} bypasses row-level security; connect the "
+                f"application as {APP_ROLE!r} (see README, 'Running in production')"
+            )
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def set_context(session: AsyncSession, **context: uuid.UUID | str | None) -> None:
+    """Set the row-level-security context for the current transaction only."""
+    unknown = set(context) - set(CONTEXT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown context keys: {sorted(unknown)}")
+    if not context:
+        return
+    params = {k: "" if v is None else str(v) for k, v in context.items()}
+    calls = ", ".join(f"set_config('app.{k}', :{k}, true)" for k in params)
+    await session.execute(text(f"SELECT {calls}"), params)  # noqa: S608 (keys are whitelisted)
+
+
+def alembic_config(admin_url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option(
+        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
+    )
+    config.set_main_option(
+        "sqlalchemy.url",
+        database_url(admin_url, "psycopg").render_as_string(hide_password=False).replace("%", "%%"),
+    )
+    return config
+
+
+def migrate(admin_url: str, *, sql: bool = False, revision: str = "head") -> None:
+    """Upgrade the schema (as the owner role); with `sql`, print the SQL instead."""
+    from alembic import command
+
+    command.upgrade(alembic_config(admin_url), revision, sql=sql)
+
+
+def app_url(admin_url: str) -> str:
+    """The URL of the application role on the same server and database as `admin_url`
+    (for servers that trust local connections: the embedded one and the test one)."""
+    url = database_url(admin_url, "asyncpg").set(username=APP_ROLE, password=None)
+    return url.render_as_string(hide_password=False)

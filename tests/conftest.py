@@ -1,0 +1,125 @@
+"""Test fixtures: a real PostgreSQL (TEST_DATABASE_URL, or an embedded server when it is unset),
+migrated by the real migrations into a fresh database, and the app served in-process."""
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+from psycopg import sql
+
+from crm.app import create_app
+from crm.config import Settings
+from crm.db import app_url, database_url, migrate
+
+TEST_DATABASE = "crm_test"
+SECRET = "test-secret-" + "x" * 40
+PASSWORD = "correct horse battery"
+
+
+def _server_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but TEST_DATABASE_URL is not set")
+    from crm import embedded
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = embedded.start(Path(data_dir))
+        try:
+            yield server.admin_url
+        finally:
+            server.stop()
+
+
+def _sync_url(url: str, database: str | None = None) -> str:
+    parsed = database_url(url, "psycopg")
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Iterator[str]:
+    """The owner's URL of a freshly created and migrated test database."""
+    for server in _server_url():
+        with psycopg.connect(_sync_url(server), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(TEST_DATABASE)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEST_DATABASE)))
+        url = _sync_url(server, TEST_DATABASE)
+        migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def tables(admin_url: str) -> list[str]:
+    with psycopg.connect(admin_url) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request: pytest.FixtureRequest) -> None:
+    """Every test starts with empty tables."""
+    if "admin_url" not in request.fixturenames and "client" not in request.fixturenames:
+        return
+    admin = request.getfixturevalue("admin_url")
+    names = request.getfixturevalue("tables")
+    with psycopg.connect(admin) as conn:
+        conn.execute(
+            sql.SQL("TRUNCATE {} CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, names)))
+        )
+
+
+def make_settings(admin_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": app_url(admin_url),
+        "crm_secret_key": SECRET,
+        "crm_data_dir": Path(tempfile.gettempdir()) / "crm-test-data",
+        "rate_limit_auth": "1000/minute",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="session")
+async def app(admin_url: str) -> AsyncIterator[FastAPI]:
+    application = create_app(make_settings(admin_url))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    await app.state.rate_limits.reset()
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+        yield c
+
+
+async def register(
+    client: httpx.AsyncClient, email: str | None = None, name: str = "Ada Lovelace"
+) -> dict[str, Any]:
+    """Register a new account; answers the token response."""
+    email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
+    response = await client.post(
+        "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": name}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
