@@ -18,7 +18,8 @@ from crm.app import create_app
 from crm.config import Settings
 from crm.db import app_url, database_url, migrate
 
-TEST_DATABASE = "crm_test"
+# Tests create (and drop) this database on the server; parallel runs need their own names.
+TEST_DATABASE = os.environ.get("CRM_TEST_DATABASE", "crm_test")
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct horse battery"
 
