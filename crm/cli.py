@@ -30,7 +30,9 @@ def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
     settings = get_settings()
     if settings.database_url is not None:
         url = settings.database_url.get_secret_value()
-        admin = settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
+        admin = (
+            settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
+        )
         yield admin, url
         return
     try:
@@ -66,8 +68,13 @@ def serve(
         get_settings.cache_clear()
         typer.secho(f"The CRM is starting at http://{host}:{port}", fg="green")
         uvicorn.run(
-            "crm.app:create_app", factory=True, host=host, port=port, workers=workers,
-            proxy_headers=True, log_level="warning",
+            "crm.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_level="warning",
         )
         typer.echo("Stopping.")
 
@@ -78,7 +85,9 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 @app.command(name="migrate")
 def migrate_command(
-    sql: Annotated[bool, typer.Option("--sql", help="Print the SQL instead of running it.")] = False,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL instead of running it.")
+    ] = False,
 ) -> None:
     """Upgrade the database schema to the latest version (as DATABASE_ADMIN_URL, or
     DATABASE_URL when that is unset)."""
@@ -133,3 +142,7 @@ async def _create_user(url: str, body) -> None:  # type: ignore[no-untyped-def]
         raise typer.Exit(1) from exc
     finally:
         await db.close()
+
+
+if __name__ == "__main__":
+    app()

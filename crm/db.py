@@ -8,7 +8,12 @@ from pathlib import Path
 
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 APP_ROLE = "crm_app"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -76,7 +81,7 @@ async def set_context(session: AsyncSession, **context: uuid.UUID | str | None) 
         return
     params = {k: "" if v is None else str(v) for k, v in context.items()}
     calls = ", ".join(f"set_config('app.{k}', :{k}, true)" for k in params)
-    await session.execute(text(f"SELECT {calls}"), params)  # noqa: S608 (keys are whitelisted)
+    await session.execute(text(f"SELECT {calls}"), params)
 
 
 def alembic_config(admin_url: str):  # type: ignore[no-untyped-def]
@@ -84,9 +89,7 @@ def alembic_config(admin_url: str):  # type: ignore[no-untyped-def]
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option(
-        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
     config.set_main_option(
         "sqlalchemy.url",
         database_url(admin_url, "psycopg").render_as_string(hide_password=False).replace("%", "%%"),

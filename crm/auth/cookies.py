@@ -18,16 +18,31 @@ def start_session(response: Response, tokens: Tokens, *, secure: bool, refresh_d
     """Set the session cookies; answers the CSRF token the page must send back."""
     csrf = secrets.token_urlsafe(32)
     response.set_cookie(
-        ACCESS, tokens.access_token, max_age=tokens.expires_in,
-        httponly=True, secure=secure, samesite="lax", path="/",
+        ACCESS,
+        tokens.access_token,
+        max_age=tokens.expires_in,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        path="/",
     )
     response.set_cookie(
-        REFRESH, tokens.refresh_token, max_age=refresh_days * 86400,
-        httponly=True, secure=secure, samesite="strict", path=REFRESH_PATH,
+        REFRESH,
+        tokens.refresh_token,
+        max_age=refresh_days * 86400,
+        httponly=True,
+        secure=secure,
+        samesite="strict",
+        path=REFRESH_PATH,
     )
     response.set_cookie(
-        CSRF, csrf, max_age=refresh_days * 86400,
-        httponly=False, secure=secure, samesite="strict", path="/",
+        CSRF,
+        csrf,
+        max_age=refresh_days * 86400,
+        httponly=False,
+        secure=secure,
+        samesite="strict",
+        path="/",
     )
     return csrf
 

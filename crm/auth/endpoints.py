@@ -42,7 +42,10 @@ def _tokens_out(tokens: Tokens) -> TokensOut:
 
 @router.post("/auth/register", status_code=status.HTTP_201_CREATED)
 async def register(
-    body: RegisterInput, request: Request, session: SessionDep, issuer: IssuerDep,
+    body: RegisterInput,
+    request: Request,
+    session: SessionDep,
+    issuer: IssuerDep,
     limits: RateLimitsDep,
 ) -> TokensOut:
     """Create an account with its own workspace, and sign in."""
@@ -55,7 +58,10 @@ async def register(
 
 @router.post("/auth/login")
 async def login(
-    body: LoginInput, request: Request, session: SessionDep, issuer: IssuerDep,
+    body: LoginInput,
+    request: Request,
+    session: SessionDep,
+    issuer: IssuerDep,
     limits: RateLimitsDep,
 ) -> TokensOut:
     """Sign in with e-mail and password."""
@@ -78,7 +84,10 @@ async def logout(body: RefreshInput, session: SessionDep) -> None:
 
 @router.post("/auth/invites/accept", status_code=status.HTTP_201_CREATED)
 async def accept_invite(
-    body: AcceptInviteInput, request: Request, session: SessionDep, issuer: IssuerDep,
+    body: AcceptInviteInput,
+    request: Request,
+    session: SessionDep,
+    issuer: IssuerDep,
     limits: RateLimitsDep,
 ) -> TokensOut:
     """Create the invited account in the inviting workspace, and sign in."""
@@ -94,8 +103,12 @@ async def accept_invite(
 
 @router.post("/auth/session")
 async def start_session(
-    body: LoginInput, request: Request, response: Response, session: SessionDep,
-    issuer: IssuerDep, limits: RateLimitsDep,
+    body: LoginInput,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    issuer: IssuerDep,
+    limits: RateLimitsDep,
 ) -> SessionOut:
     """Sign in for the web pages: sets the session cookies and answers the CSRF token."""
     await limits.hit_auth(client_ip(request), body.email)
@@ -154,8 +167,12 @@ async def change_password(body: ChangePasswordInput, session: SessionDep, actor:
 
 def _me_out(user, actor) -> MeOut:  # type: ignore[no-untyped-def]
     return MeOut(
-        id=user.id, email=user.email, name=user.name, time_zone=user.time_zone,
-        workspace_id=actor.workspace_id, role=actor.role.value,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        time_zone=user.time_zone,
+        workspace_id=actor.workspace_id,
+        role=actor.role.value,
     )
 
 

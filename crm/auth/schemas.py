@@ -54,7 +54,7 @@ class MeOut(UserOut):
 class TokensOut(Output):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
     expires_in: int
     user: UserOut
 

@@ -51,4 +51,6 @@ async def send_invite(settings: Settings, *, to: str, workspace: str, url: str) 
         f'<p><a href="{escape(url)}">Accept the invitation</a> and create your account.</p>'
         f"<p>The link works once and expires in {settings.invite_days} days.</p>"
     )
-    return await send_mail(settings, to=to, subject=f"Join {workspace} on the CRM", text=text, html=html)
+    return await send_mail(
+        settings, to=to, subject=f"Join {workspace} on the CRM", text=text, html=html
+    )

@@ -71,14 +71,20 @@ async def remove_member(user_id: uuid.UUID, session: SessionDep, actor: ActorDep
 
 @router.post("/invites", status_code=status.HTTP_201_CREATED)
 async def invite(
-    body: InviteInput, request: Request, background: BackgroundTasks,
-    session: SessionDep, actor: ActorDep,
+    body: InviteInput,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    actor: ActorDep,
 ) -> CreatedInviteOut:
     """Invite someone by e-mail. The answer carries the invitation link (shown once); it is
     also e-mailed when SMTP is configured."""
     settings = request.app.state.settings
     created, token = await workspace_service.invite(
-        session, actor, email=body.email, role=body.role,
+        session,
+        actor,
+        email=body.email,
+        role=body.role,
         lifetime=settings.invite_lifetime,
     )
     ws = await workspace_service.get(session, actor)

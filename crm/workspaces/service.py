@@ -60,7 +60,9 @@ class WorkspaceService:
         user = await session.get_one(UserAccount, user_id)
         return Member(user, membership.role, membership.created_at)
 
-    async def remove_member(self, session: AsyncSession, actor: Actor, *, user_id: uuid.UUID) -> None:
+    async def remove_member(
+        self, session: AsyncSession, actor: Actor, *, user_id: uuid.UUID
+    ) -> None:
         """Remove a member (owners and admins), or leave the workspace (anyone)."""
         if user_id != actor.user_id:
             self._require_admin(actor)
@@ -116,7 +118,9 @@ class WorkspaceService:
         )
         return list(result)
 
-    async def revoke_invite(self, session: AsyncSession, actor: Actor, *, invite_id: uuid.UUID) -> None:
+    async def revoke_invite(
+        self, session: AsyncSession, actor: Actor, *, invite_id: uuid.UUID
+    ) -> None:
         """Withdraw an invitation (owners and admins)."""
         self._require_admin(actor)
         invite = await session.get(Invite, invite_id)
@@ -133,7 +137,11 @@ class WorkspaceService:
         invite = await session.scalar(
             select(Invite).where(Invite.token_hash == hash_token(token)).with_for_update()
         )
-        if invite is None or invite.accepted_at is not None or invite.expires_at <= datetime.now(UTC):
+        if (
+            invite is None
+            or invite.accepted_at is not None
+            or invite.expires_at <= datetime.now(UTC)
+        ):
             raise NotFound("This invitation is invalid, used or expired; ask for a new one.")
         user, workspace_id = await auth_service.create_account(
             session,

@@ -74,7 +74,8 @@ async def test_too_long_name_is_422(client):
 
 async def test_oversized_body_is_413(client):
     response = await client.post(
-        "/api/v1/auth/login", content=b"{" + b" " * 1_100_000 + b"}",
+        "/api/v1/auth/login",
+        content=b"{" + b" " * 1_100_000 + b"}",
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413
@@ -124,7 +125,9 @@ async def test_me_without_token_is_401_problem(client):
 
 async def test_refresh_rotates_and_old_token_stops_working(client):
     tokens = await register(client)
-    first = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    first = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert first.status_code == 200
     new = first.json()
     assert new["refresh_token"] != tokens["refresh_token"]
@@ -139,21 +142,29 @@ async def test_replayed_refresh_token_revokes_its_family(client):
     rotated = (
         await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     ).json()
-    replay = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    replay = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert replay.status_code == 401
     # The attacker's replay also killed the legitimate holder's newer token.
-    after = await client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    after = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}
+    )
     assert after.status_code == 401
 
 
 async def test_replay_does_not_touch_other_logins(client):
     tokens = await register(client, "jane@example.com")
     other = (
-        await client.post("/api/v1/auth/login", json={"email": "jane@example.com", "password": PASSWORD})
+        await client.post(
+            "/api/v1/auth/login", json={"email": "jane@example.com", "password": PASSWORD}
+        )
     ).json()
     await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
-    still = await client.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    still = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]}
+    )
     assert still.status_code == 200
 
 
@@ -164,9 +175,13 @@ async def test_unknown_refresh_token_is_401(client):
 
 async def test_logout_revokes_the_refresh_token(client):
     tokens = await register(client)
-    response = await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    response = await client.post(
+        "/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert response.status_code == 204
-    again = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert again.status_code == 401
 
 
@@ -199,9 +214,7 @@ async def test_tampered_access_token_is_401(client):
 async def test_token_signed_with_another_key_is_401(client):
     tokens = await register(client)
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
-    response = await client.get(
-        "/api/v1/me", headers={"Authorization": f"Bearer {_forge(claims)}"}
-    )
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {_forge(claims)}"})
     assert response.status_code == 401
 
 
@@ -240,9 +253,13 @@ async def test_change_password_revokes_refresh_tokens(client):
         json={"current_password": PASSWORD, "new_password": "a brand new secret"},
     )
     assert response.status_code == 204
-    refresh = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    refresh = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert refresh.status_code == 401
-    old = await client.post("/api/v1/auth/login", json={"email": "jane@example.com", "password": PASSWORD})
+    old = await client.post(
+        "/api/v1/auth/login", json={"email": "jane@example.com", "password": PASSWORD}
+    )
     assert old.status_code == 401
     new = await client.post(
         "/api/v1/auth/login", json={"email": "jane@example.com", "password": "a brand new secret"}
@@ -263,7 +280,9 @@ async def test_change_password_with_wrong_current_is_422(client):
 
 async def test_update_me_time_zone(client):
     tokens = await register(client)
-    ok = await client.patch("/api/v1/me", headers=bearer(tokens), json={"time_zone": "Europe/Paris"})
+    ok = await client.patch(
+        "/api/v1/me", headers=bearer(tokens), json={"time_zone": "Europe/Paris"}
+    )
     assert ok.json()["time_zone"] == "Europe/Paris"
     bad = await client.patch("/api/v1/me", headers=bearer(tokens), json={"time_zone": "Mars/Base"})
     assert bad.status_code == 422

@@ -55,11 +55,15 @@ def upgrade() -> None:
         sa.Column("created_at", TZ, server_default=NOW, nullable=False),
         sa.PrimaryKeyConstraint("workspace_id", "user_id", name="pk_membership"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspace.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspace.id"],
+            ondelete="CASCADE",
             name="fk_membership_workspace_id_workspace",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name="fk_membership_user_id_user_account",
         ),
     )
@@ -78,11 +82,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_refresh_token"),
         sa.UniqueConstraint("token_hash", name="uq_refresh_token_token_hash"),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name="fk_refresh_token_user_id_user_account",
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspace.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspace.id"],
+            ondelete="CASCADE",
             name="fk_refresh_token_workspace_id_workspace",
         ),
     )
@@ -102,11 +110,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_invite"),
         sa.UniqueConstraint("token_hash", name="uq_invite_token_hash"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspace.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspace.id"],
+            ondelete="CASCADE",
             name="fk_invite_workspace_id_workspace",
         ),
         sa.ForeignKeyConstraint(
-            ["invited_by_id"], ["user_account.id"], ondelete="SET NULL",
+            ["invited_by_id"],
+            ["user_account.id"],
+            ondelete="SET NULL",
             name="fk_invite_invited_by_id_user_account",
         ),
     )
@@ -115,7 +127,11 @@ def upgrade() -> None:
     user, workspace = ctx("user_id"), ctx("workspace_id")
     login_email, token_hash = ctx("login_email", "text"), ctx("token_hash", "text")
     protect("workspace", f"id = {workspace}")
-    protect("membership", f"workspace_id = {workspace} OR user_id = {user}", f"workspace_id = {workspace}")
+    protect(
+        "membership",
+        f"workspace_id = {workspace} OR user_id = {user}",
+        f"workspace_id = {workspace}",
+    )
     # A user sees their own account, the accounts of their workspace's members, and (to log in)
     # the one account whose e-mail they present; they change only their own.
     protect(
@@ -125,7 +141,11 @@ def upgrade() -> None:
         f"id = {user}",
     )
     protect("refresh_token", f"user_id = {user} OR token_hash = {token_hash}", f"user_id = {user}")
-    protect("invite", f"workspace_id = {workspace} OR token_hash = {token_hash}", f"workspace_id = {workspace}")
+    protect(
+        "invite",
+        f"workspace_id = {workspace} OR token_hash = {token_hash}",
+        f"workspace_id = {workspace}",
+    )
 
 
 def downgrade() -> None:

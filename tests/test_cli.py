@@ -1,0 +1,181 @@
+"""The newcomer's path: `crm serve` on the embedded default, restarts, and the other commands."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.smtp import free_port
+
+CRM = [sys.executable, "-m", "crm.cli"]
+
+
+def crm_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CRM_"))}
+    return {**env, "CRM_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+
+
+class Served:
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [*CRM, "serve", "--port", str(self.port)],
+            env=crm_env(data_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.ready_after = self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 10) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                raise AssertionError(f"crm serve exited: {self.process.stdout.read()}")
+            try:
+                if httpx.get(f"{self.url}/ready").status_code == 200:
+                    return time.monotonic() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.process.kill()
+        raise AssertionError(f"crm serve not ready in {timeout}s")
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=20)
+        assert self.process.returncode == 0, output
+        return output
+
+
+def postgres_running(data_dir: Path) -> bool:
+    pid_file = data_dir / "postgres" / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text().split()[0])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def test_serve_starts_embedded_keeps_data_across_restarts_and_stops_cleanly(data_dir):
+    first = Served(data_dir)
+    assert first.ready_after < 10
+    register = httpx.post(
+        f"{first.url}/api/v1/auth/register",
+        json={"email": "jane@example.com", "password": PASSWORD, "name": "Jane"},
+    )
+    assert register.status_code == 201
+    output = first.stop()
+    assert f"http://127.0.0.1:{first.port}" in output
+    assert not postgres_running(data_dir)
+
+    second = Served(data_dir)
+    try:
+        login = httpx.post(
+            f"{second.url}/api/v1/auth/login",
+            json={"email": "jane@example.com", "password": PASSWORD},
+        )
+        assert login.status_code == 200
+    finally:
+        second.stop()
+
+
+def test_second_serve_on_the_same_data_dir_says_so_and_exits(data_dir):
+    first = Served(data_dir)
+    try:
+        second = subprocess.run(
+            [*CRM, "serve", "--port", str(free_port())],
+            env=crm_env(data_dir),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+        assert httpx.get(f"{first.url}/ready").status_code == 200
+    finally:
+        first.stop()
+
+
+def test_user_create_then_login(data_dir):
+    created = subprocess.run(
+        [
+            *CRM,
+            "user",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+            "--password",
+            PASSWORD,
+        ],
+        env=crm_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert created.returncode == 0, created.stderr
+    assert not postgres_running(data_dir)
+    served = Served(data_dir)
+    try:
+        login = httpx.post(
+            f"{served.url}/api/v1/auth/login",
+            json={"email": "ada@example.com", "password": PASSWORD},
+        )
+        assert login.status_code == 200
+        workspace = httpx.get(
+            f"{served.url}/api/v1/workspace",
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        )
+        assert workspace.json()["role"] == "owner"
+    finally:
+        served.stop()
+
+
+def test_user_create_refuses_a_weak_password(data_dir):
+    result = subprocess.run(
+        [*CRM, "user", "create", "--email", "a@example.com", "--name", "A", "--password", "short"],
+        env=crm_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "at least 10 characters" in result.stderr
+
+
+def test_migrate_sql_prints_the_schema(data_dir):
+    result = subprocess.run(
+        [*CRM, "migrate", "--sql"],
+        env=crm_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "CREATE TABLE user_account" in result.stdout
+    assert "FORCE ROW LEVEL SECURITY" in result.stdout
+
+
+def test_help_explains_every_command():
+    result = subprocess.run([*CRM, "--help"], capture_output=True, text=True, timeout=30)
+    for command in ("serve", "migrate", "user"):
+        assert command in result.stdout
+    user = subprocess.run([*CRM, "user", "create", "--help"], capture_output=True, text=True)
+    assert "--email" in user.stdout and "--password" in user.stdout
