@@ -2,9 +2,11 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.openapi = lambda: app.openapi_schema or _openapi(app)  # type: ignore[method-assign]
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -77,6 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    app.openapi_schema = problems.document_problems(
+        get_openapi(title=app.title, version=app.version, routes=app.routes)
+    )
+    return app.openapi_schema
 
 
 def allowed_hosts(settings: Settings) -> list[str]:

@@ -34,5 +34,6 @@ def configure_logging(level: str = "INFO") -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        # Not cached, so a reconfiguration (tests, `crm` commands) reaches every logger.
+        cache_logger_on_first_use=False,
     )

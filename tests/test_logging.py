@@ -1,0 +1,27 @@
+import io
+import json
+
+import structlog
+
+from crm.kit.logging import configure_logging
+from tests.conftest import PASSWORD, register
+
+
+async def test_secrets_never_reach_the_logs(client, monkeypatch):
+    stream = io.StringIO()
+    configure_logging("INFO")
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(stream))
+    try:
+        tokens = await register(client, "jane@example.com")
+        await client.post("/api/v1/auth/login", json={"email": "jane@example.com", "password": "x"})
+        structlog.get_logger().info("probe", password=PASSWORD, refresh_token="abc", user="jane")
+    finally:
+        configure_logging("INFO")
+    text = stream.getvalue()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert any(line.get("path") == "/api/v1/auth/register" for line in lines)
+    assert PASSWORD not in text
+    assert tokens["refresh_token"] not in text and tokens["access_token"] not in text
+    probe = next(line for line in lines if line["event"] == "probe")
+    assert probe["password"] == probe["refresh_token"] == "[redacted]"
+    assert probe["user"] == "jane"
