@@ -10,8 +10,12 @@ from crm.errors import Invalid
 
 MIN_LENGTH = 10
 hasher = PasswordHash((Argon2Hasher(),))
-# Verified when the e-mail is unknown, so that a login takes the same time either way.
-_UNKNOWN_USER_HASH = hasher.hash("no account has this password")
+
+
+@lru_cache
+def _unknown_user_hash() -> str:
+    """Verified when the e-mail is unknown, so that a login takes the same time either way."""
+    return hasher.hash("no account has this password")
 
 
 @lru_cache
@@ -37,6 +41,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
-        hasher.verify(password, _UNKNOWN_USER_HASH)
+        hasher.verify(password, _unknown_user_hash())
         return False
     return hasher.verify(password, password_hash)
