@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth import cookies
@@ -14,7 +15,7 @@ from crm.auth.service import TokenIssuer
 from crm.db import Database, set_context
 from crm.errors import CRMError, Forbidden, Unauthorized
 from crm.kit.ratelimit import RateLimits
-from crm.models import Membership
+from crm.models import Membership, UserAccount
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -73,10 +74,22 @@ async def current_actor(
     claims = issuer.signer.verify_access(token)
     await limits.hit_api(str(claims.user_id))
     await set_context(session, user_id=claims.user_id, workspace_id=claims.workspace_id)
-    membership = await session.get(Membership, (claims.workspace_id, claims.user_id))
-    if membership is None:
+    row = (
+        await session.execute(
+            select(Membership.role, UserAccount.password_changed_at)
+            .join(UserAccount, UserAccount.id == Membership.user_id)
+            .where(
+                Membership.workspace_id == claims.workspace_id,
+                Membership.user_id == claims.user_id,
+            )
+        )
+    ).one_or_none()
+    if row is None:
         raise Unauthorized("You are no longer a member of this workspace.")
-    return Actor(claims.user_id, claims.workspace_id, membership.role, channel)
+    role, password_changed_at = row
+    if claims.issued_at < int(password_changed_at.timestamp()):
+        raise Unauthorized("Your password was changed; sign in again.")
+    return Actor(claims.user_id, claims.workspace_id, role, channel)
 
 
 def check_csrf(request: Request) -> None:

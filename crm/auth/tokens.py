@@ -20,6 +20,7 @@ ACCESS = "access"
 class AccessClaims:
     user_id: uuid.UUID
     workspace_id: uuid.UUID
+    issued_at: int
 
 
 class TokenSigner:
@@ -60,8 +61,10 @@ class TokenSigner:
             if claims["typ"] != ACCESS:
                 raise Unauthorized("The token is not an access token.")
             try:
-                return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["wid"]))
-            except (KeyError, ValueError) as exc:
+                return AccessClaims(
+                    uuid.UUID(claims["sub"]), uuid.UUID(claims["wid"]), int(claims["iat"])
+                )
+            except (KeyError, ValueError, TypeError) as exc:
                 raise Unauthorized("The access token is invalid.") from exc
         raise Unauthorized("The access token is invalid.")
 

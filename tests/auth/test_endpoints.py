@@ -4,6 +4,7 @@ import time
 import uuid
 
 import jwt
+import psycopg
 
 from tests.conftest import PASSWORD, bearer, register
 
@@ -265,6 +266,26 @@ async def test_change_password_revokes_refresh_tokens(client):
         "/api/v1/auth/login", json={"email": "jane@example.com", "password": "a brand new secret"}
     )
     assert new.status_code == 200
+
+
+async def test_access_tokens_issued_before_a_password_change_stop_working(client, app, admin_url):
+    tokens = await register(client, "jane@example.com")
+    with psycopg.connect(admin_url) as conn:  # an account made an hour ago
+        conn.execute("UPDATE user_account SET password_changed_at = now() - interval '1 hour'")
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    claims["iat"] -= 10
+    earlier = jwt.encode(claims, app.state.issuer.signer.keys[0], algorithm="HS256")
+    assert (
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {earlier}"})
+    ).status_code == 200
+    await client.post(
+        "/api/v1/me/password",
+        headers=bearer(tokens),
+        json={"current_password": PASSWORD, "new_password": "a brand new secret"},
+    )
+    stale = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {earlier}"})
+    assert stale.status_code == 401
+    assert "password was changed" in stale.json()["detail"]
 
 
 async def test_change_password_with_wrong_current_is_422(client):
