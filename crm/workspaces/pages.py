@@ -177,7 +177,7 @@ async def revoke_invite(
 async def logo(session: SessionDep, actor: PageActorDep) -> Response:
     """The workspace's logo, with the type it was recognised as (the URL carries its version,
     so browsers may keep it)."""
-    found = await workspace_service.logo(session, actor)
+    found = await workspace_service.logo(session, actor, with_data=True)
     if found is None:
         raise NotFound("This workspace has no logo.")
     return Response(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from crm.auth.actor import Actor
 from crm.auth.service import auth as auth_service
@@ -187,9 +188,12 @@ class WorkspaceService:
         workspace = await session.get_one(Workspace, invite.workspace_id)
         return PendingInvite(invite.email, invite.role, workspace.name, invite.expires_at)
 
-    async def logo(self, session: AsyncSession, actor: Actor) -> WorkspaceLogo | None:
-        """The workspace's logo (its bytes load when read), or None."""
-        return await session.get(WorkspaceLogo, actor.workspace_id)
+    async def logo(
+        self, session: AsyncSession, actor: Actor, *, with_data: bool = False
+    ) -> WorkspaceLogo | None:
+        """The workspace's logo, or None; its bytes only `with_data`."""
+        options = [undefer(WorkspaceLogo.data)] if with_data else []
+        return await session.get(WorkspaceLogo, actor.workspace_id, options=options)
 
     async def set_logo(self, session: AsyncSession, actor: Actor, *, data: bytes) -> WorkspaceLogo:
         """Upload the workspace's logo: PNG, JPEG or WebP of at most 512 KB (owners and admins)."""
