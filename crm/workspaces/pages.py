@@ -62,7 +62,7 @@ async def _again(
         forms=forms,
         toasts=[toast(done)] if done else None,
         status=status,
-        extra=extra,
+        extra={"brand_changed": True, **(extra or {})},
     )
 
 
