@@ -1,4 +1,4 @@
-"""Routes of the web app itself: the home page and the static files."""
+"""Routes of the web app itself (the static files are mounted in crm.web.install)."""
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse

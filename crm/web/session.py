@@ -2,7 +2,6 @@
 A page whose access cookie has expired rotates the session with the refresh cookie on its own;
 a request with no usable session is sent to /login?next=<where it was going>."""
 
-import uuid
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
@@ -37,9 +36,8 @@ CSRF_STATE = "crm_csrf"
 class SignInRequired(Unauthorized):
     """A page needs a signed-in user; answered with a redirect to the sign-in page."""
 
-    def __init__(self, detail: str | None = None, *, keeps_changes: bool = False) -> None:
+    def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail or "Sign in to continue.")
-        self.keeps_changes = keeps_changes
 
 
 def safe_next(value: str | None, default: str = "/settings") -> str:
@@ -113,7 +111,7 @@ async def _claims(request: Request, issuer: IssuerDep) -> AccessClaims:
             tokens = await auth_service.refresh(rotation, issuer, token=refresh)
         except CRMError as exc:
             await (rotation.commit() if exc.keeps_changes else rotation.rollback())
-            raise SignInRequired(exc.detail, keeps_changes=False) from exc
+            raise SignInRequired(exc.detail) from exc
         await rotation.commit()
     set_session(request, tokens, keep_csrf=True)
     return issuer.signer.verify_access(tokens.access_token)
@@ -140,10 +138,6 @@ class Shell:
     user: UserAccount
     workspace: Workspace
     logo_version: int | None
-
-    @property
-    def user_id(self) -> uuid.UUID:
-        return self.actor.user_id
 
 
 async def load_shell(session: AsyncSession, actor: Actor) -> Shell:

@@ -78,7 +78,9 @@ def live_server(admin_url: str) -> Iterator[str]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+# Module-scoped: the sync API runs its own event loop while it is open, and pytest-asyncio's
+# tests in later modules need the thread without it.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
