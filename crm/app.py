@@ -12,19 +12,36 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from crm import __version__
 from crm.auth.endpoints import router as auth_router
+from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
 from crm.config import Settings, get_settings
 from crm.db import Database
+from crm.feedback.endpoints import router as feedback_router
+from crm.feedback.pages import router as feedback_pages
 from crm.kit import problems
 from crm.kit.logging import configure_logging
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
+from crm.web import install as install_web
+from crm.web.pages import router as web_pages
+from crm.web.settings import router as settings_pages
 from crm.workspaces.endpoints import router as workspace_router
+from crm.workspaces.pages import router as workspace_pages
 
-ROUTERS = (auth_router, workspace_router)
+ROUTERS = (
+    auth_router,
+    workspace_router,
+    feedback_router,
+    # pages
+    web_pages,
+    auth_pages,
+    settings_pages,
+    workspace_pages,
+    feedback_pages,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(settings)
 
     problems.install(app)
+    install_web(app)
     for router in ROUTERS:
         app.include_router(router)
     app.openapi = lambda: app.openapi_schema or _openapi(app)  # type: ignore[method-assign]

@@ -97,3 +97,15 @@ async def test_app_refuses_a_role_that_bypasses_rls(admin_url):
             await db.check_role()
     finally:
         await db.close()
+
+
+async def test_every_table_forces_row_level_security_with_a_policy(admin_url, tables):
+    with psycopg.connect(admin_url) as admin:
+        rows = admin.execute(
+            "SELECT c.relname, c.relforcerowsecurity, "
+            "EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid) "
+            "FROM pg_class c WHERE c.relname = ANY(%s)",
+            [tables],
+        ).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(tables)
+    assert [r[0] for r in rows if not (r[1] and r[2])] == []

@@ -11,12 +11,25 @@ ACCESS = "crm_access"
 REFRESH = "crm_refresh"
 CSRF = "crm_csrf"
 CSRF_HEADER = "x-csrf-token"
-REFRESH_PATH = "/api/v1/auth/session"
+CSRF_FIELD = "csrf_token"
+# The refresh cookie goes to every path, so a page request whose access cookie has expired can
+# rotate the session itself (crm/web/session.py); SameSite=Strict keeps it off cross-site requests.
+REFRESH_PATH = "/"
+# Where earlier versions kept the refresh cookie; signing out clears it there too.
+LEGACY_REFRESH_PATH = "/api/v1/auth/session"
 
 
-def start_session(response: Response, tokens: Tokens, *, secure: bool, refresh_days: int) -> str:
-    """Set the session cookies; answers the CSRF token the page must send back."""
-    csrf = secrets.token_urlsafe(32)
+def start_session(
+    response: Response,
+    tokens: Tokens,
+    *,
+    secure: bool,
+    refresh_days: int,
+    csrf: str | None = None,
+) -> str:
+    """Set the session cookies; answers the CSRF token the page must send back. A page that
+    rotates its session passes its current `csrf`, so forms already on screen stay valid."""
+    csrf = csrf or secrets.token_urlsafe(32)
     response.set_cookie(
         ACCESS,
         tokens.access_token,
@@ -49,7 +62,6 @@ def start_session(response: Response, tokens: Tokens, *, secure: bool, refresh_d
 
 def end_session(response: Response, *, secure: bool) -> None:
     response.delete_cookie(ACCESS, path="/", secure=secure, httponly=True, samesite="lax")
-    response.delete_cookie(
-        REFRESH, path=REFRESH_PATH, secure=secure, httponly=True, samesite="strict"
-    )
+    for path in (REFRESH_PATH, LEGACY_REFRESH_PATH):
+        response.delete_cookie(REFRESH, path=path, secure=secure, httponly=True, samesite="strict")
     response.delete_cookie(CSRF, path="/", secure=secure, samesite="strict")

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth import cookies
-from crm.auth.actor import Actor
+from crm.auth.actor import Actor, Channel
 from crm.auth.service import TokenIssuer
+from crm.auth.tokens import AccessClaims
 from crm.db import Database, set_context
 from crm.errors import CRMError, Forbidden, Unauthorized
 from crm.kit.ratelimit import RateLimits
@@ -68,10 +69,19 @@ async def current_actor(
     elif (cookie := request.cookies.get(cookies.ACCESS)) is not None:
         token, channel = cookie, "web"
         if request.method not in SAFE_METHODS:
-            check_csrf(request)
+            await check_csrf(request)
     else:
         raise Unauthorized("Sign in first: send a Bearer access token.")
     claims = issuer.signer.verify_access(token)
+    return await actor_for(session, limits, claims, channel)
+
+
+async def actor_for(
+    session: AsyncSession, limits: RateLimits, claims: AccessClaims, channel: Channel
+) -> Actor:
+    """The actor of a verified token: counts the per-user rate limit, sets the transaction's
+    RLS context and loads the current role (a removed member is refused at once, and so is a
+    token issued before the user's last password change)."""
     await limits.hit_api(str(claims.user_id))
     await set_context(session, user_id=claims.user_id, workspace_id=claims.workspace_id)
     row = (
@@ -92,12 +102,22 @@ async def current_actor(
     return Actor(claims.user_id, claims.workspace_id, role, channel)
 
 
-def check_csrf(request: Request) -> None:
-    """Double-submit check: the X-CSRF-Token header must equal the CSRF cookie."""
+async def check_csrf(request: Request) -> None:
+    """Double-submit check: the CSRF cookie must equal the X-CSRF-Token header (scripts, HTMX)
+    or, for a plain HTML form, its hidden `csrf_token` field."""
     expected = request.cookies.get(cookies.CSRF, "")
-    given = request.headers.get(cookies.CSRF_HEADER, "")
-    if not expected or not hmac.compare_digest(expected, given):
+    given = request.headers.get(cookies.CSRF_HEADER)
+    if given is None and _is_form(request):
+        # Starlette caches the parsed form, so the endpoint's Form(...) fields still read it.
+        value = (await request.form()).get(cookies.CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not expected or not hmac.compare_digest(expected, given or ""):
         raise Forbidden("Missing or wrong CSRF token; reload the page and try again.")
+
+
+def _is_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -124,7 +124,7 @@ async def refresh_session(
     request: Request, response: Response, session: SessionDep, issuer: IssuerDep
 ) -> SessionOut:
     """Rotate the cookie session's tokens."""
-    check_csrf(request)
+    await check_csrf(request)
     token = request.cookies.get(cookies.REFRESH)
     if not token:
         raise Unauthorized("No session to refresh; sign in again.")
@@ -138,7 +138,7 @@ async def refresh_session(
 @router.delete("/auth/session", status_code=status.HTTP_204_NO_CONTENT)
 async def end_session(request: Request, response: Response, session: SessionDep) -> None:
     """Sign out of the web pages."""
-    check_csrf(request)
+    await check_csrf(request)
     if token := request.cookies.get(cookies.REFRESH):
         await auth_service.logout(session, token=token)
     cookies.end_session(response, secure=_secure(request))

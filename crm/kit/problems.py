@@ -75,6 +75,12 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def field_errors(errors: list[Any]) -> list[dict[str, str]]:
+    """Pydantic's errors as `{field, message}` pairs (a 422's `errors`; the pages' inline
+    messages)."""
+    return [{"field": _field(e["loc"]), "message": _message(e)} for e in errors]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(CRMError)
     async def crm_error(_: Request, exc: CRMError) -> JSONResponse:
@@ -84,7 +90,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(e["loc"]), "message": _message(e)} for e in exc.errors()]
+        errors = field_errors(list(exc.errors()))
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(422, "Invalid input", detail, errors=errors)
 

@@ -2,5 +2,18 @@
 
 from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccount, Workspace
 from crm.models.base import Base
+from crm.models.feedback import Feedback, FeedbackCategory
+from crm.models.workspace_logo import WorkspaceLogo
 
-__all__ = ["Base", "Invite", "Membership", "RefreshToken", "Role", "UserAccount", "Workspace"]
+__all__ = [
+    "Base",
+    "Feedback",
+    "FeedbackCategory",
+    "Invite",
+    "Membership",
+    "RefreshToken",
+    "Role",
+    "UserAccount",
+    "Workspace",
+    "WorkspaceLogo",
+]

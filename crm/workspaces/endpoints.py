@@ -18,7 +18,7 @@ from crm.workspaces.schemas import (
     UpdateWorkspaceInput,
     WorkspaceOut,
 )
-from crm.workspaces.service import Member
+from crm.workspaces.service import Member, invite_link
 from crm.workspaces.service import workspace as workspace_service
 
 router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
@@ -88,7 +88,7 @@ async def invite(
         lifetime=settings.invite_lifetime,
     )
     ws = await workspace_service.get(session, actor)
-    url = f"{settings.crm_base_url.rstrip('/')}/invite/{token}"
+    url = invite_link(settings.crm_base_url, token)
     # Sent after the response, so after the invitation is committed.
     background.add_task(mail.send_invite, settings, to=created.email, workspace=ws.name, url=url)
     return CreatedInviteOut(**InviteOut.model_validate(created).model_dump(), url=url)

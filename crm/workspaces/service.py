@@ -6,13 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from crm.auth.actor import Actor
 from crm.auth.service import auth as auth_service
 from crm.auth.tokens import hash_token, new_opaque_token
 from crm.db import set_context
-from crm.errors import Conflict, Forbidden, NotFound
-from crm.models import Invite, Membership, Role, UserAccount, Workspace
+from crm.errors import Conflict, Forbidden, Invalid, NotFound
+from crm.models import Invite, Membership, Role, UserAccount, Workspace, WorkspaceLogo
+
+LOGO_MAX_BYTES = 512 * 1024
+# The logo's type is read from its first bytes, never taken from the upload's say-so.
+LOGO_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,16 @@ class Member:
     user: UserAccount
     role: Role
     joined_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingInvite:
+    """What the invitation page shows before the invited person signs up."""
+
+    email: str
+    role: Role
+    workspace_name: str
+    expires_at: datetime
 
 
 class WorkspaceService:
@@ -155,6 +173,54 @@ class WorkspaceService:
         await session.flush()
         return user, workspace_id
 
+    async def find_invite(self, session: AsyncSession, *, token: str) -> PendingInvite:
+        """The invitation a token opens, while it can still be accepted."""
+        await set_context(session, token_hash=hash_token(token))
+        invite = await session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+        if (
+            invite is None
+            or invite.accepted_at is not None
+            or invite.expires_at <= datetime.now(UTC)
+        ):
+            raise NotFound("This invitation is invalid, used or expired; ask for a new one.")
+        # The token proves the invitation, which names its workspace.
+        await set_context(session, workspace_id=invite.workspace_id)
+        workspace = await session.get_one(Workspace, invite.workspace_id)
+        return PendingInvite(invite.email, invite.role, workspace.name, invite.expires_at)
+
+    async def logo(
+        self, session: AsyncSession, actor: Actor, *, with_data: bool = False
+    ) -> WorkspaceLogo | None:
+        """The workspace's logo, or None; its bytes only `with_data`."""
+        options = [undefer(WorkspaceLogo.data)] if with_data else []
+        return await session.get(WorkspaceLogo, actor.workspace_id, options=options)
+
+    async def set_logo(self, session: AsyncSession, actor: Actor, *, data: bytes) -> WorkspaceLogo:
+        """Upload the workspace's logo: PNG, JPEG or WebP of at most 512 KB (owners and admins)."""
+        self._require_admin(actor)
+        if not data:
+            raise Invalid("logo", "choose an image file to upload")
+        if len(data) > LOGO_MAX_BYTES:
+            raise Invalid("logo", f"is {len(data) // 1024} KB; the limit is 512 KB")
+        content_type = logo_type(data)
+        if content_type is None:
+            raise Invalid("logo", "must be a PNG, JPEG or WebP image")
+        logo = await self.logo(session, actor)
+        if logo is None:
+            logo = WorkspaceLogo(workspace_id=actor.workspace_id)
+            session.add(logo)
+        logo.content_type, logo.data = content_type, data
+        await session.flush()
+        await session.refresh(logo, ["updated_at"])
+        return logo
+
+    async def remove_logo(self, session: AsyncSession, actor: Actor) -> None:
+        """Go back to the workspace's initials (owners and admins)."""
+        self._require_admin(actor)
+        if (logo := await self.logo(session, actor)) is not None:
+            await session.delete(logo)
+            await session.flush()
+
     async def _membership(
         self, session: AsyncSession, actor: Actor, user_id: uuid.UUID
     ) -> Membership:
@@ -177,6 +243,21 @@ class WorkspaceService:
     def _require_admin(actor: Actor) -> None:
         if not actor.is_admin:
             raise Forbidden("Only the workspace's owners and admins can do this.")
+
+
+def invite_link(base_url: str, token: str) -> str:
+    """The address an invited person opens to accept (the page /invite/{token})."""
+    return f"{base_url.rstrip('/')}/invite/{token}"
+
+
+def logo_type(data: bytes) -> str | None:
+    """The image type of a logo's bytes, if it is one the CRM accepts."""
+    for signature, content_type in LOGO_SIGNATURES:
+        if data.startswith(signature):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 workspace = WorkspaceService()

@@ -1,0 +1,16 @@
+"""The web app: server-rendered pages (Jinja2 + HTMX) over the same services as the API."""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from crm.web import errors
+from crm.web.security import PageHeaders
+from crm.web.templating import STATIC
+
+
+def install(app: FastAPI) -> None:
+    """Static files, page error handling and the pages' headers. (The page routers are in
+    crm.app.ROUTERS with the API's.)"""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    errors.install(app)
+    app.add_middleware(PageHeaders)

@@ -1,0 +1,214 @@
+// The pages' bit of plain JavaScript: toasts, the sidebar drawer, the account menu, the
+// Ctrl/Cmd+K palette, copy buttons and relative dates. Everything works without it, except
+// the palette, which is a shortcut to links that are on the page anyway.
+"use strict";
+
+(function () {
+  const sprite = "/static/vendor/lucide-sprite.svg";
+  const TOAST_ICONS = { success: "circle-check", error: "circle-alert", info: "info" };
+
+  function icon(name) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "icon");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const use = document.createElementNS(ns, "use");
+    use.setAttribute("href", sprite + "#" + name);
+    svg.appendChild(use);
+    return svg;
+  }
+
+  // Toasts ------------------------------------------------------------------------------
+  function dismissLater(toast, kind) {
+    if (kind === "error") return; // errors stay until dismissed
+    setTimeout(function () { toast.remove(); }, 6000);
+  }
+
+  function showToast(kind, text) {
+    const region = document.getElementById("toasts");
+    if (!region) return;
+    const toast = document.createElement("div");
+    toast.className = "toast toast-" + kind;
+    toast.setAttribute("data-toast", "");
+    const p = document.createElement("p");
+    p.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "icon-button toast-close";
+    close.setAttribute("data-toast-close", "");
+    close.setAttribute("aria-label", "Dismiss");
+    close.appendChild(icon("x"));
+    toast.append(icon(TOAST_ICONS[kind] || "info"), p, close);
+    region.appendChild(toast);
+    dismissLater(toast, kind);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-toast]").forEach(function (t) {
+      dismissLater(t, t.classList.contains("toast-error") ? "error" : "success");
+    });
+    relativeTimes(document);
+  });
+
+  document.addEventListener("click", function (event) {
+    const close = event.target.closest("[data-toast-close]");
+    if (close) close.closest("[data-toast]").remove();
+  });
+
+  // The server's HX-Trigger {"toast": [{kind, text}, ...]}
+  document.body.addEventListener("toast", function (event) {
+    const detail = event.detail;
+    const list = Array.isArray(detail) ? detail : Array.isArray(detail && detail.value) ? detail.value : [detail];
+    list.forEach(function (t) { if (t && t.text) showToast(t.kind || "info", t.text); });
+  });
+  document.body.addEventListener("htmx:responseError", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("HX-Trigger")) return; // the server said what went wrong
+    showToast("error", "Something went wrong (" + (xhr ? xhr.status : "?") + "); try again.");
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    showToast("error", "The server cannot be reached; check your connection and try again.");
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    relativeTimes(event.detail.target);
+  });
+
+  // The sidebar drawer on narrow screens -------------------------------------------------
+  const sidebar = document.getElementById("sidebar");
+  const opener = document.querySelector("[data-sidebar-open]");
+  function setSidebar(open) {
+    if (!sidebar || !opener) return;
+    sidebar.classList.toggle("open", open);
+    opener.setAttribute("aria-expanded", String(open));
+    if (open) {
+      const first = sidebar.querySelector("a[href]:not([data-sidebar-close])");
+      if (first) first.focus();
+    } else if (location.hash === "#sidebar") {
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-sidebar-open]")) {
+      event.preventDefault();
+      setSidebar(true);
+    } else if (event.target.closest("[data-sidebar-close]")) {
+      event.preventDefault();
+      setSidebar(false);
+      if (opener) opener.focus();
+    }
+  });
+
+  // The account menu (a <details>): close on Escape and on a click elsewhere -------------
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
+  // Copy buttons --------------------------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const field = document.querySelector(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    const done = function () { showToast("success", "Copied to the clipboard."); };
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  // Relative dates, with the exact time on hover -----------------------------------------
+  function relativeTimes(root) {
+    if (!root || !root.querySelectorAll) return;
+    const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+    const units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+    root.querySelectorAll("time[data-relative]").forEach(function (el) {
+      const when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) return;
+      el.title = when.toLocaleString();
+      const seconds = (when - Date.now()) / 1000;
+      for (const [unit, size] of units) {
+        if (Math.abs(seconds) >= size) {
+          el.textContent = format.format(Math.round(seconds / size), unit);
+          return;
+        }
+      }
+      el.textContent = format.format(0, "minute");
+    });
+  }
+
+  // Escape closes what is open -------------------------------------------------------------
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+    if (sidebar && sidebar.classList.contains("open")) {
+      setSidebar(false);
+      if (opener) opener.focus();
+    }
+  });
+
+  // The Ctrl/Cmd+K palette ------------------------------------------------------------------
+  const palette = document.getElementById("palette");
+  if (!palette) return;
+  const input = document.getElementById("palette-input");
+  const options = Array.from(palette.querySelectorAll("[role=option]"));
+  const empty = palette.querySelector(".palette-empty");
+  let active = -1;
+
+  function visible() { return options.filter(function (o) { return !o.hidden; }); }
+  function activate(index) {
+    const shown = visible();
+    options.forEach(function (o) { o.setAttribute("aria-selected", "false"); });
+    if (!shown.length) { active = -1; input.removeAttribute("aria-activedescendant"); return; }
+    active = (index + shown.length) % shown.length;
+    shown[active].setAttribute("aria-selected", "true");
+    input.setAttribute("aria-activedescendant", shown[active].id);
+    shown[active].scrollIntoView({ block: "nearest" });
+  }
+  function filter() {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    options.forEach(function (o) {
+      const text = o.textContent.toLowerCase();
+      o.hidden = !words.every(function (w) { return text.includes(w); });
+    });
+    empty.hidden = visible().length > 0;
+    activate(0);
+  }
+  function go(option) { if (option) window.location.assign(option.getAttribute("data-href")); }
+  function openPalette() {
+    if (palette.open) return;
+    input.value = "";
+    filter();
+    palette.showModal();
+    input.focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+      event.preventDefault();
+      if (palette.open) palette.close(); else openPalette();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-palette-open]")) openPalette();
+  });
+  input.addEventListener("input", filter);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowDown") { event.preventDefault(); activate(active + 1); }
+    else if (event.key === "ArrowUp") { event.preventDefault(); activate(active - 1); }
+    else if (event.key === "Enter") { event.preventDefault(); go(visible()[active]); }
+  });
+  palette.addEventListener("click", function (event) {
+    const option = event.target.closest("[role=option]");
+    if (option) go(option);
+    else if (event.target === palette) palette.close(); // a click on the backdrop
+  });
+})();

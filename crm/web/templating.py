@@ -1,0 +1,66 @@
+"""Rendering pages: one Jinja2 environment (autoescaped), and `render` that answers the whole
+page, or for an HTMX request only the named block of the same template (jinja2-fragments)."""
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2_fragments import render_block
+
+from crm import __version__
+from crm.web.forms import FormState
+from crm.web.nav import NAV
+from crm.web.session import csrf_token, is_htmx
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "svg"], default_for_string=True, default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.globals.update(nav=NAV, app_version=__version__, blank_form=FormState())
+
+ToastKind = Literal["success", "error", "info"]
+
+
+def toast(text: str, kind: ToastKind = "success") -> dict[str, str]:
+    return {"kind": kind, "text": text}
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status: int = 200,
+    toasts: list[dict[str, str]] | None = None,
+) -> HTMLResponse:
+    """The page, or for an HTMX request its `block`. Toasts travel in an `HX-Trigger` event
+    for HTMX and inside the page otherwise (no JavaScript needed to see them)."""
+    partial = block is not None and is_htmx(request)
+    values: dict[str, Any] = {
+        "request": request,
+        "csrf_token": csrf_token(request),
+        "current_path": request.url.path,
+        "shell": None,
+        "toasts": [] if partial else (toasts or []),
+        **(context or {}),
+    }
+    if partial:
+        assert block is not None
+        html = render_block(environment, template, block, values)
+    else:
+        html = environment.get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status)
+    if partial and toasts:
+        # One event per toast would collapse in a JSON object; send the list.
+        response.headers["HX-Trigger"] = json.dumps({"toast": toasts}, ensure_ascii=True)
+    return response
