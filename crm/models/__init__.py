@@ -1,6 +1,34 @@
 """Every ORM model, imported here so Alembic and the services have one import point."""
 
 from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccount, Workspace
+from crm.models.activity import ENTITY_TYPES, Activity
 from crm.models.base import Base
+from crm.models.contact import Contact, Organization
+from crm.models.project import (
+    Project,
+    ProjectAssignee,
+    ProjectStatus,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
 
-__all__ = ["Base", "Invite", "Membership", "RefreshToken", "Role", "UserAccount", "Workspace"]
+__all__ = [
+    "ENTITY_TYPES",
+    "Activity",
+    "Base",
+    "Contact",
+    "Invite",
+    "Membership",
+    "Organization",
+    "Project",
+    "ProjectAssignee",
+    "ProjectStatus",
+    "RefreshToken",
+    "Role",
+    "Task",
+    "TaskPriority",
+    "TaskStatus",
+    "UserAccount",
+    "Workspace",
+]
