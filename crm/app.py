@@ -13,6 +13,7 @@ from crm.auth.endpoints import router as auth_router
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
 from crm.config import Settings, get_settings
+from crm.contacts.endpoints import router as contact_router
 from crm.db import Database
 from crm.kit import problems
 from crm.kit.logging import configure_logging
@@ -20,9 +21,21 @@ from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
+from crm.organizations.endpoints import router as organization_router
+from crm.projects.endpoints import router as project_router
+from crm.tasks.endpoints import project_tasks as project_task_router
+from crm.tasks.endpoints import router as task_router
 from crm.workspaces.endpoints import router as workspace_router
 
-ROUTERS = (auth_router, workspace_router)
+ROUTERS = (
+    auth_router,
+    workspace_router,
+    contact_router,
+    organization_router,
+    project_router,
+    project_task_router,
+    task_router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
