@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 
-from crm.auth.actor import Actor
-from crm.auth.actor import Channel
+from crm.auth.actor import Actor, Channel
 from crm.models import Role
 from tests.conftest import PASSWORD, bearer, register
 
@@ -33,7 +32,9 @@ class Person:
 async def _person(client: httpx.AsyncClient, tokens: dict[str, Any], name: str) -> Person:
     headers = bearer(tokens)
     me = (await client.get("/api/v1/me", headers=headers)).json()
-    return Person(name, uuid.UUID(me["id"]), uuid.UUID(me["workspace_id"]), Role(me["role"]), headers)
+    return Person(
+        name, uuid.UUID(me["id"]), uuid.UUID(me["workspace_id"]), Role(me["role"]), headers
+    )
 
 
 async def sign_up(client: httpx.AsyncClient, name: str = "Ada Lovelace") -> Person:

@@ -4,7 +4,8 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, any_, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, Uuid, any_, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -63,14 +64,15 @@ class ContactRepository:
             conditions.append(contains(Contact.search_text, digits))
         # An array computed once (an InitPlan), so `= ANY` can use the organization_id index
         # inside the OR instead of a per-row subquery.
-        organizations = (
+        organizations = cast(
             select(func.array_agg(Organization.id))
             .where(
                 Organization.workspace_id == actor.workspace_id,
                 Organization.owner_id == actor.user_id,
                 matches(Organization.name, q),
             )
-            .scalar_subquery()
+            .scalar_subquery(),
+            ARRAY(Uuid),
         )
         conditions.append(Contact.organization_id == any_(organizations))
         return or_(*conditions)
