@@ -5,7 +5,7 @@ import pytest
 from psycopg import errors
 
 from tests.people import join, sign_up
-from tests.rows import as_app
+from tests.rows import as_app, fetch
 
 TABLES = ("organization", "contact", "project", "project_assignee", "task", "activity")
 
@@ -131,3 +131,54 @@ async def test_a_task_cannot_be_put_into_a_colleagues_project_one_does_not_see(
         as_app(admin_url, "INSERT INTO task (id, workspace_id, project_id, name, status, "
                "priority) VALUES (gen_random_uuid(), %s, %s, 'planted', 'todo', 'low')",
                ada.workspace_id, linuses["project"]["id"], context=ada.context)
+
+
+async def test_the_app_role_cannot_read_the_search_index_at_all(two_workspaces, admin_url):
+    ada, _ = two_workspaces
+    with pytest.raises(errors.InsufficientPrivilege):
+        as_app(admin_url, "SELECT * FROM record_search", context=ada.context)
+
+
+async def test_crm_search_answers_only_the_callers_visible_records(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    grace, linus = await join(client, ada, "Grace"), await join(client, ada, "Linus")
+    bob = await sign_up(client, "Bob")
+    adas = await records_of(client, ada, colleague=grace)
+    await records_of(client, bob)
+
+    def search(kind, person=None):
+        rows = as_app(admin_url, "SELECT unnest(crm_search(%s, ARRAY['%%'], 'x'))::text", kind,
+                      context=person.context if person else None)
+        return {row[0] for row in rows}
+
+    for kind in ("contact", "organization", "project", "task"):
+        assert search(kind, ada) == {adas[kind]["id"]}
+        assert search(kind, bob) & {adas[kind]["id"]} == set()
+        assert search(kind, linus) == set()
+        assert search(kind) == set()
+    assert search("project", grace) == {adas["project"]["id"]}
+    assert search("task", grace) == {adas["task"]["id"]}
+    assert search("contact", grace) == set()
+
+
+async def test_the_search_index_follows_renames_moves_and_deletes(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    records = await records_of(client, ada)
+    other = (await client.post("/api/v1/projects", json={"name": "Other"},
+                               headers=ada.headers)).json()
+    h = ada.headers
+    await client.patch(f"/api/v1/contacts/{records['contact']['id']}",
+                       json={"name": "Renamed Person"}, headers=h)
+    await client.patch(f"/api/v1/tasks/{records['task']['id']}",
+                       json={"project_id": other["id"]}, headers=h)
+
+    def indexed(entity_id):
+        return fetch(admin_url, "SELECT search_text, project_id::text FROM record_search "
+                     "WHERE entity_id = %s", entity_id)
+
+    assert indexed(records["contact"]["id"]) == [("renamed person", None)]
+    assert indexed(records["task"]["id"]) == [("ada's task", other["id"])]
+    await client.delete(f"/api/v1/projects/{other['id']}", headers=h)  # cascades to the task
+    await client.delete(f"/api/v1/contacts/{records['contact']['id']}", headers=h)
+    assert indexed(records["task"]["id"]) == indexed(records["contact"]["id"]) == []
+    assert indexed(other["id"]) == []

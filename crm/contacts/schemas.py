@@ -51,7 +51,6 @@ class ContactQuery(PageQuery):
     ] = None
     sort: ContactSort = "name"
     organization_id: uuid.UUID | None = None
-    email: Annotated[str | None, Field(max_length=254, description="Exact, any case")] = None
 
 
 class ContactSearch(ContactQuery):

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnElement, Select, func, literal, tuple_
+from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import Invalid
@@ -34,19 +34,11 @@ class PageQuery(Input):
 
 
 @dataclass(frozen=True)
-class NullsLast:
-    """A nullable sort column; NULLs sort last in both directions, as if they were `high`
-    ascending and `low` descending. Pass SQL literals (`literal_column`), not parameters, so the
-    expression matches an index on it."""
-
-    column: ColumnElement[Any]
-    low: ColumnElement[Any]
-    high: ColumnElement[Any]
-
-
-@dataclass(frozen=True)
 class SortKey:
-    """One order of a list: a non-NULL expression, its direction, and the id breaking ties."""
+    """One order of a list: a non-NULL column, its direction, and the id breaking ties. Use a
+    plain (stored) column, indexed with the id: under row-level security only leakproof
+    comparisons can be index conditions, and a function of a column (lower(), coalesce())
+    is not one, so the keyset condition would scan instead of seek."""
 
     name: str
     expression: ColumnElement[Any]
@@ -63,18 +55,13 @@ class SortKey:
 
 
 def sort_keys(
-    tiebreak: ColumnElement[uuid.UUID], **columns: ColumnElement[Any] | NullsLast
+    tiebreak: ColumnElement[uuid.UUID], **columns: ColumnElement[Any]
 ) -> dict[str, SortKey]:
     """`name` (ascending) and `-name` (descending) for every column given."""
     keys: dict[str, SortKey] = {}
     for name, column in columns.items():
-        if isinstance(column, NullsLast):
-            up = func.coalesce(column.column, column.high, type_=column.column.type)
-            down = func.coalesce(column.column, column.low, type_=column.column.type)
-        else:
-            up = down = column
-        keys[name] = SortKey(name, up, tiebreak, descending=False)
-        keys[f"-{name}"] = SortKey(f"-{name}", down, tiebreak, descending=True)
+        keys[name] = SortKey(name, column, tiebreak, descending=False)
+        keys[f"-{name}"] = SortKey(f"-{name}", column, tiebreak, descending=True)
     return keys
 
 

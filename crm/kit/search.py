@@ -1,9 +1,13 @@
-"""`?q=` search over trigram-indexed text (pg_trgm): a substring match, or a close enough
-word for typos. Both operators are served by a GIN `gin_trgm_ops` index on the column."""
+"""`?q=` search: a substring of the record's searched text, or a close enough word for typos,
+through the trigram index in `record_search` (see migration 0002 for why it is a separate
+table). `search_ids` is the ids of the actor's matching records; the caller still reads the
+records through their own filters and policies."""
 
-from typing import Any
+import uuid
+from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Text, Uuid, cast, func
+from sqlalchemy.dialects.postgresql import ARRAY
 
 
 def substring_pattern(q: str) -> str:
@@ -12,11 +16,9 @@ def substring_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-def contains(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
-    return column.ilike(substring_pattern(q), escape="\\")
-
-
-def matches(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
-    """`q` is in the column, or is close to one of its words (word similarity above
-    pg_trgm.word_similarity_threshold, 0.6 by default)."""
-    return or_(contains(column, q), column.op("%>")(q))
+def search_ids(kind: str, q: str, also: Iterable[str] = ()) -> ColumnElement[list[uuid.UUID]]:
+    """The ids of the records of `kind` (contact, organization, project, task) the actor sees
+    whose searched text contains `q` (or any of `also`); when none does, those with a word
+    close to `q` (pg_trgm word similarity, threshold 0.6 by default), which forgives typos."""
+    patterns = [substring_pattern(text) for text in (q, *also)]
+    return func.crm_search(kind, cast(patterns, ARRAY(Text)), q, type_=ARRAY(Uuid))

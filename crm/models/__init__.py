@@ -12,6 +12,7 @@ from crm.models.project import (
     TaskPriority,
     TaskStatus,
 )
+from crm.models.search import RecordSearch
 
 __all__ = [
     "ENTITY_TYPES",
@@ -24,6 +25,7 @@ __all__ = [
     "Project",
     "ProjectAssignee",
     "ProjectStatus",
+    "RecordSearch",
     "RefreshToken",
     "Role",
     "Task",

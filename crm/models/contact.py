@@ -10,19 +10,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from crm.models.base import Base
 from crm.models.record import RecordColumns
 
-# What `?q=` searches on a contact, kept in one generated column with one trigram index; the
-# linked organization's current name is searched through the organization's own index.
-CONTACT_SEARCH_TEXT = (
-    "lower(name || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '') || ' ' "
-    "|| coalesce(organization_name, ''))"
-)
+# Sort keys are plain (generated) columns: under row-level security only leakproof operators
+# can serve as index conditions, and lower() or coalesce() in a keyset condition is not one.
+SORT_NAME = Computed("lower(name)", persisted=True)
 
 
 class Organization(RecordColumns, Base):
@@ -31,16 +27,15 @@ class Organization(RecordColumns, Base):
         # The target of the contacts' and projects' (owner_id, organization_id) foreign keys,
         # which keep a link inside one owner's records.
         UniqueConstraint("owner_id", "id", name="uq_organization_owner_id_id"),
-        Index("uq_organization_owner_name", "owner_id", text("lower(name)"), unique=True),
+        # Unique names per owner, whatever their case; also the index of the name order.
+        Index("uq_organization_owner_sort_name", "owner_id", "sort_name", unique=True),
         Index("ix_organization_owner_updated", "owner_id", "updated_at", "id"),
-        Index(
-            "ix_organization_name_trgm", "name",
-            postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"},
-        ),
+        Index("ix_organization_owner_created", "owner_id", "created_at", "id"),
     )
 
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    sort_name: Mapped[str] = mapped_column(Text, SORT_NAME)
     description: Mapped[str | None] = mapped_column(Text)
     industry: Mapped[str | None] = mapped_column(String(200))
 
@@ -56,24 +51,20 @@ class Contact(RecordColumns, Base):
             ["owner_id", "organization_id"], ["organization.owner_id", "organization.id"],
             ondelete="SET NULL (organization_id)", name="fk_contact_organization_id_organization",
         ),
-        Index("ix_contact_owner_name", "owner_id", text("lower(name)"), "id"),
+        Index("ix_contact_owner_sort_name", "owner_id", "sort_name", "id"),
         Index("ix_contact_owner_updated", "owner_id", "updated_at", "id"),
         Index("ix_contact_owner_created", "owner_id", "created_at", "id"),
         Index("ix_contact_organization_id", "organization_id"),
-        Index(
-            "ix_contact_search_trgm", "search_text",
-            postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
-        ),
     )
 
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    sort_name: Mapped[str] = mapped_column(Text, SORT_NAME)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(64))
     job_position: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[uuid.UUID | None]
     organization_name: Mapped[str | None] = mapped_column(String(200))
-    search_text: Mapped[str] = mapped_column(Text, Computed(CONTACT_SEARCH_TEXT, persisted=True))
 
     organization: Mapped[Organization | None] = relationship(
         primaryjoin=lambda: foreign(Contact.organization_id) == Organization.id,

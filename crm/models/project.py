@@ -5,23 +5,24 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Computed,
     Date,
     DateTime,
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
-    text,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from crm.models.account import UserAccount
 from crm.models.base import Base
-from crm.models.contact import Organization
+from crm.models.contact import SORT_NAME, Organization
 from crm.models.record import RecordColumns
 
 
@@ -56,8 +57,13 @@ def _values(e: type[enum.Enum]) -> list[str]:
 PROJECT_STATUS = Enum(ProjectStatus, name="project_status", values_callable=_values)
 TASK_STATUS = Enum(TaskStatus, name="task_status", values_callable=_values)
 TASK_PRIORITY = Enum(TaskPriority, name="task_priority", values_callable=_values)
-# Sorting on a nullable date keeps the undated last: the sort key replaces NULL by this date.
-NO_DUE_DATE = "DATE '9999-12-31'"
+# The due date as a sort key: no due date sorts as the last day there is.
+DUE_KEY = Computed("coalesce(due_date, DATE '9999-12-31')", persisted=True)
+PRIORITY_RANK = Computed(
+    "CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 "
+    "WHEN 'urgent' THEN 4 END",
+    persisted=True,
+)
 
 
 class ProjectAssignee(Base):
@@ -93,20 +99,20 @@ class Project(RecordColumns, Base):
             ["owner_id", "organization_id"], ["organization.owner_id", "organization.id"],
             ondelete="SET NULL (organization_id)", name="fk_project_organization_id_organization",
         ),
-        Index("ix_project_owner_name", "owner_id", text("lower(name)"), "id"),
+        Index("ix_project_owner_sort_name", "owner_id", "sort_name", "id"),
+        Index("ix_project_owner_due_key", "owner_id", "due_key", "id"),
         Index("ix_project_owner_updated", "owner_id", "updated_at", "id"),
+        Index("ix_project_owner_created", "owner_id", "created_at", "id"),
         Index("ix_project_organization_id", "organization_id"),
-        Index(
-            "ix_project_name_trgm", "name",
-            postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"},
-        ),
     )
 
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    sort_name: Mapped[str] = mapped_column(Text, SORT_NAME)
     status: Mapped[ProjectStatus] = mapped_column(PROJECT_STATUS, default=ProjectStatus.planned)
     organization_id: Mapped[uuid.UUID | None]
     due_date: Mapped[date | None] = mapped_column(Date)
+    due_key: Mapped[date] = mapped_column(Date, DUE_KEY)
     description: Mapped[str | None] = mapped_column(Text)
 
     organization: Mapped[Organization | None] = relationship(
@@ -139,15 +145,11 @@ class Task(RecordColumns, Base):
         ),
         Index("ix_task_project_id", "project_id"),
         Index("ix_task_assignee_id", "assignee_id"),
-        Index(
-            "ix_task_workspace_due",
-            "workspace_id", text(f"coalesce(due_date, {NO_DUE_DATE})"), "id",
-        ),
+        Index("ix_task_workspace_due_key", "workspace_id", "due_key", "id"),
+        Index("ix_task_workspace_priority_rank", "workspace_id", "priority_rank", "id"),
         Index("ix_task_workspace_updated", "workspace_id", "updated_at", "id"),
-        Index(
-            "ix_task_name_trgm", "name",
-            postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"},
-        ),
+        Index("ix_task_workspace_created", "workspace_id", "created_at", "id"),
+        Index("ix_task_workspace_sort_name", "workspace_id", "sort_name", "id"),
     )
 
     project_id: Mapped[uuid.UUID]
@@ -155,10 +157,13 @@ class Task(RecordColumns, Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     name: Mapped[str] = mapped_column(String(200))
+    sort_name: Mapped[str] = mapped_column(Text, SORT_NAME)
     status: Mapped[TaskStatus] = mapped_column(TASK_STATUS, default=TaskStatus.todo)
     priority: Mapped[TaskPriority] = mapped_column(TASK_PRIORITY, default=TaskPriority.medium)
+    priority_rank: Mapped[int] = mapped_column(SmallInteger, PRIORITY_RANK)
     assignee_id: Mapped[uuid.UUID | None]
     due_date: Mapped[date | None] = mapped_column(Date)
+    due_key: Mapped[date] = mapped_column(Date, DUE_KEY)
     description: Mapped[str | None] = mapped_column(Text)
 
     project: Mapped[Project] = relationship(

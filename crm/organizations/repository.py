@@ -2,18 +2,18 @@
 
 import uuid
 
-from sqlalchemy import Select, String, func, select
+from sqlalchemy import Select, any_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.kit.pagination import sort_keys
-from crm.kit.search import matches
+from crm.kit.search import search_ids
 from crm.models import Organization
 from crm.organizations.schemas import OrganizationQuery
 
 SORTS = sort_keys(
     Organization.id,
-    name=func.lower(Organization.name, type_=String),
+    name=Organization.sort_name,
     created_at=Organization.created_at,
     updated_at=Organization.updated_at,
 )
@@ -42,13 +42,15 @@ class OrganizationRepository:
     async def by_name(self, session: AsyncSession, actor: Actor, name: str) -> Organization | None:
         """The actor's organization of this name, whatever its case."""
         return await session.scalar(
-            self.readable(actor).where(func.lower(Organization.name) == func.lower(name))
+            self.readable(actor).where(Organization.sort_name == func.lower(name))
         )
 
     def listing(self, actor: Actor, query: OrganizationQuery) -> Select[tuple[Organization]]:
         statement = self.readable(actor)
         if query.q:
-            statement = statement.where(matches(Organization.name, query.q))
+            statement = statement.where(
+                Organization.id == any_(search_ids("organization", query.q))
+            )
         if query.industry:
             statement = statement.where(
                 func.lower(Organization.industry) == query.industry.strip().lower()

@@ -22,7 +22,7 @@ from crm.organizations.schemas import OrganizationInput, OrganizationPatch, Orga
 from crm.projects.service import project as project_service
 
 NOT_FOUND = "No such organization."
-UNIQUE_NAME = "uq_organization_owner_name"
+UNIQUE_NAME = "uq_organization_owner_sort_name"
 
 
 def snapshot(organization: Organization) -> dict[str, Any]:

@@ -3,25 +3,20 @@ own and those they are assigned to."""
 
 import uuid
 
-from sqlalchemy import Date, Select, String, delete, exists, func, literal_column, or_, select
+from sqlalchemy import Select, any_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm.auth.actor import Actor
-from crm.kit.pagination import NullsLast, sort_keys
-from crm.kit.search import matches
+from crm.kit.pagination import sort_keys
+from crm.kit.search import search_ids
 from crm.models import Project, ProjectAssignee
 from crm.projects.schemas import ProjectQuery
 
 SORTS = sort_keys(
     Project.id,
-    name=func.lower(Project.name, type_=String),
-    status=Project.status,
-    due_date=NullsLast(
-        Project.due_date,
-        low=literal_column("DATE '0001-01-01'", Date),
-        high=literal_column("DATE '9999-12-31'", Date),
-    ),
+    name=Project.sort_name,
+    due_date=Project.due_key,
     created_at=Project.created_at,
     updated_at=Project.updated_at,
 )
@@ -59,7 +54,7 @@ class ProjectRepository:
     def listing(self, actor: Actor, query: ProjectQuery) -> Select[tuple[Project]]:
         statement = self.readable(actor)
         if query.q:
-            statement = statement.where(matches(Project.name, query.q))
+            statement = statement.where(Project.id == any_(search_ids("project", query.q)))
         if query.status:
             statement = statement.where(Project.status.in_(query.status))
         if query.organization_id:

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from crm.projects.service import ProjectView
 
 ProjectSort = Literal[
-    "name", "-name", "status", "-status", "due_date", "-due_date",
-    "created_at", "-created_at", "updated_at", "-updated_at",
+    "name", "-name", "due_date", "-due_date", "created_at", "-created_at", "updated_at",
+    "-updated_at",
 ]
 AssigneeIds = Annotated[
     list[uuid.UUID],

@@ -6,30 +6,24 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import Date, Select, String, func, literal_column, or_, select
+from sqlalchemy import Select, any_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from crm.auth.actor import Actor
-from crm.kit.pagination import NullsLast, sort_keys
-from crm.kit.search import matches
+from crm.kit.pagination import sort_keys
+from crm.kit.search import search_ids
 from crm.models import Project, Task, TaskStatus
 from crm.projects.repository import project_repository
 from crm.tasks.schemas import TaskQuery
 
 SORTS = sort_keys(
     Task.id,
-    # The same expression as the index ix_task_workspace_due.
-    due_date=NullsLast(
-        Task.due_date,
-        low=literal_column("DATE '0001-01-01'", Date),
-        high=literal_column("DATE '9999-12-31'", Date),
-    ),
-    priority=Task.priority,
+    due_date=Task.due_key,
+    priority=Task.priority_rank,
     updated_at=Task.updated_at,
     created_at=Task.created_at,
-    name=func.lower(Task.name, type_=String),
-    status=Task.status,
+    name=Task.sort_name,
 )
 
 
@@ -56,7 +50,7 @@ class TaskRepository:
         """`today` (the actor's) is needed when the query asks for overdue tasks."""
         statement = self.readable(actor)
         if query.q:
-            statement = statement.where(matches(Task.name, query.q))
+            statement = statement.where(Task.id == any_(search_ids("task", query.q)))
         if query.status:
             statement = statement.where(Task.status.in_(query.status))
         if query.priority:
@@ -65,15 +59,14 @@ class TaskRepository:
             statement = statement.where(Task.assignee_id == query.assignee_id)
         if query.project_id:
             statement = statement.where(Task.project_id == query.project_id)
+        # Due dates are compared through due_key (NULL as 9999-12-31), which is indexed.
         if query.due_before:
-            statement = statement.where(Task.due_date < query.due_before)
+            statement = statement.where(Task.due_key < query.due_before)
         if query.due_after:
-            statement = statement.where(Task.due_date > query.due_after)
+            statement = statement.where(Task.due_key > query.due_after, Task.due_date.is_not(None))
         if query.overdue is not None and today is not None:
-            overdue = (Task.due_date < today) & (Task.status != TaskStatus.done)
-            not_overdue = or_(
-                Task.due_date.is_(None), Task.due_date >= today, Task.status == TaskStatus.done
-            )
+            overdue = (Task.due_key < today) & (Task.status != TaskStatus.done)
+            not_overdue = or_(Task.due_key >= today, Task.status == TaskStatus.done)
             statement = statement.where(overdue if query.overdue else not_overdue)
         return statement
 

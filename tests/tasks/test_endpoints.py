@@ -203,7 +203,7 @@ async def test_list_filters_across_projects(client):
     assert await names(due_before=str(today)) == ["late but done", "late"]
     assert await names(due_after=str(today)) == ["soon"]
     assert await names(sort="-priority") == ["late", "someday", "late but done", "soon"]
-    assert await names(sort="-due_date") == ["soon", "late", "late but done", "someday"]
+    assert await names(sort="-due_date") == ["someday", "soon", "late", "late but done"]
     assert await names(q="done") == ["late but done"]
 
 
