@@ -16,6 +16,7 @@ from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
 from crm.config import Settings, get_settings
+from crm.contacts.endpoints import router as contact_router
 from crm.db import Database
 from crm.feedback.endpoints import router as feedback_router
 from crm.feedback.pages import router as feedback_pages
@@ -25,6 +26,10 @@ from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
+from crm.organizations.endpoints import router as organization_router
+from crm.projects.endpoints import router as project_router
+from crm.tasks.endpoints import project_tasks as project_task_router
+from crm.tasks.endpoints import router as task_router
 from crm.web import install as install_web
 from crm.web.pages import router as web_pages
 from crm.web.settings import router as settings_pages
@@ -34,6 +39,11 @@ from crm.workspaces.pages import router as workspace_pages
 ROUTERS = (
     auth_router,
     workspace_router,
+    contact_router,
+    organization_router,
+    project_router,
+    project_task_router,
+    task_router,
     feedback_router,
     # pages
     web_pages,

@@ -99,13 +99,19 @@ async def test_app_refuses_a_role_that_bypasses_rls(admin_url):
         await db.close()
 
 
-async def test_every_table_forces_row_level_security_with_a_policy(admin_url, tables):
+async def test_every_table_the_app_can_read_forces_row_level_security_with_a_policy(
+    admin_url, tables
+):
     with psycopg.connect(admin_url) as admin:
         rows = admin.execute(
             "SELECT c.relname, c.relforcerowsecurity, "
-            "EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid) "
-            "FROM pg_class c WHERE c.relname = ANY(%s)",
+            "EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid), "
+            "has_table_privilege('crm_app', c.oid, 'SELECT, INSERT, UPDATE, DELETE') "
+            "FROM pg_class c WHERE c.relname = ANY(%s) AND c.relkind = 'r'",
             [tables],
         ).fetchall()
     assert sorted(r[0] for r in rows) == sorted(tables)
-    assert [r[0] for r in rows if not (r[1] and r[2])] == []
+    assert [r[0] for r in rows if r[3] and not (r[1] and r[2])] == []
+    # The one table the app role cannot touch at all: the search index, kept by triggers and
+    # read through crm_search() (see the records migration).
+    assert [r[0] for r in rows if not r[3]] == ["record_search"]

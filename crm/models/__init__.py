@@ -1,18 +1,40 @@
 """Every ORM model, imported here so Alembic and the services have one import point."""
 
 from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccount, Workspace
+from crm.models.activity import ENTITY_TYPES, Activity
 from crm.models.base import Base
+from crm.models.contact import Contact, Organization
 from crm.models.feedback import Feedback, FeedbackCategory
+from crm.models.project import (
+    Project,
+    ProjectAssignee,
+    ProjectStatus,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
+from crm.models.search import RecordSearch
 from crm.models.workspace_logo import WorkspaceLogo
 
 __all__ = [
+    "ENTITY_TYPES",
+    "Activity",
     "Base",
+    "Contact",
     "Feedback",
     "FeedbackCategory",
     "Invite",
     "Membership",
+    "Organization",
+    "Project",
+    "ProjectAssignee",
+    "ProjectStatus",
+    "RecordSearch",
     "RefreshToken",
     "Role",
+    "Task",
+    "TaskPriority",
+    "TaskStatus",
     "UserAccount",
     "Workspace",
     "WorkspaceLogo",

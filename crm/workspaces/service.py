@@ -1,6 +1,7 @@
 """Workspaces and their members: roles, invitations, removal."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -62,6 +63,18 @@ class WorkspaceService:
             .order_by(Membership.created_at, UserAccount.id)
         )
         return [Member(user, role, joined) for user, role, joined in rows.all()]
+
+    async def members_among(
+        self, session: AsyncSession, actor: Actor, *, user_ids: Iterable[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of `user_ids` who are members of the actor's workspace."""
+        found = await session.scalars(
+            select(Membership.user_id).where(
+                Membership.workspace_id == actor.workspace_id,
+                Membership.user_id.in_(list(user_ids)),
+            )
+        )
+        return set(found)
 
     async def change_role(
         self, session: AsyncSession, actor: Actor, *, user_id: uuid.UUID, role: Role

@@ -1,7 +1,7 @@
 """Feedback: what users tell us about the CRM, kept within their workspace.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-25
 """
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 from crm.migrations.rls import ctx, protect, unprotect
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,125 @@
+"""Keyset pagination for every list: named sort orders, opaque cursors, and one `paginate`.
+
+A page is read with `WHERE (sort_key, id) > (last_key, last_id) ORDER BY sort_key, id LIMIT n`,
+never with OFFSET, so a page costs the same wherever it is and rows inserted meanwhile neither
+repeat nor vanish. The cursor carries the last row's sort key and id."""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import Field, TypeAdapter, ValidationError
+from pydantic_core import to_jsonable_python
+from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.errors import Invalid
+from crm.kit.schemas import Input, Page
+
+T = TypeVar("T")
+Shaped = TypeVar("Shaped")
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+BAD_CURSOR = "is not a cursor of this list and order; start again without it"
+
+
+class PageQuery(Input):
+    """The query parameters every list takes."""
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    cursor: Annotated[str | None, Field(max_length=1000)] = None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One order of a list: a non-NULL column, its direction, and the id breaking ties. Use a
+    plain (stored) column, indexed with the id: under row-level security only leakproof
+    comparisons can be index conditions, and a function of a column (lower(), coalesce())
+    is not one, so the keyset condition would scan instead of seek."""
+
+    name: str
+    expression: ColumnElement[Any]
+    tiebreak: ColumnElement[uuid.UUID]
+    descending: bool
+
+    def __post_init__(self) -> None:
+        # The cursor's value is decoded as this type; fail at import, not on page two.
+        self.expression.type.python_type  # noqa: B018
+
+    @property
+    def value_type(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.expression.type.python_type)
+
+
+def sort_keys(
+    tiebreak: ColumnElement[uuid.UUID], **columns: ColumnElement[Any]
+) -> dict[str, SortKey]:
+    """`name` (ascending) and `-name` (descending) for every column given."""
+    keys: dict[str, SortKey] = {}
+    for name, column in columns.items():
+        keys[name] = SortKey(name, column, tiebreak, descending=False)
+        keys[f"-{name}"] = SortKey(f"-{name}", column, tiebreak, descending=True)
+    return keys
+
+
+@dataclass(frozen=True)
+class Slice(Generic[T]):
+    """One page of rows and the cursor of the next page (None on the last)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+    def page(self, shape: Callable[[T], Shaped]) -> Page[Shaped]:
+        """The page as an API answer, each row shaped by `shape`."""
+        items = [shape(item) for item in self.items]
+        return Page[Shaped](items=items, next_cursor=self.next_cursor)
+
+
+def encode_cursor(key: SortKey, value: Any, last_id: uuid.UUID) -> str:
+    payload = {"s": key.name, "v": to_jsonable_python(value), "i": str(last_id)}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(key: SortKey, cursor: str) -> tuple[Any, uuid.UUID]:
+    """The sort value and id a cursor points after; 422 for a cursor of another order."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        if not isinstance(payload, dict) or payload.get("s") != key.name:
+            raise ValueError("another order")
+        return key.value_type.validate_python(payload["v"]), uuid.UUID(payload["i"])
+    except (ValueError, KeyError, TypeError, binascii.Error, ValidationError) as exc:
+        raise Invalid("cursor", BAD_CURSOR) from exc
+
+
+async def paginate(
+    session: AsyncSession, statement: Select[Any], key: SortKey, *, limit: int, cursor: str | None
+) -> Slice[Any]:
+    """Run `statement` (selecting one entity first) for the page after `cursor`."""
+    ordered = tuple_(key.expression, key.tiebreak)
+    if cursor is not None:
+        value, last_id = decode_cursor(key, cursor)
+        bound = tuple_(literal(value, key.expression.type), literal(last_id, key.tiebreak.type))
+        statement = statement.where(ordered < bound if key.descending else ordered > bound)
+    order = (
+        (key.expression.desc(), key.tiebreak.desc())
+        if key.descending
+        else (key.expression.asc(), key.tiebreak.asc())
+    )
+    statement = (
+        statement.add_columns(key.expression.label("_sort_value"), key.tiebreak.label("_sort_id"))
+        .order_by(None)
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    rows = (await session.execute(statement)).all()
+    items = [row[0] for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(key, last._sort_value, last._sort_id)
+    return Slice(items, next_cursor)

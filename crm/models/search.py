@@ -1,0 +1,31 @@
+"""The search index behind `?q=`: one row per record, kept by database triggers and read only
+by the `crm_search` database function (see the migration 0002 and docs/api.md)."""
+
+import uuid
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models.base import Base
+
+
+class RecordSearch(Base):
+    """Not mapped for use: the application role has no privilege on this table. It exists
+    because row-level security forbids trigram indexes on the records' own tables (ILIKE and
+    the pg_trgm operators are not leakproof), so `crm_search`, a SECURITY DEFINER function,
+    finds the candidates here; the records' policies then filter them again."""
+
+    __tablename__ = "record_search"
+    __table_args__ = (
+        Index(
+            "ix_record_search_search_text_trgm", "search_text",
+            postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
+
+    entity_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(20))
+    workspace_id: Mapped[uuid.UUID]
+    owner_id: Mapped[uuid.UUID | None]
+    project_id: Mapped[uuid.UUID | None]
+    search_text: Mapped[str] = mapped_column(Text)

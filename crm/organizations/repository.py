@@ -1,0 +1,61 @@
+"""Statements over organizations, each starting from those the actor may read: their own."""
+
+import uuid
+
+from sqlalchemy import Select, any_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.auth.actor import Actor
+from crm.kit.pagination import sort_keys
+from crm.kit.search import search_ids
+from crm.models import Organization
+from crm.organizations.schemas import OrganizationQuery
+
+SORTS = sort_keys(
+    Organization.id,
+    name=Organization.sort_name,
+    created_at=Organization.created_at,
+    updated_at=Organization.updated_at,
+)
+
+
+class OrganizationRepository:
+    def readable(self, actor: Actor) -> Select[tuple[Organization]]:
+        return select(Organization).where(
+            Organization.workspace_id == actor.workspace_id,
+            Organization.owner_id == actor.user_id,
+        )
+
+    async def get(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        organization_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+    ) -> Organization | None:
+        statement = self.readable(actor).where(Organization.id == organization_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return await session.scalar(statement.execution_options(populate_existing=True))
+
+    async def by_name(self, session: AsyncSession, actor: Actor, name: str) -> Organization | None:
+        """The actor's organization of this name, whatever its case."""
+        return await session.scalar(
+            self.readable(actor).where(Organization.sort_name == func.lower(name))
+        )
+
+    def listing(self, actor: Actor, query: OrganizationQuery) -> Select[tuple[Organization]]:
+        statement = self.readable(actor)
+        if query.q:
+            statement = statement.where(
+                Organization.id == any_(search_ids("organization", query.q))
+            )
+        if query.industry:
+            statement = statement.where(
+                func.lower(Organization.industry) == query.industry.strip().lower()
+            )
+        return statement
+
+
+organization_repository = OrganizationRepository()

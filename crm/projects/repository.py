@@ -1,0 +1,98 @@
+"""Statements over projects, each starting from those the actor may read: the projects they
+own and those they are assigned to."""
+
+import uuid
+
+from sqlalchemy import Select, any_, delete, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from crm.auth.actor import Actor
+from crm.kit.pagination import sort_keys
+from crm.kit.search import search_ids
+from crm.models import Project, ProjectAssignee
+from crm.projects.schemas import ProjectQuery
+
+SORTS = sort_keys(
+    Project.id,
+    name=Project.sort_name,
+    due_date=Project.due_key,
+    created_at=Project.created_at,
+    updated_at=Project.updated_at,
+)
+
+
+class ProjectRepository:
+    def visible(self, actor: Actor) -> Select[tuple[Project]]:
+        """The projects the actor sees, without their related rows."""
+        assigned = exists().where(
+            ProjectAssignee.project_id == Project.id, ProjectAssignee.user_id == actor.user_id
+        )
+        return select(Project).where(
+            Project.workspace_id == actor.workspace_id,
+            or_(Project.owner_id == actor.user_id, assigned),
+        )
+
+    def readable(self, actor: Actor) -> Select[tuple[Project]]:
+        return self.visible(actor).options(
+            joinedload(Project.organization), selectinload(Project.assignees)
+        )
+
+    async def get(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        project_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+    ) -> Project | None:
+        statement = self.readable(actor).where(Project.id == project_id)
+        if for_update:
+            statement = statement.with_for_update(of=Project)
+        return await session.scalar(statement.execution_options(populate_existing=True))
+
+    def listing(self, actor: Actor, query: ProjectQuery) -> Select[tuple[Project]]:
+        statement = self.readable(actor)
+        if query.q:
+            statement = statement.where(Project.id == any_(search_ids("project", query.q)))
+        if query.status:
+            statement = statement.where(Project.status.in_(query.status))
+        if query.organization_id:
+            statement = statement.where(Project.organization_id == query.organization_id)
+        if query.assignee_id:
+            statement = statement.where(
+                exists().where(
+                    ProjectAssignee.project_id == Project.id,
+                    ProjectAssignee.user_id == query.assignee_id,
+                )
+            )
+        return statement
+
+    async def set_assignees(
+        self, session: AsyncSession, project: Project, user_ids: set[uuid.UUID]
+    ) -> None:
+        """Make exactly these members the project's assignees."""
+        current = set(
+            await session.scalars(
+                select(ProjectAssignee.user_id).where(ProjectAssignee.project_id == project.id)
+            )
+        )
+        if gone := current - user_ids:
+            await session.execute(
+                delete(ProjectAssignee).where(
+                    ProjectAssignee.project_id == project.id,
+                    ProjectAssignee.user_id.in_(gone),
+                )
+            )
+        session.add_all(
+            ProjectAssignee(
+                project_id=project.id,
+                user_id=user_id,
+                workspace_id=project.workspace_id,
+                owner_id=project.owner_id,
+            )
+            for user_id in user_ids - current
+        )
+
+
+project_repository = ProjectRepository()

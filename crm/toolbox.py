@@ -1,0 +1,14 @@
+"""Every tool the assistant and the MCP server offer, by name: one line per domain."""
+
+from crm.contacts import tools as contact_tools
+from crm.kit.tools import Tool, toolbox
+from crm.organizations import tools as organization_tools
+from crm.projects import tools as project_tools
+from crm.tasks import tools as task_tools
+
+TOOLS: dict[str, Tool] = toolbox(
+    contact_tools.TOOLS,
+    organization_tools.TOOLS,
+    project_tools.TOOLS,
+    task_tools.TOOLS,
+)
