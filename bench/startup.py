@@ -25,7 +25,9 @@ def time_to_ready(data_dir: str) -> float:
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "crm.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         while True:
@@ -48,10 +50,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as data_dir:
             first.append(time_to_ready(data_dir))
             again.append(time_to_ready(data_dir))
-    print(f"first run (initdb + migrations): median {sorted(first)[runs // 2]:.2f} s, "
-          f"max {max(first):.2f} s over {runs} runs")
-    print(f"second run (existing data):      median {sorted(again)[runs // 2]:.2f} s, "
-          f"max {max(again):.2f} s over {runs} runs")
+    print(
+        f"first run (initdb + migrations): median {sorted(first)[runs // 2]:.2f} s, "
+        f"max {max(first):.2f} s over {runs} runs"
+    )
+    print(
+        f"second run (existing data):      median {sorted(again)[runs // 2]:.2f} s, "
+        f"max {max(again):.2f} s over {runs} runs"
+    )
 
 
 if __name__ == "__main__":
