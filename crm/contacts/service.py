@@ -58,7 +58,7 @@ class ContactService:
         self, session: AsyncSession, actor: Actor, *, query: ContactQuery
     ) -> Slice[Contact]:
         """The actor's contacts, filtered, searched and sorted, one page at a time."""
-        statement = contact_repository.listing(actor, query)
+        statement = await contact_repository.listing(session, actor, query)
         return await paginate(
             session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor
         )

@@ -40,7 +40,7 @@ class OrganizationService:
         self, session: AsyncSession, actor: Actor, *, query: OrganizationQuery
     ) -> Slice[Organization]:
         """The actor's organizations, filtered, searched and sorted, one page at a time."""
-        statement = organization_repository.listing(actor, query)
+        statement = await organization_repository.listing(session, actor, query)
         return await paginate(
             session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor
         )

@@ -252,3 +252,20 @@ async def test_stale_if_match_is_412_and_changes_nothing(client):
     assert (await client.patch(url, json={"status": "done"}, headers=stale)).status_code == 412
     assert (await client.delete(url, headers=stale)).status_code == 412
     assert (await client.get(url, headers=ada.headers)).json()["status"] == "blocked"
+
+
+async def test_a_task_moved_to_a_colleagues_project_is_seen_by_that_projects_owner(client):
+    ada = await sign_up(client)
+    grace = await join(client, ada, "Grace")
+    mine = await project(client, ada, "Mine")
+    graces = await project(client, grace, "Grace's", assignee_ids=[str(ada.user_id)])
+    task = await create(client, ada, mine["id"])
+    assert (await client.get(f"{TASKS}/{task['id']}", headers=grace.headers)).status_code == 404
+    moved = await client.patch(f"{TASKS}/{task['id']}", json={"project_id": graces["id"]},
+                               headers=ada.headers)
+    assert moved.status_code == 200
+    seen = await client.get(f"{TASKS}/{task['id']}", headers=grace.headers)
+    assert seen.json()["project"] == {"id": graces["id"], "name": "Grace's"}
+    assert [t["id"] for t in (await client.get(TASKS, params={"q": "gears"},
+                                               headers=grace.headers)).json()["items"]] == [
+        task["id"]]
