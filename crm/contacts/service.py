@@ -138,8 +138,7 @@ class ContactService:
     async def unlink_organization(
         self, session: AsyncSession, actor: Actor, *, organization: Organization
     ) -> int:
-        """Before an organization is deleted: its contacts keep its name as plain text and
-        lose the link. Answers how many contacts were unlinked."""
+        """Unlink an organization's contacts (they keep its name as text); answers how many."""
         unlinked = await session.execute(
             update(Contact)
             .where(

@@ -95,8 +95,7 @@ class OrganizationService:
         changes: OrganizationPatch,
         if_match: frozenset[int] | None = None,
     ) -> Organization:
-        """Change the given fields (PATCH); a change to nothing writes nothing. A new name
-        shows at once on the linked contacts and projects."""
+        """Change the given fields (PATCH); a change to nothing writes nothing."""
         return await self._change(
             session, actor, organization_id, changes.model_dump(), if_match
         )

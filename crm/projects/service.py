@@ -170,7 +170,7 @@ class ProjectService:
     async def unlink_organization(
         self, session: AsyncSession, actor: Actor, *, organization: Organization
     ) -> int:
-        """Before an organization is deleted: its projects lose the link. Answers how many."""
+        """Unlink an organization's projects; answers how many."""
         unlinked = await session.execute(
             update(Project)
             .where(
