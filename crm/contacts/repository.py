@@ -3,15 +3,16 @@
 import re
 import uuid
 
-from sqlalchemy import ColumnElement, Select, any_, or_, select
+from sqlalchemy import ColumnElement, Select, Uuid, any_, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from crm.auth.actor import Actor
 from crm.contacts.schemas import ContactQuery
 from crm.kit.pagination import sort_keys
-from crm.kit.search import search_ids
-from crm.models import Contact
+from crm.kit.search import find
+from crm.models import Contact, Organization
 
 SORTS = sort_keys(
     Contact.id,
@@ -26,7 +27,7 @@ class ContactRepository:
         return (
             select(Contact)
             .where(Contact.workspace_id == actor.workspace_id, Contact.owner_id == actor.user_id)
-            .options(joinedload(Contact.organization))
+            .options(selectinload(Contact.organization))
         )
 
     async def get(
@@ -42,24 +43,36 @@ class ContactRepository:
             statement = statement.with_for_update(of=Contact)
         return await session.scalar(statement.execution_options(populate_existing=True))
 
-    def listing(self, actor: Actor, query: ContactQuery) -> Select[tuple[Contact]]:
+    async def listing(
+        self, session: AsyncSession, actor: Actor, query: ContactQuery
+    ) -> Select[tuple[Contact]]:
         statement = self.readable(actor)
         if query.q:
-            statement = statement.where(self.search(query.q))
+            statement = statement.where(await self.search(session, actor, query.q))
         if query.organization_id:
             statement = statement.where(Contact.organization_id == query.organization_id)
         return statement
 
-    def search(self, q: str) -> ColumnElement[bool]:
+    async def search(self, session: AsyncSession, actor: Actor, q: str) -> ColumnElement[bool]:
         """Name, e-mail, phone or organization text contains `q` (or nearly), or the linked
         organization's current name does."""
         digits = re.sub(r"\D", "", q)
         # "+44 20 7946" finds the stored "+442079460958".
         also = [digits] if len(digits) >= 3 and digits != q else []
-        return or_(
-            Contact.id == any_(search_ids("contact", q, also)),
-            Contact.organization_id == any_(search_ids("organization", q)),
-        )
+        contacts = await find(session, "contact", q, also)
+        organizations = await find(session, "organization", q)
+        texts = [Contact.name, Contact.email, Contact.phone, Contact.organization_name]
+        if organizations.common:
+            linked = Contact.organization_id.in_(
+                select(Organization.id).where(
+                    Organization.workspace_id == actor.workspace_id,
+                    Organization.owner_id == actor.user_id,
+                    organizations.condition(Organization.id, [Organization.name]),
+                )
+            )
+        else:
+            linked = Contact.organization_id == any_(literal(organizations.ids, ARRAY(Uuid)))
+        return or_(contacts.condition(Contact.id, texts), linked)
 
 
 contact_repository = ContactRepository()

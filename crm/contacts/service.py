@@ -58,7 +58,7 @@ class ContactService:
         self, session: AsyncSession, actor: Actor, *, query: ContactQuery
     ) -> Slice[Contact]:
         """The actor's contacts, filtered, searched and sorted, one page at a time."""
-        statement = contact_repository.listing(actor, query)
+        statement = await contact_repository.listing(session, actor, query)
         return await paginate(
             session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor
         )
@@ -138,8 +138,7 @@ class ContactService:
     async def unlink_organization(
         self, session: AsyncSession, actor: Actor, *, organization: Organization
     ) -> int:
-        """Before an organization is deleted: its contacts keep its name as plain text and
-        lose the link. Answers how many contacts were unlinked."""
+        """Unlink an organization's contacts (they keep its name as text); answers how many."""
         unlinked = await session.execute(
             update(Contact)
             .where(

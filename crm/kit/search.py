@@ -1,13 +1,21 @@
-"""`?q=` search: a substring of the record's searched text, or a close enough word for typos,
-through the trigram index in `record_search` (see migration 0002 for why it is a separate
-table). `search_ids` is the ids of the actor's matching records; the caller still reads the
-records through their own filters and policies."""
+"""`?q=` search: a substring of a record's searched text or, when nothing contains it, a close
+enough word (typos), found through the trigram index in `record_search` (migration 0002 says
+why it is a separate table) by the database function `crm_search`.
+
+Few matches are read by id. When a term matches more than SEARCH_CAP records it is common, and
+the list reads the records in its own order testing their text instead: it meets matches
+early, where reading every match by id and sorting them would not."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Text, Uuid, cast, func
+from sqlalchemy import ColumnElement, Text, Uuid, any_, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+SEARCH_CAP = 2000
 
 
 def substring_pattern(q: str) -> str:
@@ -16,9 +24,44 @@ def substring_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-def search_ids(kind: str, q: str, also: Iterable[str] = ()) -> ColumnElement[list[uuid.UUID]]:
-    """The ids of the records of `kind` (contact, organization, project, task) the actor sees
-    whose searched text contains `q` (or any of `also`); when none does, those with a word
-    close to `q` (pg_trgm word similarity, threshold 0.6 by default), which forgives typos."""
+@dataclass(frozen=True)
+class Found:
+    """The actor's records of one kind matching a search: their ids (at most SEARCH_CAP + 1)
+    and what matched."""
+
+    ids: list[uuid.UUID]
+    patterns: list[str]
+    fuzzy: str | None  # the term, when only close words matched
+
+    @property
+    def common(self) -> bool:
+        return len(self.ids) > SEARCH_CAP
+
+    def condition(
+        self, id_column: ColumnElement[uuid.UUID], text_columns: Sequence[ColumnElement[Any]]
+    ) -> ColumnElement[bool]:
+        """The rows matching: by id, or for a common term by their searched columns."""
+        if not self.common:
+            return id_column == any_(literal(self.ids, ARRAY(Uuid)))
+        if self.fuzzy is not None:
+            return or_(*(column.op("%>")(self.fuzzy) for column in text_columns))
+        return or_(
+            *(column.ilike(p, escape="\\") for column in text_columns for p in self.patterns)
+        )
+
+
+async def find(session: AsyncSession, kind: str, q: str, also: Iterable[str] = ()) -> Found:
+    """The actor's records of `kind` (contact, organization, project, task) whose searched text
+    contains `q` (or one of `also`); when none does, those with a word close to `q` (pg_trgm
+    word similarity above 0.6), which forgives typos."""
     patterns = [substring_pattern(text) for text in (q, *also)]
-    return func.crm_search(kind, cast(patterns, ARRAY(Text)), q, type_=ARRAY(Uuid))
+    search = func.crm_search
+    ids = await session.scalar(
+        select(search(kind, cast(patterns, ARRAY(Text)), None, SEARCH_CAP, type_=ARRAY(Uuid)))
+    )
+    if ids:
+        return Found(list(ids), patterns, None)
+    ids = await session.scalar(
+        select(search(kind, None, q, SEARCH_CAP, type_=ARRAY(Uuid)))
+    )
+    return Found(list(ids or []), patterns, q)

@@ -95,6 +95,8 @@ class Project(RecordColumns, Base):
     __tablename__ = "project"
     __table_args__ = (
         UniqueConstraint("workspace_id", "id", name="uq_project_workspace_id_id"),
+        # The target of the tasks' foreign key, which keeps their copy of the owner right.
+        UniqueConstraint("workspace_id", "id", "owner_id", name="uq_project_workspace_id_id_owner"),
         ForeignKeyConstraint(
             ["owner_id", "organization_id"], ["organization.owner_id", "organization.id"],
             ondelete="SET NULL (organization_id)", name="fk_project_organization_id_organization",
@@ -131,19 +133,27 @@ class Project(RecordColumns, Base):
 
 
 class Task(RecordColumns, Base):
-    """A task in a project; whoever sees the project sees its tasks."""
+    """A task in a project; whoever sees the project sees its tasks. `project_owner_id` copies
+    the project's owner (the foreign key keeps it right), so visibility is a test of the task's
+    own columns and the planner can estimate it."""
 
     __tablename__ = "task"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["workspace_id", "project_id"], ["project.workspace_id", "project.id"],
+            ["workspace_id", "project_id", "project_owner_id"],
+            ["project.workspace_id", "project.id", "project.owner_id"],
             ondelete="CASCADE", name="fk_task_project_id_project",
         ),
         ForeignKeyConstraint(
             ["workspace_id", "assignee_id"], ["membership.workspace_id", "membership.user_id"],
             ondelete="SET NULL (assignee_id)", name="fk_task_assignee_id_membership",
         ),
-        Index("ix_task_project_id", "project_id"),
+        # Counts by status per project, read from the index alone (the policy's columns
+        # included).
+        Index(
+            "ix_task_project_status", "project_id", "status",
+            postgresql_include=["workspace_id", "project_owner_id"],
+        ),
         Index("ix_task_assignee_id", "assignee_id"),
         Index("ix_task_workspace_due_key", "workspace_id", "due_key", "id"),
         Index("ix_task_workspace_priority_rank", "workspace_id", "priority_rank", "id"),
@@ -153,6 +163,7 @@ class Task(RecordColumns, Base):
     )
 
     project_id: Mapped[uuid.UUID]
+    project_owner_id: Mapped[uuid.UUID]
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -3,7 +3,7 @@ by the `crm_search` database function (see the migration 0002 and docs/api.md)."
 
 import uuid
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base
@@ -16,16 +16,18 @@ class RecordSearch(Base):
     finds the candidates here; the records' policies then filter them again."""
 
     __tablename__ = "record_search"
-    __table_args__ = (
+    __table_args__ = tuple(
         Index(
-            "ix_record_search_search_text_trgm", "search_text",
+            f"ix_record_search_{kind}_trgm", "search_text",
             postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
-        ),
+            postgresql_where=text(f"entity_type = '{kind}'"),
+        )
+        for kind in ("contact", "organization", "project", "task")
     )
 
     entity_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(20))
     workspace_id: Mapped[uuid.UUID]
-    owner_id: Mapped[uuid.UUID | None]
+    owner_id: Mapped[uuid.UUID]
     project_id: Mapped[uuid.UUID | None]
     search_text: Mapped[str] = mapped_column(Text)

@@ -2,12 +2,12 @@
 
 import uuid
 
-from sqlalchemy import Select, any_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.kit.pagination import sort_keys
-from crm.kit.search import search_ids
+from crm.kit.search import find
 from crm.models import Organization
 from crm.organizations.schemas import OrganizationQuery
 
@@ -45,12 +45,13 @@ class OrganizationRepository:
             self.readable(actor).where(Organization.sort_name == func.lower(name))
         )
 
-    def listing(self, actor: Actor, query: OrganizationQuery) -> Select[tuple[Organization]]:
+    async def listing(
+        self, session: AsyncSession, actor: Actor, query: OrganizationQuery
+    ) -> Select[tuple[Organization]]:
         statement = self.readable(actor)
         if query.q:
-            statement = statement.where(
-                Organization.id == any_(search_ids("organization", query.q))
-            )
+            found = await find(session, "organization", query.q)
+            statement = statement.where(found.condition(Organization.id, [Organization.name]))
         if query.industry:
             statement = statement.where(
                 func.lower(Organization.industry) == query.industry.strip().lower()

@@ -40,7 +40,7 @@ class OrganizationService:
         self, session: AsyncSession, actor: Actor, *, query: OrganizationQuery
     ) -> Slice[Organization]:
         """The actor's organizations, filtered, searched and sorted, one page at a time."""
-        statement = organization_repository.listing(actor, query)
+        statement = await organization_repository.listing(session, actor, query)
         return await paginate(
             session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor
         )
@@ -95,8 +95,7 @@ class OrganizationService:
         changes: OrganizationPatch,
         if_match: frozenset[int] | None = None,
     ) -> Organization:
-        """Change the given fields (PATCH); a change to nothing writes nothing. A new name
-        shows at once on the linked contacts and projects."""
+        """Change the given fields (PATCH); a change to nothing writes nothing."""
         return await self._change(
             session, actor, organization_id, changes.model_dump(), if_match
         )

@@ -3,13 +3,13 @@ own and those they are assigned to."""
 
 import uuid
 
-from sqlalchemy import Select, any_, delete, exists, or_, select
+from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from crm.auth.actor import Actor
 from crm.kit.pagination import sort_keys
-from crm.kit.search import search_ids
+from crm.kit.search import find
 from crm.models import Project, ProjectAssignee
 from crm.projects.schemas import ProjectQuery
 
@@ -35,7 +35,7 @@ class ProjectRepository:
 
     def readable(self, actor: Actor) -> Select[tuple[Project]]:
         return self.visible(actor).options(
-            joinedload(Project.organization), selectinload(Project.assignees)
+            selectinload(Project.organization), selectinload(Project.assignees)
         )
 
     async def get(
@@ -51,10 +51,13 @@ class ProjectRepository:
             statement = statement.with_for_update(of=Project)
         return await session.scalar(statement.execution_options(populate_existing=True))
 
-    def listing(self, actor: Actor, query: ProjectQuery) -> Select[tuple[Project]]:
+    async def listing(
+        self, session: AsyncSession, actor: Actor, query: ProjectQuery
+    ) -> Select[tuple[Project]]:
         statement = self.readable(actor)
         if query.q:
-            statement = statement.where(Project.id == any_(search_ids("project", query.q)))
+            found = await find(session, "project", query.q)
+            statement = statement.where(found.condition(Project.id, [Project.name]))
         if query.status:
             statement = statement.where(Project.status.in_(query.status))
         if query.organization_id:

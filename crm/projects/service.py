@@ -54,7 +54,7 @@ class ProjectService:
         self, session: AsyncSession, actor: Actor, *, query: ProjectQuery
     ) -> Slice[ProjectView]:
         """The projects the actor owns or is assigned to, one page at a time."""
-        statement = project_repository.listing(actor, query)
+        statement = await project_repository.listing(session, actor, query)
         page = await paginate(
             session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor
         )
@@ -170,7 +170,7 @@ class ProjectService:
     async def unlink_organization(
         self, session: AsyncSession, actor: Actor, *, organization: Organization
     ) -> int:
-        """Before an organization is deleted: its projects lose the link. Answers how many."""
+        """Unlink an organization's projects; answers how many."""
         unlinked = await session.execute(
             update(Project)
             .where(

@@ -43,7 +43,7 @@ class TaskService:
     async def list(self, session: AsyncSession, actor: Actor, *, query: TaskQuery) -> Slice[Task]:
         """Every task the actor sees, across projects, filtered and sorted, one page at a time."""
         today = await self._today(session, actor) if query.overdue is not None else None
-        statement = task_repository.listing(actor, query, today=today)
+        statement = await task_repository.listing(session, actor, query, today=today)
         return await paginate(
             session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor
         )
@@ -75,6 +75,7 @@ class TaskService:
             version=1,
             created_at=now,
             updated_at=now,
+            project_owner_id=project.owner_id,
             **self._columns(fields),
         )
         session.add(task)
@@ -157,6 +158,7 @@ class TaskService:
             await self._check_assignee(
                 session, actor, project, columns.get("assignee_id", task.assignee_id)
             )
+            changed["project_owner_id"] = project.owner_id
         before = snapshot(task)
         for column, value in changed.items():
             setattr(task, column, value)

@@ -150,3 +150,23 @@ async def test_list_shows_only_my_contacts(client):
     await add(client, bob, "Bob's friend")
     assert await names(client, ada) == ["Ada's friend"]
     assert await names(client, bob, q="friend") == ["Bob's friend"]
+
+
+async def test_a_common_term_is_searched_in_the_records_own_order(client, monkeypatch):
+    """More matches than the search cap: the list tests each contact's text as it reads them
+    in order instead of fetching every match by id; the answer is the same."""
+    from crm.kit import search
+
+    monkeypatch.setattr(search, "SEARCH_CAP", 1)
+    ada = await sign_up(client)
+    for name in ("Smith C", "Smith A", "Jones", "Smith B"):
+        await add(client, ada, name)
+    await add(client, ada, "Other", organization="Smithson Ltd")
+    assert await names(client, ada, q="smith") == ["Other", "Smith A", "Smith B", "Smith C"]
+    first = (await client.get(CONTACTS, params={"q": "smith", "limit": 2},
+                              headers=ada.headers)).json()
+    rest = (await client.get(CONTACTS, params={"q": "smith", "cursor": first["next_cursor"]},
+                             headers=ada.headers)).json()
+    assert [c["name"] for c in first["items"] + rest["items"]] == [
+        "Other", "Smith A", "Smith B", "Smith C"]
+    assert await names(client, ada, q="smitth") == ["Smith A", "Smith B", "Smith C"]  # typo

@@ -252,3 +252,59 @@ async def test_stale_if_match_is_412_and_changes_nothing(client):
     assert (await client.patch(url, json={"status": "done"}, headers=stale)).status_code == 412
     assert (await client.delete(url, headers=stale)).status_code == 412
     assert (await client.get(url, headers=ada.headers)).json()["status"] == "blocked"
+
+
+async def test_a_task_moved_to_a_colleagues_project_is_seen_by_that_projects_owner(client):
+    ada = await sign_up(client)
+    grace = await join(client, ada, "Grace")
+    mine = await project(client, ada, "Mine")
+    graces = await project(client, grace, "Grace's", assignee_ids=[str(ada.user_id)])
+    task = await create(client, ada, mine["id"])
+    assert (await client.get(f"{TASKS}/{task['id']}", headers=grace.headers)).status_code == 404
+    moved = await client.patch(f"{TASKS}/{task['id']}", json={"project_id": graces["id"]},
+                               headers=ada.headers)
+    assert moved.status_code == 200
+    seen = await client.get(f"{TASKS}/{task['id']}", headers=grace.headers)
+    assert seen.json()["project"] == {"id": graces["id"], "name": "Grace's"}
+    assert [t["id"] for t in (await client.get(TASKS, params={"q": "gears"},
+                                               headers=grace.headers)).json()["items"]] == [
+        task["id"]]
+
+
+async def test_a_member_who_leaves_is_unassigned_from_projects_and_tasks(client, admin_url):
+    ada = await sign_up(client)
+    grace = await join(client, ada, "Grace")
+    p = await project(client, ada, assignee_ids=[str(grace.user_id)])
+    task = await create(client, ada, p["id"], assignee_id=str(grace.user_id))
+    removed = await client.delete(f"/api/v1/workspace/members/{grace.user_id}",
+                                  headers=ada.headers)
+    assert removed.status_code == 204
+    after = (await client.get(f"{TASKS}/{task['id']}", headers=ada.headers)).json()
+    assert (after["assignee_id"], after["assignee"]) == (None, None)
+    assert (await client.get(f"/api/v1/projects/{p['id']}", headers=ada.headers)).json()[
+        "assignees"] == []
+
+
+async def test_overdue_is_judged_by_the_users_own_date(client):
+    """A task due yesterday in Kiritimati (UTC+14) is overdue there, and not yet due for
+    someone at UTC-12, whose calendar is a day or two behind."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    early, late = await sign_up(client, "Early"), await sign_up(client, "Late")
+    for person, zone in ((early, "Pacific/Kiritimati"), (late, "Etc/GMT+12")):
+        response = await client.patch("/api/v1/me", json={"time_zone": zone},
+                                      headers=person.headers)
+        assert response.status_code == 200
+    yesterday_in_kiritimati = datetime.now(ZoneInfo("Pacific/Kiritimati")).date() - timedelta(1)
+    for person in (early, late):
+        p = await project(client, person)
+        await create(client, person, p["id"], "edge", due_date=str(yesterday_in_kiritimati))
+
+    async def overdue(person):
+        body = (await client.get(TASKS, params={"overdue": "true"},
+                                 headers=person.headers)).json()
+        return [t["name"] for t in body["items"]]
+
+    assert await overdue(early) == ["edge"]
+    assert await overdue(late) == []

@@ -30,12 +30,13 @@ TASK_PRIORITY = postgresql.ENUM(
     "low", "medium", "high", "urgent", name="task_priority", create_type=False
 )
 TABLES = ("activity", "task", "project_assignee", "project", "contact", "organization")
+SEARCH_FUNCTION = "crm_search(text, text[], text, integer)"
 # The columns each searched table's trigger watches (what `?q=` searches).
 SEARCHED_COLUMNS = {
     "contact": "name, email, phone, organization_name",
     "organization": "name",
     "project": "name",
-    "task": "name, project_id",
+    "task": "name, project_id, project_owner_id",
 }
 # Sort keys are stored columns: under row-level security only leakproof operators can be index
 # conditions, and a keyset condition on lower(name) or coalesce(due_date, ...) is not one.
@@ -161,6 +162,9 @@ def create_project_and_task() -> None:
             ondelete="SET NULL (organization_id)", name="fk_project_organization_id_organization",
         ),
         sa.UniqueConstraint("workspace_id", "id", name="uq_project_workspace_id_id"),
+        sa.UniqueConstraint(
+            "workspace_id", "id", "owner_id", name="uq_project_workspace_id_id_owner"
+        ),
     )
     for key in ("sort_name", "due_key", "updated_at", "created_at"):
         op.create_index(
@@ -192,6 +196,8 @@ def create_project_and_task() -> None:
         "task",
         *record_columns(),
         sa.Column("project_id", sa.Uuid(), nullable=False),
+        # The project's owner, copied so that visibility tests only the task's own columns.
+        sa.Column("project_owner_id", sa.Uuid(), nullable=False),
         sa.Column("created_by_id", sa.Uuid()),
         sa.Column("name", sa.String(200), nullable=False),
         sort_name(),
@@ -204,7 +210,8 @@ def create_project_and_task() -> None:
         sa.Column("description", sa.Text()),
         *owned_by("task"),
         sa.ForeignKeyConstraint(
-            ["workspace_id", "project_id"], ["project.workspace_id", "project.id"],
+            ["workspace_id", "project_id", "project_owner_id"],
+            ["project.workspace_id", "project.id", "project.owner_id"],
             ondelete="CASCADE", name="fk_task_project_id_project",
         ),
         sa.ForeignKeyConstraint(
@@ -216,7 +223,11 @@ def create_project_and_task() -> None:
             name="fk_task_created_by_id_user_account",
         ),
     )
-    op.create_index("ix_task_project_id", "task", ["project_id"])
+    # Counts by status per project, read from the index alone (the policy's columns included).
+    op.create_index(
+        "ix_task_project_status", "task", ["project_id", "status"],
+        postgresql_include=["workspace_id", "project_owner_id"],
+    )
     op.create_index("ix_task_assignee_id", "task", ["assignee_id"])
     for key in ("due_key", "priority_rank", "updated_at", "created_at", "sort_name"):
         op.create_index(
@@ -255,8 +266,8 @@ def create_activity() -> None:
 
 def secure() -> None:
     """Row-level security. No policy reads a table whose policy reads it back (that would
-    recurse): project reads project_assignee, whose policy reads only its own columns; task
-    and activity read project."""
+    recurse): project and task read project_assignee, whose policy reads only its own columns;
+    activity reads project."""
     user, workspace = ctx("user_id"), ctx("workspace_id")
     mine = f"workspace_id = {workspace} AND owner_id = {user}"
     protect("organization", mine)
@@ -271,10 +282,13 @@ def secure() -> None:
         f"AND pa.user_id = {user}))"
     )
     protect("project", can_see_project)
+    # A task is visible with its project: to the project's owner (copied on the task) and its
+    # assignees.
     protect(
         "task",
-        f"workspace_id = {workspace} AND "
-        "EXISTS (SELECT FROM project p WHERE p.id = task.project_id)",
+        f"workspace_id = {workspace} AND (project_owner_id = {user} OR EXISTS ("
+        f"SELECT FROM project_assignee pa WHERE pa.project_id = task.project_id "
+        f"AND pa.user_id = {user}))",
     )
     # An entry is visible to its author, the record's owner, and whoever sees its project; it
     # is written only by its author.
@@ -302,15 +316,20 @@ def create_search() -> None:
         sa.Column("entity_id", sa.Uuid(), nullable=False),
         sa.Column("entity_type", sa.String(20), nullable=False),
         sa.Column("workspace_id", sa.Uuid(), nullable=False),
-        sa.Column("owner_id", sa.Uuid()),
+        # Who sees the record: its owner (a task's project's owner), and, for projects and
+        # tasks, the project's assignees.
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("project_id", sa.Uuid()),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("entity_id", name="pk_record_search"),
     )
-    op.create_index(
-        "ix_record_search_search_text_trgm", "record_search", ["search_text"],
-        postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
-    )
+    # One index per kind, so a search of organizations never wades through contacts.
+    for kind in SEARCHED_COLUMNS:
+        op.create_index(
+            f"ix_record_search_{kind}_trgm", "record_search", ["search_text"],
+            postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
+            postgresql_where=sa.text(f"entity_type = '{kind}'"),
+        )
     op.execute("ALTER TABLE record_search ENABLE ROW LEVEL SECURITY")
     op.execute(
         """
@@ -334,9 +353,9 @@ def create_search() -> None:
                 ON CONFLICT (entity_id) DO UPDATE SET search_text = EXCLUDED.search_text;
             ELSE
                 INSERT INTO record_search VALUES (NEW.id, 'task', NEW.workspace_id,
-                    NULL, NEW.project_id, lower(NEW.name))
-                ON CONFLICT (entity_id) DO UPDATE SET project_id = EXCLUDED.project_id,
-                    search_text = EXCLUDED.search_text;
+                    NEW.project_owner_id, NEW.project_id, lower(NEW.name))
+                ON CONFLICT (entity_id) DO UPDATE SET owner_id = EXCLUDED.owner_id,
+                    project_id = EXCLUDED.project_id, search_text = EXCLUDED.search_text;
             END IF;
             RETURN NULL;
         END
@@ -351,26 +370,35 @@ def create_search() -> None:
     user, workspace = ctx("user_id"), ctx("workspace_id")
     # The visibility rules are written out (not left to the policies) because a superuser
     # owner, as in the embedded server, bypasses row-level security inside this function.
-    # Substring matches first; only when there are none, the words close to `fuzzy` (typos).
+    assigned = (
+        f"SELECT pa.project_id FROM project_assignee pa "  # noqa: S608 (module constants)
+        f"WHERE pa.user_id = {user} AND pa.workspace_id = {workspace}"
+    )
     visible = (
         f"s.entity_type = kind AND s.workspace_id = {workspace} "
-        f"AND (s.owner_id = {user} OR s.project_id IN ("
-        f"SELECT p.id FROM project p WHERE p.workspace_id = {workspace} "
-        f"AND (p.owner_id = {user} OR EXISTS (SELECT FROM project_assignee pa "
-        f"WHERE pa.project_id = p.id AND pa.user_id = {user}))))"
+        f"AND (s.owner_id = {user} OR s.project_id IN ({assigned}))"
     )
+    # With `patterns`: the records containing one of them; else those with a word close to
+    # `fuzzy`. At most cap + 1 ids: more than cap tells the caller the term is common, and an
+    # ordered scan of the records will meet matches soon. Custom plans, so that the kind
+    # picks its partial index.
     op.execute(
         f"""
-        CREATE FUNCTION crm_search(kind text, patterns text[], fuzzy text) RETURNS uuid[]
-        LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        CREATE FUNCTION crm_search(kind text, patterns text[], fuzzy text, cap integer)
+        RETURNS uuid[]
+        LANGUAGE plpgsql STABLE SECURITY DEFINER
+        SET search_path = public, pg_temp SET plan_cache_mode = force_custom_plan AS $$
         DECLARE
             found uuid[];
         BEGIN
-            SELECT array_agg(s.entity_id) INTO found FROM record_search s
-            WHERE {visible} AND s.search_text ILIKE ANY (patterns);
-            IF found IS NULL THEN
-                SELECT array_agg(s.entity_id) INTO found FROM record_search s
-                WHERE {visible} AND s.search_text %> fuzzy;
+            IF patterns IS NOT NULL THEN
+                SELECT array_agg(entity_id) INTO found FROM (
+                    SELECT s.entity_id FROM record_search s
+                    WHERE {visible} AND s.search_text ILIKE ANY (patterns) LIMIT cap + 1) m;
+            ELSE
+                SELECT array_agg(entity_id) INTO found FROM (
+                    SELECT s.entity_id FROM record_search s
+                    WHERE {visible} AND s.search_text %> fuzzy LIMIT cap + 1) m;
             END IF;
             RETURN coalesce(found, '{{}}');
         END
@@ -378,12 +406,12 @@ def create_search() -> None:
         """  # noqa: S608 (the interpolations are this module's constants)
     )
     op.execute("REVOKE ALL ON FUNCTION crm_index_record() FROM PUBLIC")
-    op.execute("REVOKE ALL ON FUNCTION crm_search(text, text[], text) FROM PUBLIC")
-    op.execute(f"GRANT EXECUTE ON FUNCTION crm_search(text, text[], text) TO {APP_ROLE}")
+    op.execute(f"REVOKE ALL ON FUNCTION {SEARCH_FUNCTION} FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION {SEARCH_FUNCTION} TO {APP_ROLE}")
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION crm_search(text, text[], text)")
+    op.execute(f"DROP FUNCTION {SEARCH_FUNCTION}")
     for table in SEARCHED_COLUMNS:
         op.execute(f"DROP TRIGGER {table}_search ON {table}")
     op.execute("DROP FUNCTION crm_index_record()")
