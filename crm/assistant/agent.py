@@ -22,6 +22,7 @@ from pydantic_ai.usage import UsageLimits
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.offline import Interpreter
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
@@ -125,7 +126,9 @@ async def run_turn(
         session,
         actor,
         time_zone=time_zone or "UTC",
-        entities=await conversation_service.entities(session, actor, conversation=conversation),
+        entities=[]
+        if conversation_id is None  # a new conversation has nothing to load yet
+        else await conversation_service.entities(session, actor, conversation=conversation),
     )
     pending = Pending.of(conversation.pending) if conversation.pending else None
     notices: list[str] = []
@@ -146,7 +149,11 @@ async def run_turn(
         await emit({"type": "delta", "text": reply})
         used = "offline" if model is None else provider
     else:
-        history = await conversation_service.history(session, actor, conversation=conversation)
+        history = (
+            History([], None)
+            if conversation_id is None
+            else await conversation_service.history(session, actor, conversation=conversation)
+        )
         deps.summary = history.summary
         used = provider if model is not None else "offline"
         try:
