@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from crm import __version__
+from crm.assistant.endpoints import router as chat_router
+from crm.assistant.pages import router as assistant_pages
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
@@ -45,12 +47,14 @@ ROUTERS = (
     project_task_router,
     task_router,
     feedback_router,
+    chat_router,
     # pages
     web_pages,
     auth_pages,
     settings_pages,
     workspace_pages,
     feedback_pages,
+    assistant_pages,
 )
 
 

@@ -148,5 +148,86 @@ async def _create_user(url: str, body) -> None:  # type: ignore[no-untyped-def]
         await db.close()
 
 
+@app.command(name="eval")
+def eval_command(
+    provider: Annotated[
+        str, typer.Option(help="offline, anthropic, openai, gemini or openai-compatible.")
+    ] = "offline",
+    repeat: Annotated[int, typer.Option(help="Tries per case (pass^k uses all of them).")] = 1,
+    model: Annotated[str | None, typer.Option(help="The provider's model name.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="An OpenAI-compatible server.")] = None,
+    offline_only: Annotated[
+        bool, typer.Option(help="Skip the cases that need a language model.")
+    ] = False,
+) -> None:
+    """Run the assistant's eval cases (evals/cases) and print the pass rate and pass^k.
+    Every case runs with a fresh user in the database (DATABASE_URL, else the embedded one);
+    a provider's key comes from its usual environment variable."""
+    from crm.assistant.models import PROVIDERS
+
+    if provider not in PROVIDERS:
+        typer.secho(f"Unknown provider {provider!r}; use one of {PROVIDERS}.", fg="red", err=True)
+        raise typer.Exit(2)
+    with database() as (_, url):
+        os.environ["DATABASE_URL"] = url
+        get_settings.cache_clear()
+        asyncio.run(_eval(provider, repeat, model, base_url, offline_only))
+
+
+async def _eval(  # type: ignore[no-untyped-def]
+    provider: str, repeat: int, model_name: str | None, base_url: str | None, offline_only: bool
+):
+    from crm.app import create_app
+    from crm.assistant.evals import load_cases, pass_hat_k, run_case
+    from crm.assistant.models import build_model
+
+    settings = get_settings().model_copy(
+        update={"rate_limit_auth": "100000/minute", "rate_limit_api": "100000/minute"}
+    )
+    keys = {
+        "anthropic": settings.anthropic_api_key,
+        "openai": settings.openai_api_key,
+        "gemini": settings.gemini_api_key,
+        "openai-compatible": settings.openai_api_key,
+    }
+    chosen = None
+    if provider != "offline":
+        secret = keys[provider]
+        chosen = build_model(
+            provider,
+            api_key=secret.get_secret_value() if secret else None,
+            model_name=model_name,
+            base_url=base_url,
+        )
+    cases = [c for c in load_cases() if not (offline_only and c.needs_llm)]
+    app = create_app(settings)
+    results: dict[str, list[bool]] = {}
+    async with app.router.lifespan_context(app):
+        for attempt in range(repeat):
+            for index, case in enumerate(cases):
+                outcome = await run_case(
+                    app, case, model=lambda: (chosen, provider), ip=f"10.9.{attempt}.{index % 250}"
+                )
+                results.setdefault(case.id, []).append(outcome.passed)
+                if not outcome.passed:
+                    typer.echo(f"FAIL {case.id}: {'; '.join(outcome.problems)[:400]}")
+    runs = [r for rs in results.values() for r in rs]
+    groups = {
+        "all": cases,
+        "without a language model": [c for c in cases if not c.needs_llm],
+        "needing a language model": [c for c in cases if c.needs_llm],
+    }
+    typer.echo(f"provider {provider}, {len(cases)} cases, {repeat} tries each")
+    typer.echo(f"pass rate: {sum(runs) / len(runs):.1%}")
+    for label, group in groups.items():
+        if group:
+            subset = {c.id: results[c.id] for c in group}
+            rate = sum(sum(r) for r in subset.values()) / sum(len(r) for r in subset.values())
+            typer.echo(
+                f"  {label}: {len(group)} cases, pass rate {rate:.1%}, "
+                f"pass^{repeat} {pass_hat_k(subset, repeat):.1%}"
+            )
+
+
 if __name__ == "__main__":
     app()

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     smtp_from: str = "crm@localhost"
     smtp_starttls: bool = True
 
+    # Model providers: the fallbacks when a workspace has set no key (DESIGN.md section 5).
+    anthropic_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    gemini_api_key: SecretStr | None = None
+    openai_base_url: str | None = None  # an OpenAI-compatible server (Ollama, vLLM, LM Studio)
+    assistant_model: str | None = None  # the provider's model; its default when unset
+
     rate_limit_auth: str = "10/minute"
     rate_limit_api: str = "600/minute"
     access_token_minutes: int = 15

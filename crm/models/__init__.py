@@ -4,6 +4,7 @@ from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccou
 from crm.models.activity import ENTITY_TYPES, Activity
 from crm.models.base import Base
 from crm.models.contact import Contact, Organization
+from crm.models.conversation import Conversation, ConversationEntity, ConversationMessage
 from crm.models.feedback import Feedback, FeedbackCategory
 from crm.models.project import (
     Project,
@@ -21,6 +22,9 @@ __all__ = [
     "Activity",
     "Base",
     "Contact",
+    "Conversation",
+    "ConversationEntity",
+    "ConversationMessage",
     "Feedback",
     "FeedbackCategory",
     "Invite",

@@ -15,6 +15,7 @@ class NavEntry:
 NAV: list[NavEntry] = [
     # The record pages and the calendar join here as their domains land, e.g.
     # NavEntry("Contacts", "/contacts", "users"),
+    NavEntry("Assistant", "/assistant", "sparkles"),
     NavEntry("Settings", "/settings", "settings", bottom=True),
     NavEntry("Feedback", "/feedback", "message-square", bottom=True),
 ]

@@ -8,6 +8,5 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 async def home() -> RedirectResponse:
-    # The assistant's chat page becomes home once POST /api/v1/chat exists; until then the
-    # settings are the one page every user has.
-    return RedirectResponse("/settings", status_code=303)
+    # The assistant's chat is home; /assistant sends a visitor who is not signed in to /login.
+    return RedirectResponse("/assistant", status_code=303)

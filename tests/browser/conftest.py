@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+PROVIDER_KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENAI_BASE_URL")
 WIDE = {"width": 1440, "height": 900}
 NARROW = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -39,7 +40,13 @@ def live_server(admin_url: str) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     data_dir = tempfile.mkdtemp(prefix="crm-browser-")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CRM_"))},
+        # No model provider's key either: the assistant answers offline in the browser tests.
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DATABASE_", "CRM_"))
+            and k not in PROVIDER_KEYS
+        },
         "DATABASE_URL": app_url(admin_url),
         "CRM_SECRET_KEY": SECRET,
         "CRM_BASE_URL": url,

@@ -13,16 +13,18 @@ NEW_PASSWORD = "another long passphrase"
 # Redirects and the session
 
 
-@pytest.mark.parametrize("path", ["/settings/profile", "/settings/workspace", "/feedback"])
+@pytest.mark.parametrize(
+    "path", ["/settings/profile", "/settings/workspace", "/feedback", "/assistant"]
+)
 async def test_pages_send_a_signed_out_visitor_to_login_with_next(client, path):
     response = await client.get(path)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=" + path.replace("/", "%2F")
 
 
-async def test_home_goes_to_settings(client):
+async def test_home_goes_to_the_assistant(client):
     response = await client.get("/")
-    assert (response.status_code, response.headers["location"]) == (303, "/settings")
+    assert (response.status_code, response.headers["location"]) == (303, "/assistant")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,256 @@
+"""One chat turn: the pydantic-ai agent over the CRM's tools, run with a language model or the
+offline interpreter, its events streamed, its outcome stored in the conversation."""
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic_ai import Agent, RunContext
+from pydantic_ai.exceptions import AgentRunError, ModelAPIError, UnexpectedModelBehavior
+from pydantic_ai.messages import (
+    FunctionToolCallEvent,
+    FunctionToolResultEvent,
+    ModelMessage,
+    TextPart,
+)
+from pydantic_ai.models import Model
+from pydantic_ai.usage import UsageLimits
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.assistant.memory import History
+from crm.assistant.memory import conversation as conversation_service
+from crm.assistant.offline import Interpreter
+from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
+from crm.auth.actor import Actor
+from crm.models import UserAccount
+
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
+YES = re.compile(
+    r"^\s*(y|yes|yep|yeah|confirm|confirmed|do it|go ahead|ok|okay|sure)\W*"
+    r"(please)?\W*$",
+    re.I,
+)
+NO = re.compile(r"^\s*(n|no|nope|cancel|stop|keep it|don'?t|do not)\W*$", re.I)
+
+INSTRUCTIONS = """You are the assistant of a CRM. You manage the user's contacts, organizations,
+projects and tasks only through the tools. Rules:
+- Never invent field values: store only what the user said. Ask when something is missing.
+- When a name matches several records, ask which one; do not guess and do not write.
+- Deleting needs the user's confirmation: call the delete tool once; the user is then asked.
+- When a tool answers an error, correct the call or tell the user plainly what went wrong.
+- Dates are YYYY-MM-DD; resolve relative dates in the user's time zone.
+- Answer briefly, in the user's language."""
+
+agent: Agent[TurnDeps, str] = Agent(
+    deps_type=TurnDeps,
+    instructions=INSTRUCTIONS,
+    tools=agent_tools(),
+    retries=3,
+)
+
+
+@agent.instructions
+def context_of_turn(ctx: RunContext[TurnDeps]) -> str:
+    """Today in the user's time zone and the records this conversation is about."""
+    deps = ctx.deps
+    now = datetime.now(ZoneInfo(deps.time_zone))
+    lines = [f"Now: {now:%A %Y-%m-%d %H:%M} ({deps.time_zone})."]
+    if deps.entities:
+        lines.append('Records of this conversation, the latest last ("it", "her" = latest):')
+        lines += [f"- {e.type} {e.name!r} id={e.id}" for e in deps.entities]
+    if deps.summary:
+        lines.append(deps.summary)
+    return "\n".join(lines)
+
+
+@dataclass
+class TurnResult:
+    conversation_id: uuid.UUID
+    reply: str
+    actions: list[Action]
+    provider: str
+    pending: Pending | None = None
+    notices: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "conversation_id": str(self.conversation_id),
+            "reply": self.reply,
+            "actions": [a.as_json() for a in self.actions],
+            "provider": self.provider,
+            "pending": {"tool": self.pending.tool, "summary": self.pending.summary}
+            if self.pending
+            else None,
+        }
+
+
+async def _silent(event: dict[str, Any]) -> None:
+    return None
+
+
+def describe_failure(exc: Exception) -> str:
+    status = getattr(exc, "status_code", None)
+    kind = {401: "the key was refused", 403: "the key is not allowed", 429: "rate limited"}.get(
+        status or 0, "the provider failed"
+    )
+    return f"{kind} ({status})" if status else f"{kind}: {type(exc).__name__}"
+
+
+async def run_turn(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    message: str,
+    conversation_id: uuid.UUID | None,
+    model: Model | None,
+    provider: str,
+    emit: Emit = _silent,
+) -> TurnResult:
+    """Answer one message of the user (the actor is the chatting user, channel "assistant")."""
+    actor = Actor(actor.user_id, actor.workspace_id, actor.role, "assistant")
+    if conversation_id is None:
+        conversation = await conversation_service.start(session, actor, title=message.strip())
+    else:
+        conversation = await conversation_service.get(
+            session, actor, conversation_id=conversation_id
+        )
+    time_zone = await session.scalar(
+        select(UserAccount.time_zone).where(UserAccount.id == actor.user_id)
+    )
+    deps = TurnDeps(
+        session,
+        actor,
+        time_zone=time_zone or "UTC",
+        entities=[]
+        if conversation_id is None  # a new conversation has nothing to load yet
+        else await conversation_service.entities(session, actor, conversation=conversation),
+    )
+    pending = Pending.of(conversation.pending) if conversation.pending else None
+    notices: list[str] = []
+    model_messages: list[ModelMessage] | None = None
+    forgotten: list[uuid.UUID] = []
+    if pending is not None and YES.match(message):
+        for action in await confirm(deps, pending):
+            if action.ok and action.tool.startswith("delete") and action.entity_id:
+                forgotten.append(action.entity_id)
+            await emit({"type": "tool_finished", **action.as_json()})
+        reply = " ".join(
+            a.summary + "." if a.ok else f"I could not: {a.summary}" for a in deps.actions
+        )
+        await emit({"type": "delta", "text": reply})
+        used = "offline" if model is None else provider
+    elif pending is not None and NO.match(message):
+        reply = f"Cancelled: nothing was changed or deleted ({pending.summary})."
+        await emit({"type": "delta", "text": reply})
+        used = "offline" if model is None else provider
+    else:
+        history = (
+            History([], None)
+            if conversation_id is None
+            else await conversation_service.history(session, actor, conversation=conversation)
+        )
+        deps.summary = history.summary
+        used = provider if model is not None else "offline"
+        try:
+            reply, model_messages = await _run_agent(
+                deps, message, model or _offline(deps), history.messages, emit
+            )
+        except (ModelAPIError, UnexpectedModelBehavior, TimeoutError) as exc:
+            if model is None:
+                raise
+            notice = (
+                f"The {provider} model could not answer ({describe_failure(exc)}); "
+                "the offline assistant answered instead."
+            )
+            notices.append(notice)
+            await emit({"type": "notice", "text": notice})
+            used = "offline"
+            reply, model_messages = await _run_agent(deps, message, _offline(deps), [], emit)
+            reply = f"{notice}\n\n{reply}"
+        forgotten += [
+            a.entity_id
+            for a in deps.actions
+            if a.ok and a.tool.startswith("delete") and a.entity_id
+        ]
+    if deps.pending is not None:
+        await emit(
+            {"type": "confirmation", "tool": deps.pending.tool, "summary": deps.pending.summary}
+        )
+    await conversation_service.save_turn(
+        session,
+        actor,
+        conversation=conversation,
+        message=message,
+        reply=reply,
+        actions=[a.as_json() for a in deps.actions],
+        model_messages=model_messages,
+        provider=used,
+        touched=[e for e in deps.touched if e.id not in forgotten],
+        forgotten=forgotten,
+        pending=deps.pending,
+    )
+    return TurnResult(conversation.id, reply, deps.actions, used, deps.pending, notices)
+
+
+def _offline(deps: TurnDeps) -> Model:
+    return Interpreter(
+        entities=list(deps.entities), time_zone=deps.time_zone, user_id=deps.actor.user_id
+    ).model()
+
+
+async def _run_agent(
+    deps: TurnDeps, message: str, model: Model, history: list[ModelMessage], emit: Emit
+) -> tuple[str, list[ModelMessage]]:
+    """Run the agent loop, sending text and tool events as they happen."""
+    names: dict[str, str] = {}
+    limits = UsageLimits(request_limit=12)
+    async with agent.iter(
+        message, deps=deps, model=model, message_history=history, usage_limits=limits
+    ) as run:
+        async for node in run:
+            if Agent.is_call_tools_node(node):
+                for part in node.model_response.parts:
+                    if isinstance(part, TextPart) and part.content:
+                        await emit({"type": "delta", "text": part.content})
+                async with node.stream(run.ctx) as events:
+                    async for event in events:
+                        await _tool_event(event, names, deps, emit)
+        result = run.result
+    if result is None:  # pragma: no cover - iter always ends with a result
+        raise AgentRunError("the run ended without an answer")
+    return result.output, result.new_messages()
+
+
+async def _tool_event(event: Any, names: dict[str, str], deps: TurnDeps, emit: Emit) -> None:
+    if isinstance(event, FunctionToolCallEvent):
+        names[event.part.tool_call_id] = event.part.tool_name
+        await emit(
+            {
+                "type": "tool_started",
+                "tool": event.part.tool_name,
+                "args": event.part.args_as_dict(),
+            }
+        )
+    elif isinstance(event, FunctionToolResultEvent):
+        tool = names.get(event.tool_call_id, event.part.tool_name)
+        content = event.part.content
+        ok = event.part.outcome == "success" and not (
+            isinstance(content, dict) and content.get("ok") is False
+        )
+        action = next((a for a in reversed(deps.actions) if a.tool == tool), None)
+        summary = action.summary if action else (content if isinstance(content, str) else "")
+        await emit(
+            {
+                "type": "tool_finished",
+                "tool": tool,
+                "ok": ok,
+                "entity_type": action.entity_type if action else None,
+                "entity_id": str(action.entity_id) if action and action.entity_id else None,
+                "summary": summary,
+            }
+        )

@@ -1,0 +1,187 @@
+"""The chat API: one turn by POST, past conversations, and the same turn streamed over a
+WebSocket (text deltas, tool calls, confirmation requests, done; a stop message cancels)."""
+
+import asyncio
+import contextlib
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from pydantic_ai.models import Model
+
+from crm.assistant.agent import run_turn
+from crm.assistant.memory import conversation as conversation_service
+from crm.assistant.models import choose_model
+from crm.assistant.schemas import (
+    ChatInput,
+    ChatOut,
+    ConversationDetail,
+    ConversationOut,
+    ConversationQuery,
+    MessageOut,
+    PendingOut,
+)
+from crm.auth import cookies
+from crm.auth.dependencies import ActorDep, SessionDep, actor_for
+from crm.auth.tokens import AccessClaims
+from crm.db import Database
+from crm.errors import CRMError, Unauthorized
+from crm.kit.openapi import problems
+from crm.kit.schemas import Page
+
+router = APIRouter(prefix="/api/v1/chat", tags=["chat"], responses=problems(401))
+
+
+def model_for(app: FastAPI) -> tuple[Model | None, str]:
+    """The app's model chooser (tests replace it on app.state), else the environment's."""
+    chooser = getattr(app.state, "choose_model", choose_model)
+    return chooser(app.state.settings)
+
+
+@router.post("", responses=problems(404, 422))
+async def chat(body: ChatInput, request: Request, session: SessionDep, actor: ActorDep) -> ChatOut:
+    """Send one message; the assistant answers, acting on your records with its tools (as
+    you: it reaches nothing you cannot). Deletes wait for your yes in the next message."""
+    model, provider = model_for(request.app)
+    result = await run_turn(
+        session,
+        actor,
+        message=body.message,
+        conversation_id=body.conversation_id,
+        model=model,
+        provider=provider,
+    )
+    return ChatOut.model_validate(result.as_json())
+
+
+@router.get("/conversations", responses=problems(422))
+async def list_conversations(
+    query: Annotated[ConversationQuery, Query()], session: SessionDep, actor: ActorDep
+) -> Page[ConversationOut]:
+    """Your conversations, the latest first; pass `next_cursor` back as `cursor` for more."""
+    found = await conversation_service.list(session, actor, limit=query.limit, cursor=query.cursor)
+    return found.page(ConversationOut.model_validate)
+
+
+@router.get("/conversations/{conversation_id}", responses=problems(404, 422))
+async def get_conversation(
+    conversation_id: uuid.UUID, session: SessionDep, actor: ActorDep
+) -> ConversationDetail:
+    """One of your conversations with its messages."""
+    found = await conversation_service.get(session, actor, conversation_id=conversation_id)
+    messages = await conversation_service.messages(session, actor, conversation=found)
+    return ConversationDetail(
+        id=found.id,
+        title=found.title,
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+        messages=[MessageOut.model_validate(m) for m in messages],
+        pending=PendingOut(**found.pending) if found.pending else None,
+    )
+
+
+# WebSocket ---------------------------------------------------------------------------------
+def origin_allowed(websocket: WebSocket) -> bool:
+    """A browser's Origin must be this site's (CRM_BASE_URL or an allowed host)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser; it must then authenticate with a token
+    settings = websocket.app.state.settings
+    host = urlsplit(origin).hostname or ""
+    allowed = {"localhost", "127.0.0.1", "::1", urlsplit(settings.crm_base_url).hostname}
+    allowed |= set(settings.crm_allowed_hosts)
+    return host in allowed
+
+
+async def _authenticate(websocket: WebSocket) -> AccessClaims:
+    signer = websocket.app.state.issuer.signer
+    token = websocket.query_params.get("token")
+    if token is None and websocket.headers.get("origin") is not None:
+        token = websocket.cookies.get(cookies.ACCESS)
+    if token is None:
+        first = await websocket.receive_json()
+        if not isinstance(first, dict) or first.get("type") != "auth":
+            raise Unauthorized('Send {"type": "auth", "token": ...} first.')
+        token = str(first.get("token", ""))
+    return signer.verify_access(token)
+
+
+async def _turn(websocket: WebSocket, claims: AccessClaims, body: ChatInput) -> None:
+    db: Database = websocket.app.state.db
+    model, provider = model_for(websocket.app)
+
+    async def emit(event: dict[str, Any]) -> None:
+        await websocket.send_json(event)
+
+    try:
+        async with db.transaction(
+            user_id=claims.user_id, workspace_id=claims.workspace_id
+        ) as session:
+            actor = await actor_for(session, websocket.app.state.rate_limits, claims, "assistant")
+            result = await run_turn(
+                session,
+                actor,
+                message=body.message,
+                conversation_id=body.conversation_id,
+                model=model,
+                provider=provider,
+                emit=emit,
+            )
+        await websocket.send_json({"type": "done", **result.as_json()})
+    except CRMError as exc:
+        await websocket.send_json({"type": "error", "status": exc.status, "detail": exc.detail})
+
+
+@router.websocket("/ws")
+async def chat_stream(websocket: WebSocket) -> None:
+    """Chat over a WebSocket: send {"type": "message", "message", "conversation_id"?};
+    receive delta, tool_started, tool_finished, confirmation, notice, done or error events.
+    {"type": "stop"} cancels the running turn (its changes are rolled back)."""
+    if not origin_allowed(websocket):
+        await websocket.close(code=1008, reason="origin not allowed")
+        return
+    await websocket.accept()
+    try:
+        claims = await _authenticate(websocket)
+    except (CRMError, ValueError, WebSocketDisconnect) as exc:
+        detail = exc.detail if isinstance(exc, CRMError) else "Sign in first."
+        with contextlib.suppress(Exception):
+            await websocket.send_json({"type": "error", "status": 401, "detail": detail})
+            await websocket.close(code=1008)
+        return
+    await websocket.send_json({"type": "ready", "provider": model_for(websocket.app)[1]})
+    running: asyncio.Task[None] | None = None
+    try:
+        while True:
+            incoming = await websocket.receive_json()
+            kind = incoming.get("type") if isinstance(incoming, dict) else None
+            if kind == "stop":
+                if running is not None and not running.done():
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await running
+                    await websocket.send_json({"type": "stopped"})
+                continue
+            if kind != "message":
+                await websocket.send_json(
+                    {"type": "error", "status": 422, "detail": "Unknown message type."}
+                )
+                continue
+            if running is not None and not running.done():
+                await websocket.send_json(
+                    {"type": "error", "status": 409, "detail": "A turn is running; stop it first."}
+                )
+                continue
+            try:
+                body = ChatInput.model_validate({k: v for k, v in incoming.items() if k != "type"})
+            except ValidationError as exc:
+                await websocket.send_json({"type": "error", "status": 422, "detail": str(exc)})
+                continue
+            running = asyncio.create_task(_turn(websocket, claims, body))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if running is not None and not running.done():
+            running.cancel()

@@ -1,0 +1,219 @@
+"""State-based evaluation of the assistant, in the manner of tau-bench: each case starts from
+records, sends user turns through POST /api/v1/chat, and compares the records afterwards (ids
+and timestamps ignored) and properties of the last reply. `gold` lists each turn's tool calls,
+run by a scripted model to prove the expected state is reachable with the tools."""
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from fastapi import FastAPI
+from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
+from pydantic_ai.models import Model
+from pydantic_ai.models.function import FunctionModel
+
+CASES = Path(__file__).resolve().parents[2] / "evals" / "cases"
+KINDS = ("organization", "contact", "project", "task")
+REFERENCE = re.compile(r"^@(contact|organization|project|task):(.+)$")
+PASSWORD = "eval-password-" + "x" * 12
+
+
+@dataclass
+class Case:
+    id: str
+    turns: list[str]
+    expect: dict[str, Any]
+    state: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    gold: list[list[list[Any]]] | None = None
+    needs_llm: bool = False
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    case: Case
+    passed: bool
+    problems: list[str]
+
+
+def load_cases(directory: Path = CASES) -> list[Case]:
+    cases: list[Case] = []
+    for path in sorted(directory.glob("*.yaml")):
+        for raw in yaml.safe_load(path.read_text()):
+            cases.append(Case(**raw))
+    ids = [c.id for c in cases]
+    if len(ids) != len(set(ids)):
+        raise ValueError("two eval cases share an id")
+    return cases
+
+
+class Session:
+    """One user of the app under evaluation, talking through the HTTP API."""
+
+    def __init__(self, client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+        self.client, self.headers = client, headers
+        self.user_id = ""
+
+    async def call(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = await self.client.request(method, url, headers=self.headers, **kwargs)
+        if response.status_code >= 400:
+            raise AssertionError(f"{method} {url}: {response.status_code} {response.text}")
+        return response.json() if response.content else None
+
+    async def records(self, kind: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+            page = await self.call("GET", f"/api/v1/{kind}s", params=params)
+            items += page["items"]
+            if not (cursor := page["next_cursor"]):
+                return items
+
+    async def find(self, kind: str, name: str) -> str:
+        for item in await self.records(kind):
+            if item["name"] == name:
+                return str(item["id"])
+        raise AssertionError(f"no {kind} named {name!r}")
+
+    async def seed(self, state: dict[str, list[dict[str, Any]]]) -> None:
+        for kind in KINDS:
+            for record in state.get(f"{kind}s", []):
+                body = dict(record)
+                if kind == "project" and "organization" in body:
+                    body["organization_id"] = await self.find(
+                        "organization", body.pop("organization")
+                    )
+                if kind == "task":
+                    body["project_id"] = await self.find("project", body.pop("project"))
+                await self.call("POST", f"/api/v1/{kind}s", json=body)
+
+    async def resolve(self, value: Any) -> Any:
+        """Gold arguments name records ("@contact:Jane Doe"); the call needs their ids."""
+        if value == "@me":
+            return self.user_id
+        if isinstance(value, str) and (match := REFERENCE.match(value)):
+            return await self.find(match[1], match[2])
+        if isinstance(value, dict):
+            return {k: await self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [await self.resolve(v) for v in value]
+        return value
+
+
+def project(kind: str, item: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for key in keys:
+        value = item.get(key)
+        if key in ("project", "organization", "assignee") and isinstance(value, dict):
+            value = value.get("name")
+        if kind == "project" and key == "organization":
+            value = (item.get("organization") or {}).get("name")
+        shown[key] = value
+    return shown
+
+
+async def compare(session: Session, case: Case, reply: str, pending: bool) -> list[str]:
+    problems: list[str] = []
+    for kind in KINDS:
+        expected = case.expect.get(f"{kind}s")
+        if expected is None:
+            continue
+        keys = {k for item in expected for k in item} | {"name"}
+        actual = [project(kind, i, keys) for i in await session.records(kind)]
+        wanted = [{k: item.get(k) for k in keys} for item in expected]
+        order = lambda d: sorted(repr(sorted(x.items())) for x in d)  # noqa: E731
+        if order(actual) != order(wanted):
+            problems.append(f"{kind}s: expected {wanted}, found {actual}")
+    text = reply.lower()
+    for needle in case.expect.get("reply_contains", []):
+        if needle.lower() not in text:
+            problems.append(f"the reply lacks {needle!r}: {reply[:300]!r}")
+    for needle in case.expect.get("reply_lacks", []):
+        if needle.lower() in text:
+            problems.append(f"the reply has {needle!r}: {reply[:300]!r}")
+    if "pending" in case.expect and bool(case.expect["pending"]) != pending:
+        problems.append(f"pending confirmation: expected {case.expect['pending']}, was {pending}")
+    return problems
+
+
+def scripted(calls: list[list[Any]]) -> FunctionModel:
+    """A model that makes exactly `calls` (resolved), then answers "Done."."""
+    state = {"sent": 0}
+
+    def respond(messages: list[Any], info: Any) -> ModelResponse:
+        returned = any(isinstance(p, ToolReturnPart) for p in messages[-1].parts)
+        if state["sent"] and not returned:
+            return ModelResponse(parts=[TextPart("Done.")])
+        if state["sent"] < len(calls):
+            name, args = calls[state["sent"]]
+            state["sent"] += 1
+            return ModelResponse(parts=[ToolCallPart(name, args)])
+        return ModelResponse(parts=[TextPart("Done.")])
+
+    return FunctionModel(respond, model_name="gold")
+
+
+async def run_case(
+    app: FastAPI,
+    case: Case,
+    *,
+    model: Callable[[], tuple[Model | None, str]] | None,
+    gold: bool = False,
+    ip: str = "127.0.0.2",
+) -> Outcome:
+    """Run one case against `app` with a fresh user; `model` chooses the model per turn."""
+    transport = httpx.ASGITransport(app=app, client=(ip, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+        email = f"eval-{uuid.uuid4().hex[:12]}@example.com"
+        registered = await client.post(
+            "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "Eval"}
+        )
+        if registered.status_code != 201:
+            raise AssertionError(f"register: {registered.status_code} {registered.text}")
+        token = registered.json()["access_token"]
+        session = Session(client, {"Authorization": f"Bearer {token}"})
+        session.user_id = (await session.call("GET", "/api/v1/me"))["id"]
+        await session.seed(case.state)
+        conversation: str | None = None
+        reply, pending = "", False
+        for index, message in enumerate(case.turns):
+            if gold:
+                calls = await session.resolve((case.gold or [])[index] if case.gold else [])
+                chosen = scripted(calls)
+                app.state.choose_model = lambda settings, m=chosen: (m, "gold")
+            elif model is not None:
+                app.state.choose_model = lambda settings: model()
+            body = {
+                "message": message,
+                **({"conversation_id": conversation} if conversation else {}),
+            }
+            answer = await session.call("POST", "/api/v1/chat", json=body)
+            conversation = answer["conversation_id"]
+            reply, pending = answer["reply"], answer["pending"] is not None
+        if gold:
+            expectations = {
+                k: v for k, v in case.expect.items() if k.endswith("s") and k[:-1] in KINDS
+            }
+            problems = await compare(
+                session, Case(case.id, case.turns, expectations), reply, pending
+            )
+        else:
+            problems = await compare(session, case, reply, pending)
+    return Outcome(case, not problems, problems)
+
+
+def pass_hat_k(results: dict[str, list[bool]], k: int) -> float:
+    """tau-bench's pass^k: the chance that k tries of a case all pass, averaged over cases."""
+    from math import comb
+
+    scores = []
+    for runs in results.values():
+        n, c = len(runs), sum(runs)
+        scores.append(comb(c, k) / comb(n, k) if n >= k else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0

@@ -1,0 +1,74 @@
+"""/assistant: the chat page. Past conversations to resume, the messages, and a message box that
+streams over the WebSocket (static/assistant.js); without JavaScript the form posts a turn."""
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from crm.assistant.agent import run_turn
+from crm.assistant.endpoints import model_for
+from crm.assistant.memory import conversation as conversation_service
+from crm.assistant.schemas import MESSAGE_MAX, ChatInput
+from crm.auth.dependencies import SessionDep
+from crm.errors import NotFound
+from crm.web.forms import read_form
+from crm.web.session import ShellDep
+from crm.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def record_url(entity_type: str | None, entity_id: Any) -> str | None:
+    # Record pages are not built yet: the cards link to the record's API resource for now.
+    return f"/api/v1/{entity_type}s/{entity_id}" if entity_type and entity_id else None
+
+
+@router.get("/assistant")
+async def assistant_page(
+    request: Request, session: SessionDep, shell: ShellDep, c: uuid.UUID | None = None
+) -> HTMLResponse:
+    actor = shell.actor
+    conversations = (await conversation_service.list(session, actor, limit=50, cursor=None)).items
+    current, messages = None, []
+    if c is not None:
+        try:
+            current = await conversation_service.get(session, actor, conversation_id=c)
+        except NotFound:
+            current = None
+        if current is not None:
+            messages = await conversation_service.messages(session, actor, conversation=current)
+    context = {
+        "shell": shell,
+        "conversations": conversations,
+        "current": current,
+        "messages": messages,
+        "record_url": record_url,
+        "message_max": MESSAGE_MAX,
+        "provider": model_for(request.app)[1],
+    }
+    return render(request, "assistant/page.html", context)
+
+
+@router.post("/assistant")
+async def send_message(request: Request, session: SessionDep, shell: ShellDep) -> RedirectResponse:
+    """The form without JavaScript: run the turn, then show the conversation."""
+    values = await read_form(request)
+    try:
+        body = ChatInput.model_validate(
+            {"message": values.get("message", ""), "conversation_id": values.get("c") or None}
+        )
+    except ValidationError:
+        return RedirectResponse("/assistant", status_code=303)
+    model, provider = model_for(request.app)
+    result = await run_turn(
+        session,
+        shell.actor,
+        message=body.message,
+        conversation_id=body.conversation_id,
+        model=model,
+        provider=provider,
+    )
+    return RedirectResponse(f"/assistant?c={result.conversation_id}", status_code=303)

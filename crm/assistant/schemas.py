@@ -1,0 +1,63 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from crm.kit.pagination import PageQuery
+from crm.kit.schemas import Input, Output
+
+MESSAGE_MAX = 4000
+
+
+class ChatInput(Input):
+    message: Annotated[str, Field(min_length=1, max_length=MESSAGE_MAX)]
+    conversation_id: uuid.UUID | None = None
+
+
+class ActionOut(Output):
+    tool: str
+    ok: bool
+    entity_type: str | None
+    entity_id: uuid.UUID | None
+    summary: str
+
+
+class PendingOut(Output):
+    tool: str
+    summary: str
+
+
+class ChatOut(Output):
+    conversation_id: uuid.UUID
+    reply: str
+    actions: list[ActionOut]
+    provider: str
+    pending: Annotated[
+        PendingOut | None, Field(description="A change waiting for the user's yes")
+    ] = None
+
+
+class ConversationQuery(PageQuery):
+    pass
+
+
+class ConversationOut(Output):
+    id: uuid.UUID
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessageOut(Output):
+    id: uuid.UUID
+    role: str
+    content: str
+    actions: list[dict[str, Any]]
+    provider: str | None
+    created_at: datetime
+
+
+class ConversationDetail(ConversationOut):
+    messages: list[MessageOut]
+    pending: PendingOut | None

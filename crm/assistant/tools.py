@@ -1,0 +1,256 @@
+"""The assistant's tools: every CRM tool (crm.toolbox.TOOLS) as a pydantic-ai tool that runs as
+the chatting user, in a savepoint of its own, and answers errors as text the model can act on.
+Destructive tools are never run from model output alone: they become a pending action that the
+user confirms in the next turn."""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_ai import ModelRetry, RunContext
+from pydantic_ai import Tool as AgentTool
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.auth.actor import Actor
+from crm.errors import CRMError
+from crm.kit.records import Deleted
+from crm.kit.tools import Tool
+from crm.models import ENTITY_TYPES
+from crm.toolbox import TOOLS
+
+READ_VERBS = ("get", "list", "search")
+# More changes than this in one turn are bulk changes: the rest wait for the user's yes.
+BULK_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A record the conversation touched."""
+
+    type: str
+    id: uuid.UUID
+    name: str
+
+
+@dataclass
+class Action:
+    """What one tool call did, as the chat answer lists it."""
+
+    tool: str
+    ok: bool
+    entity_type: str | None
+    entity_id: uuid.UUID | None
+    summary: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool,
+            "ok": self.ok,
+            "entity_type": self.entity_type,
+            "entity_id": str(self.entity_id) if self.entity_id else None,
+            "summary": self.summary,
+        }
+
+
+@dataclass
+class Pending:
+    """Calls waiting for the user's yes: a delete, or the writes past the bulk limit of a turn.
+    Each call is {tool, arguments, name} (name: the record's, for the summary)."""
+
+    calls: list[dict[str, Any]]
+    summary: str
+
+    @property
+    def tool(self) -> str:
+        return str(self.calls[0]["tool"])
+
+    def as_json(self) -> dict[str, Any]:
+        return {"tool": self.tool, "calls": self.calls, "summary": self.summary}
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> "Pending":
+        return cls(list(stored["calls"]), str(stored["summary"]))
+
+    def hold(self, call: dict[str, Any], summary: str) -> None:
+        self.calls.append(call)
+        self.summary = f"{len(self.calls)} changes: " + "; ".join(c["summary"] for c in self.calls)
+
+
+@dataclass
+class TurnDeps:
+    """What a turn's tools run with: the user's session and actor (never the model's say)."""
+
+    session: AsyncSession
+    actor: Actor
+    time_zone: str = "UTC"
+    entities: list[Entity] = field(default_factory=list)  # most recent last
+    actions: list[Action] = field(default_factory=list)
+    touched: list[Entity] = field(default_factory=list)
+    pending: Pending | None = None
+    summary: str | None = None  # what pruned older messages said
+    writes: int = 0  # changes made this turn, for the bulk limit
+
+    def remember(self, entity: Entity) -> None:
+        self.entities = [e for e in self.entities if e.id != entity.id] + [entity]
+        self.touched = [e for e in self.touched if e.id != entity.id] + [entity]
+
+
+def is_read(tool: Tool) -> bool:
+    return tool.name.split("_", 1)[0] in READ_VERBS
+
+
+def entity_type_of(tool_name: str) -> str | None:
+    """The record type a tool works on: the first record word in its name."""
+    for word in tool_name.split("_"):
+        kind = word.removesuffix("s")
+        if kind in ENTITY_TYPES:
+            return kind
+    return None
+
+
+def field_errors(exc: ValidationError) -> str:
+    """Validation errors naming their fields, for the model to correct its call."""
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "arguments"
+        lines.append(f"{where}: {error['msg']}")
+    return "Invalid arguments. " + "; ".join(lines)
+
+
+async def execute(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> BaseModel:
+    """Run one tool as the user inside a savepoint, so a failure undoes only this call."""
+    async with deps.session.begin_nested():
+        return await tool.call(deps.session, deps.actor, arguments)
+
+
+def record(deps: TurnDeps, tool: Tool, result: BaseModel) -> None:
+    """Note the records a successful call touched, and the action it was."""
+    kind = entity_type_of(tool.name)
+    if isinstance(result, Deleted):
+        name = next((e.name for e in deps.entities if e.id == result.id), str(result.id))
+        deps.entities = [e for e in deps.entities if e.id != result.id]
+        deps.actions.append(
+            Action(tool.name, True, result.entity_type, result.id, f"Deleted {kind} {name}")
+        )
+        return
+    items = getattr(result, "items", None)
+    if isinstance(items, list):
+        if len(items) == 1 and kind:  # one match of a search: what "it" refers to next
+            deps.remember(Entity(kind, items[0].id, items[0].name))
+        return
+    entity_id, name = getattr(result, "id", None), getattr(result, "name", None)
+    if kind is None or entity_id is None or name is None:
+        return
+    deps.remember(Entity(kind, entity_id, name))
+    if not is_read(tool):
+        verb = {"create": "Created", "add": "Created", "delete": "Deleted"}.get(
+            tool.name.split("_", 1)[0], "Updated"
+        )
+        deps.actions.append(Action(tool.name, True, kind, entity_id, f"{verb} {kind} {name}"))
+
+
+async def request_confirmation(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> str:
+    """Hold a destructive call until the user says yes; the record must be one they see."""
+    kind = entity_type_of(tool.name)
+    try:
+        target = await execute(deps, TOOLS[f"get_{kind}"], {"id": arguments.get("id")})
+    except ValidationError as exc:
+        raise ModelRetry(field_errors(exc)) from exc
+    name = getattr(target, "name", "")
+    summary = f"Delete {kind} {name}" + (" and all its tasks" if kind == "project" else "")
+    call = {
+        "tool": tool.name,
+        "arguments": {"id": str(arguments["id"])},
+        "name": name,
+        "summary": summary,
+    }
+    return _hold(deps, call, summary)
+
+
+def hold_bulk(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> str:
+    """Hold a change past the bulk limit of the turn (validated now, run on the user's yes)."""
+    try:
+        tool.input_model.model_validate(arguments)
+    except ValidationError as exc:
+        raise ModelRetry(field_errors(exc)) from exc
+    target = arguments.get("id") or arguments.get("project_id")
+    name = next((e.name for e in deps.entities if str(e.id) == str(target)), "")
+    summary = f"{tool.name.replace('_', ' ')} {name}".strip()
+    call = {"tool": tool.name, "arguments": arguments, "name": name, "summary": summary}
+    return _hold(deps, call, summary)
+
+
+def _hold(deps: TurnDeps, call: dict[str, Any], summary: str) -> str:
+    if deps.pending is None:
+        deps.pending = Pending([call], summary)
+    else:
+        deps.pending.hold(call, summary)
+    return (
+        f"Not done yet: {summary}. This needs the user's confirmation. Ask them to answer yes "
+        "to go ahead or no to cancel; do not call the tool again."
+    )
+
+
+def agent_tool(tool: Tool) -> AgentTool[TurnDeps]:
+    """The pydantic-ai tool of one CRM tool; its schema is the REST input model's."""
+
+    async def run(ctx: RunContext[TurnDeps], **arguments: Any) -> Any:
+        deps = ctx.deps
+        try:
+            if tool.destructive:
+                return await request_confirmation(deps, tool, arguments)
+            if not is_read(tool):
+                deps.writes += 1
+                if deps.writes > BULK_LIMIT:
+                    return hold_bulk(deps, tool, arguments)
+            result = await execute(deps, tool, arguments)
+        except ValidationError as exc:
+            raise ModelRetry(field_errors(exc)) from exc
+        except CRMError as exc:
+            if not is_read(tool):
+                deps.actions.append(
+                    Action(tool.name, False, entity_type_of(tool.name), None, exc.detail)
+                )
+            return {"ok": False, "status": exc.status, "error": exc.detail, "errors": exc.errors}
+        record(deps, tool, result)
+        return result.model_dump(mode="json")
+
+    description = tool.description
+    if tool.destructive:
+        description += " The user is asked to confirm before anything is deleted."
+    return AgentTool.from_schema(
+        run,
+        name=tool.name,
+        description=description,
+        json_schema=tool.input_model.model_json_schema(),
+        takes_ctx=True,
+    )
+
+
+def agent_tools(tools: dict[str, Tool] = TOOLS) -> list[AgentTool[TurnDeps]]:
+    """Every CRM tool for the agent (a new tool set in crm.toolbox appears here by itself)."""
+    return [agent_tool(tool) for tool in tools.values()]
+
+
+async def confirm(deps: TurnDeps, pending: Pending) -> list[Action]:
+    """Run the pending calls the user has just confirmed, each in its own savepoint."""
+    done: list[Action] = []
+    for call in pending.calls:
+        tool = TOOLS[call["tool"]]
+        kind = entity_type_of(tool.name)
+        before = len(deps.actions)
+        try:
+            result = await execute(deps, tool, call["arguments"])
+        except (CRMError, ValidationError) as exc:
+            detail = exc.detail if isinstance(exc, CRMError) else field_errors(exc)
+            deps.actions.append(Action(tool.name, False, kind, None, detail))
+        else:
+            if isinstance(result, Deleted):
+                deps.entities = [e for e in deps.entities if e.id != result.id]
+                summary = f"Deleted {kind} {call['name']}"
+                deps.actions.append(Action(tool.name, True, kind, result.id, summary))
+            else:
+                record(deps, tool, result)
+        done += deps.actions[before:]
+    return done

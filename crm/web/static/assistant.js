@@ -1,0 +1,135 @@
+// The assistant's chat: sends a message over the WebSocket and shows the turn as it streams
+// (text, the records it created or changed, a confirmation to answer). Without JavaScript the
+// form posts the message and the page reloads with the answer.
+(function () {
+  "use strict";
+  var form = document.getElementById("chat-form");
+  if (!form || !window.WebSocket) return;
+  var log = document.getElementById("chat-log");
+  var box = document.getElementById("chat-message");
+  var send = document.getElementById("chat-send");
+  var stop = document.getElementById("chat-stop");
+  var status = document.getElementById("chat-status");
+  var conversation = form.dataset.conversation || null;
+  var socket = null;
+  var queue = [];
+  var current = null;
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function bubble(role, text) {
+    var item = el("li", "chat-message chat-" + role);
+    item.appendChild(el("p", "chat-who", role === "user" ? "You" : "Assistant"));
+    var body = el("div", "chat-text", text || "");
+    item.appendChild(body);
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+    return { item: item, body: body };
+  }
+
+  function busy(on) {
+    send.disabled = on;
+    stop.hidden = !on;
+    status.textContent = on ? "The assistant is answering…" : "";
+  }
+
+  function card(event) {
+    if (!event.ok || !event.entity_id || !current) return;
+    var link = el("a", "entity-card", event.summary);
+    // Record pages are not built yet: link to the record's API resource.
+    link.href = "/api/v1/" + event.entity_type + "s/" + event.entity_id;
+    current.item.appendChild(link);
+  }
+
+  function confirmation(event) {
+    var group = el("div", "chat-confirm");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Confirm the pending change");
+    group.appendChild(el("p", null, event.summary + "?"));
+    [["yes", "Confirm", "button button-danger"], ["no", "Cancel", "button"]].forEach(function (a) {
+      var button = el("button", a[2], a[1]);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        group.remove();
+        submit(a[0]);
+      });
+      group.appendChild(button);
+    });
+    current.item.appendChild(group);
+  }
+
+  function onEvent(event) {
+    if (event.type === "ready") {
+      while (queue.length) socket.send(queue.shift());
+      return;
+    }
+    if (!current) return;
+    if (event.type === "delta") current.body.textContent += event.text;
+    else if (event.type === "notice") current.item.appendChild(el("p", "chat-notice", event.text));
+    else if (event.type === "tool_finished") card(event);
+    else if (event.type === "confirmation") confirmation(event);
+    else if (event.type === "done" || event.type === "stopped" || event.type === "error") {
+      if (event.type === "done") {
+        conversation = event.conversation_id;
+        form.dataset.conversation = conversation;
+        form.elements.c.value = conversation;
+        history.replaceState(null, "", "/assistant?c=" + conversation);
+      } else if (event.type === "stopped") {
+        current.body.textContent += " (stopped: nothing of this answer was kept)";
+      } else {
+        current.body.textContent = event.detail || "Something went wrong.";
+      }
+      var asking = current.item.querySelector(".chat-confirm button");
+      current = null;
+      busy(false);
+      (asking || box).focus();
+    }
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/api/v1/chat/ws");
+    socket.addEventListener("message", function (m) { onEvent(JSON.parse(m.data)); });
+    socket.addEventListener("close", function () { socket = null; });
+  }
+
+  function submit(text) {
+    text = text.trim();
+    if (!text || current) return;
+    bubble("user", text);
+    current = bubble("assistant", "");
+    busy(true);
+    var payload = JSON.stringify({ type: "message", message: text, conversation_id: conversation });
+    if (!socket) connect();
+    if (socket.readyState === WebSocket.OPEN) socket.send(payload);
+    else queue.push(payload);
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = box.value;
+    box.value = "";
+    submit(text);
+  });
+  box.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  stop.addEventListener("click", function () {
+    if (socket) socket.send(JSON.stringify({ type: "stop" }));
+  });
+  document.querySelectorAll(".chat-answer").forEach(function (answer) {
+    answer.addEventListener("submit", function (e) {
+      e.preventDefault();
+      answer.parentElement.remove();
+      submit(answer.elements.message.value);
+    });
+  });
+})();

@@ -1,0 +1,194 @@
+"""The chat turn end to end: POST /api/v1/chat on the real database, offline and scripted."""
+
+import uuid
+
+from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
+from pydantic_ai.models.function import FunctionModel
+
+from crm.assistant import memory
+from tests.conftest import http_client
+from tests.people import sign_up
+from tests.rows import fetch
+
+
+async def say(client, person, message, conversation_id=None):
+    body = {"message": message}
+    if conversation_id:
+        body["conversation_id"] = conversation_id
+    response = await client.post("/api/v1/chat", json=body, headers=person.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def scripted(*calls):
+    """A model that makes the given tool calls one by one, then says what it saw."""
+    seen = []
+
+    def respond(messages, info):
+        for part in messages[-1].parts:
+            if isinstance(part, ToolReturnPart):
+                seen.append(part.content)
+        if len(seen) < len(calls):
+            name, args = calls[len(seen)]
+            return ModelResponse(parts=[ToolCallPart(name, args)])
+        return ModelResponse(parts=[TextPart("done")])
+
+    return FunctionModel(respond), seen
+
+
+async def test_offline_adds_a_contact_at_an_organization_and_follows_up(client, admin_url):
+    ada = await sign_up(client)
+    await client.post("/api/v1/organizations", json={"name": "Acme"}, headers=ada.headers)
+    first = await say(client, ada, "add Jane Doe, CTO at Acme")
+    assert first["provider"] == "offline"
+    [action] = first["actions"]
+    assert (action["tool"], action["ok"], action["entity_type"]) == (
+        "create_contact",
+        True,
+        "contact",
+    )
+    again = await say(client, ada, "her phone is +1 415 555 0100", first["conversation_id"])
+    assert again["actions"][0]["entity_id"] == action["entity_id"]
+    await say(client, ada, "yes, add her email jane@acme.com", first["conversation_id"])
+    rows = fetch(
+        admin_url,
+        "SELECT name, job_position, phone, email, organization_id IS NOT NULL FROM contact",
+    )
+    assert rows == [("Jane Doe", "CTO", "+14155550100", "jane@acme.com", True)]
+
+
+async def test_ambiguous_name_asks_which_and_writes_nothing(client, admin_url):
+    ada = await sign_up(client)
+    for name in ("Jane Doe", "Jane Roe"):
+        await client.post("/api/v1/contacts", json={"name": name}, headers=ada.headers)
+    answer = await say(client, ada, "set Jane's phone to +1 415 555 0100")
+    assert answer["reply"].startswith("Which Jane?")
+    assert answer["actions"] == []
+    assert fetch(admin_url, "SELECT count(*) FROM contact WHERE phone IS NOT NULL") == [(0,)]
+
+
+async def test_delete_waits_for_yes(client, admin_url):
+    ada = await sign_up(client)
+    await client.post("/api/v1/contacts", json={"name": "Jane Doe"}, headers=ada.headers)
+    asked = await say(client, ada, "delete contact Jane Doe")
+    assert asked["pending"]["tool"] == "delete_contact"
+    assert fetch(admin_url, "SELECT count(*) FROM contact") == [(1,)]
+    kept = await say(client, ada, "no", asked["conversation_id"])
+    assert kept["pending"] is None and "nothing was changed or deleted" in kept["reply"]
+    assert fetch(admin_url, "SELECT count(*) FROM contact") == [(1,)]
+    asked = await say(client, ada, "delete Jane Doe", asked["conversation_id"])
+    done = await say(client, ada, "yes", asked["conversation_id"])
+    assert done["actions"][0]["summary"] == "Deleted contact Jane Doe"
+    assert fetch(admin_url, "SELECT count(*) FROM contact") == [(0,)]
+
+
+async def test_a_model_cannot_reach_another_users_record(client, app, admin_url):
+    ada, eve = await sign_up(client), await sign_up(client, "Eve")
+    theirs = (
+        await client.post("/api/v1/contacts", json={"name": "Secret"}, headers=ada.headers)
+    ).json()
+    model, seen = scripted(
+        ("get_contact", {"id": theirs["id"]}),
+        ("update_contact", {"id": theirs["id"], "changes": {"name": "Owned"}}),
+        ("delete_contact", {"id": theirs["id"]}),
+    )
+    app.state.choose_model = lambda settings: (model, "scripted")
+    answer = await say(client, eve, "take it")
+    assert [s["status"] for s in seen] == [404, 404, 404]
+    assert answer["pending"] is None
+    assert fetch(admin_url, "SELECT name FROM contact") == [("Secret",)]
+
+
+async def test_a_failed_tool_call_undoes_only_itself(client, app, admin_url):
+    ada = await sign_up(client)
+    await client.post("/api/v1/organizations", json={"name": "Acme"}, headers=ada.headers)
+    model, seen = scripted(
+        ("create_contact", {"name": "First"}),
+        ("create_organization", {"name": "ACME"}),  # a duplicate: 409 after the insert
+        ("create_contact", {"name": "Second"}),
+        ("create_contact", {"name": "Bad", "email": "not-an-email"}),
+    )
+    app.state.choose_model = lambda settings: (model, "scripted")
+    answer = await say(client, ada, "go")
+    assert seen[1]["status"] == 409
+    assert "email" in seen[3]  # the validation error names the field, as a retry prompt
+    assert [a["ok"] for a in answer["actions"]] == [True, False, True]
+    assert fetch(admin_url, "SELECT name FROM contact ORDER BY name") == [("First",), ("Second",)]
+    assert fetch(admin_url, "SELECT count(*) FROM organization") == [(1,)]
+
+
+async def test_follow_up_works_after_a_restart(client, custom_app, admin_url):
+    ada = await sign_up(client)
+    first = await say(client, ada, "add contact Grace Hopper")
+    async with custom_app() as fresh:
+        fresh.state.choose_model = lambda settings: (None, "offline")
+        async with http_client(fresh) as other:
+            await say(other, ada, "his title is Admiral", first["conversation_id"])
+    assert fetch(admin_url, "SELECT job_position FROM contact") == [("Admiral",)]
+
+
+async def test_conversations_are_listed_and_read_by_their_owner_only(client):
+    ada, eve = await sign_up(client), await sign_up(client, "Eve")
+    first = await say(client, ada, "add contact Grace Hopper")
+    await say(client, ada, "list my contacts")
+    listed = (await client.get("/api/v1/chat/conversations?limit=1", headers=ada.headers)).json()
+    assert len(listed["items"]) == 1 and listed["next_cursor"]
+    detail = await client.get(
+        f"/api/v1/chat/conversations/{first['conversation_id']}", headers=ada.headers
+    )
+    assert [m["role"] for m in detail.json()["messages"]] == ["user", "assistant"]
+    other = await client.get(
+        f"/api/v1/chat/conversations/{first['conversation_id']}", headers=eve.headers
+    )
+    assert other.status_code == 404
+    assert (await client.get("/api/v1/chat/conversations", headers=eve.headers)).json()[
+        "items"
+    ] == []
+    missing = await say(client, eve, "hello", None)
+    assert "offline assistant" in missing["reply"] and missing["actions"] == []
+    unknown = await client.post(
+        "/api/v1/chat",
+        headers=eve.headers,
+        json={"message": "hi", "conversation_id": str(uuid.uuid4())},
+    )
+    assert unknown.status_code == 404
+
+
+async def test_bulk_changes_past_the_limit_wait_for_yes(client, app, admin_url):
+    ada = await sign_up(client)
+    model, _ = scripted(*[("create_contact", {"name": f"Person {n}"}) for n in range(7)])
+    app.state.choose_model = lambda settings: (model, "scripted")
+    asked = await say(client, ada, "add seven people")
+    assert fetch(admin_url, "SELECT count(*) FROM contact") == [(5,)]
+    assert asked["pending"]["summary"].startswith("2 changes: create contact")
+    app.state.choose_model = lambda settings: (None, "offline")
+    done = await say(client, ada, "yes", asked["conversation_id"])
+    assert [a["summary"] for a in done["actions"]] == [
+        "Created contact Person 5",
+        "Created contact Person 6",
+    ]
+    assert fetch(admin_url, "SELECT count(*) FROM contact") == [(7,)]
+
+
+async def test_long_conversations_are_pruned_but_keep_their_records(client, app, monkeypatch):
+    ada = await sign_up(client)
+    first = await say(client, ada, "add contact Grace Hopper")
+    conversation = first["conversation_id"]
+    for n in range(4):
+        await say(client, ada, f"add contact Person {n}", conversation)
+    monkeypatch.setattr(memory, "HISTORY_BUDGET_CHARS", 3000)
+    received = {}
+
+    def look(messages, info):
+        received["messages"], received["instructions"] = messages, info.instructions
+        return ModelResponse(parts=[TextPart("ok")])
+
+    app.state.choose_model = lambda settings: (FunctionModel(look), "scripted")
+    await say(client, ada, "what did we do?", conversation)
+    prompts = [
+        p.content for m in received["messages"] for p in m.parts if p.part_kind == "user-prompt"
+    ]
+    assert prompts[-1] == "what did we do?"
+    assert "add contact Grace Hopper" not in prompts  # the oldest turns were pruned
+    assert "- Created contact Grace Hopper" in received["instructions"]  # summarised
+    assert "contact 'Grace Hopper' id=" in received["instructions"]  # still tracked
