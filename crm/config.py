@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     smtp_from: str = "crm@localhost"
     smtp_starttls: bool = True
 
+    # Model providers: fallbacks when a workspace (or user) has set no key of its own.
+    anthropic_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    gemini_api_key: SecretStr | None = None
+
     rate_limit_auth: str = "10/minute"
     rate_limit_api: str = "600/minute"
     access_token_minutes: int = 15

@@ -2,6 +2,7 @@
 
 from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccount, Workspace
 from crm.models.activity import ENTITY_TYPES, Activity
+from crm.models.ai import AIPersonalKey, AIProvider, AISetting
 from crm.models.base import Base
 from crm.models.contact import Contact, Organization
 from crm.models.feedback import Feedback, FeedbackCategory
@@ -18,6 +19,9 @@ from crm.models.workspace_logo import WorkspaceLogo
 
 __all__ = [
     "ENTITY_TYPES",
+    "AIPersonalKey",
+    "AIProvider",
+    "AISetting",
     "Activity",
     "Base",
     "Contact",
