@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from crm import __version__
+from crm.ai.endpoints import router as ai_router
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
@@ -45,6 +46,7 @@ ROUTERS = (
     project_task_router,
     task_router,
     feedback_router,
+    ai_router,
     # pages
     web_pages,
     auth_pages,
