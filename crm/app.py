@@ -12,6 +12,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from crm import __version__
 from crm.ai.endpoints import router as ai_router
+from crm.ai.pages import router as ai_pages
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
@@ -53,6 +54,7 @@ ROUTERS = (
     settings_pages,
     workspace_pages,
     feedback_pages,
+    ai_pages,
 )
 
 
