@@ -13,6 +13,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from crm import __version__
 from crm.assistant.endpoints import router as chat_router
 from crm.assistant.pages import router as assistant_pages
+from crm.ai.endpoints import router as ai_router
+from crm.ai.pages import router as ai_pages
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
@@ -48,6 +50,7 @@ ROUTERS = (
     task_router,
     feedback_router,
     chat_router,
+    ai_router,
     # pages
     web_pages,
     auth_pages,
@@ -55,6 +58,7 @@ ROUTERS = (
     workspace_pages,
     feedback_pages,
     assistant_pages,
+    ai_pages,
 )
 
 

@@ -20,6 +20,10 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+keys_app = typer.Typer(
+    help="Manage the secret keys that seal stored secrets.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
 
 
 @contextmanager
@@ -227,6 +231,42 @@ async def _eval(  # type: ignore[no-untyped-def]
                 f"  {label}: {len(group)} cases, pass rate {rate:.1%}, "
                 f"pass^{repeat} {pass_hat_k(subset, repeat):.1%}"
             )
+@keys_app.command("rotate")
+def rotate_keys() -> None:
+    """Re-seal every stored secret (model providers' API keys) under the first key of
+    CRM_SECRET_KEY. Put the new key first, keep the old ones after it, run this, then drop the
+    old ones. Running it again changes nothing."""
+    from crm.kit.crypto import SecretBox
+
+    box = SecretBox.from_settings(get_settings())
+    with database() as (admin, _):
+        report = asyncio.run(_rotate_keys(admin, box))
+    typer.echo(
+        f"Re-sealed {report.resealed} stored secret(s) under the current key; "
+        f"{report.current} already were."
+    )
+    if report.unreadable:
+        typer.secho(
+            f"{report.unreadable} stored secret(s) open with none of the keys in CRM_SECRET_KEY "
+            "and were left as they are; put back the key they were sealed with and run again, "
+            "or have them entered anew.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+async def _rotate_keys(admin_url: str, box):  # type: ignore[no-untyped-def]
+    from crm.ai.service import ai as ai_service
+    from crm.db import Database
+
+    # As the tables' owner: the rotation policy lets it see every workspace's rows.
+    db = Database(admin_url, pool_size=1)
+    try:
+        async with db.transaction() as session:
+            return await ai_service.rotate_keys(session, box=box)
+    finally:
+        await db.close()
 
 
 if __name__ == "__main__":

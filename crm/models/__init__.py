@@ -2,6 +2,7 @@
 
 from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccount, Workspace
 from crm.models.activity import ENTITY_TYPES, Activity
+from crm.models.ai import AIPersonalKey, AIProvider, AISetting
 from crm.models.base import Base
 from crm.models.contact import Contact, Organization
 from crm.models.conversation import Conversation, ConversationEntity, ConversationMessage
@@ -19,6 +20,9 @@ from crm.models.workspace_logo import WorkspaceLogo
 
 __all__ = [
     "ENTITY_TYPES",
+    "AIPersonalKey",
+    "AIProvider",
+    "AISetting",
     "Activity",
     "Base",
     "Contact",

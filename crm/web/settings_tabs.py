@@ -1,8 +1,9 @@
 """The tabs of /settings, in order. A domain adds its tab with one line here (for example the
 assistant's AI providers and the integrations, when their issues land)."""
 
+from crm.ai.pages import ai_tab
 from crm.auth.pages import profile_tab
 from crm.web.settings import SettingsTab
 from crm.workspaces.pages import workspace_tab
 
-SETTINGS_TABS: list[SettingsTab] = [profile_tab, workspace_tab]
+SETTINGS_TABS: list[SettingsTab] = [profile_tab, workspace_tab, ai_tab]

@@ -1,0 +1,231 @@
+"""The AI settings: the workspace's provider, model and key (owners and admins), each user's
+personal key, and which of them a user's requests go to."""
+
+import uuid
+from dataclasses import dataclass, field
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.ai.providers import DEFAULT_MODELS, Source
+from crm.ai.schemas import PersonalKeyInput, UpdateAISettingsInput
+from crm.auth.actor import Actor
+from crm.config import Settings
+from crm.errors import Forbidden, Invalid
+from crm.kit.crypto import SecretBox, UndecryptableSecret, mask
+from crm.models import AIPersonalKey, AIProvider, AISetting
+
+log = structlog.get_logger()
+
+# When a workspace has chosen nothing, the first of these the server has a key for.
+ENVIRONMENT_ORDER = (AIProvider.anthropic, AIProvider.openai, AIProvider.gemini)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The provider, model and key a user's requests go to (the key in clear: keep it in
+    memory, never log it)."""
+
+    provider: AIProvider
+    model_name: str
+    source: Source
+    api_key: str | None = field(repr=False)
+    base_url: str | None = None
+    thinking_budget: int | None = None
+
+
+def workspace_context(workspace_id: uuid.UUID) -> str:
+    return f"ai_setting.api_key:{workspace_id}"
+
+
+def personal_context(workspace_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    return f"ai_personal_key.api_key:{workspace_id}:{user_id}"
+
+
+def environment_key(settings: Settings, provider: AIProvider) -> str | None:
+    secret = {
+        AIProvider.anthropic: settings.anthropic_api_key,
+        AIProvider.openai: settings.openai_api_key,
+        AIProvider.gemini: settings.gemini_api_key,
+    }.get(provider)
+    return secret.get_secret_value() if secret is not None else None
+
+
+class AIService:
+    async def get(self, session: AsyncSession, actor: Actor) -> AISetting | None:
+        """The workspace's AI settings, or None when it uses the defaults."""
+        return await session.get(AISetting, actor.workspace_id)
+
+    async def update(
+        self, session: AsyncSession, actor: Actor, *, box: SecretBox, data: UpdateAISettingsInput
+    ) -> AISetting:
+        """Set the workspace's provider, model, key and base URL (owners and admins)."""
+        if not actor.is_admin:
+            raise Forbidden("Only the workspace's owners and admins change its AI settings.")
+        if data.provider is AIProvider.openai_compatible:
+            if not data.base_url:
+                raise Invalid("base_url", "is needed for an OpenAI-compatible server")
+            if not data.model_name:
+                raise Invalid("model_name", "is needed: name a model the server has loaded")
+        row = await self.get(session, actor)
+        if row is None:
+            row = AISetting(workspace_id=actor.workspace_id, provider=data.provider)
+            session.add(row)
+        elif row.provider is not data.provider:
+            # A key belongs to one provider: switching provider drops it.
+            row.api_key_sealed = row.api_key_hint = None
+        row.provider = data.provider
+        row.model_name = data.model_name or DEFAULT_MODELS[data.provider]
+        row.base_url = data.base_url
+        row.anthropic_thinking = data.anthropic_thinking
+        row.anthropic_thinking_budget = data.anthropic_thinking_budget
+        row.updated_by_id = actor.user_id
+        if data.clear_api_key:
+            row.api_key_sealed = row.api_key_hint = None
+        if data.api_key is not None:
+            key = data.api_key.get_secret_value()
+            row.api_key_sealed = box.encrypt(key, context=workspace_context(actor.workspace_id))
+            row.api_key_hint = mask(key)
+        await session.flush()
+        await session.refresh(row, ["updated_at"])
+        log.info("ai_settings_updated", provider=row.provider.value, model=row.model_name)
+        return row
+
+    async def personal(self, session: AsyncSession, actor: Actor) -> AIPersonalKey | None:
+        """The actor's own key, or None."""
+        return await session.get(AIPersonalKey, (actor.workspace_id, actor.user_id))
+
+    async def set_personal(
+        self, session: AsyncSession, actor: Actor, *, box: SecretBox, data: PersonalKeyInput
+    ) -> AIPersonalKey:
+        """Save the actor's own key for a provider (anyone)."""
+        row = await self.personal(session, actor)
+        if row is None:
+            row = AIPersonalKey(workspace_id=actor.workspace_id, user_id=actor.user_id)
+            session.add(row)
+        key = data.api_key.get_secret_value()
+        row.provider = AIProvider(data.provider)
+        row.model_name = data.model_name or None
+        row.base_url = None
+        row.api_key_sealed = box.encrypt(
+            key, context=personal_context(actor.workspace_id, actor.user_id)
+        )
+        row.api_key_hint = mask(key)
+        await session.flush()
+        await session.refresh(row, ["updated_at"])
+        return row
+
+    async def remove_personal(self, session: AsyncSession, actor: Actor) -> None:
+        """Forget the actor's own key; the workspace's applies again."""
+        if (row := await self.personal(session, actor)) is not None:
+            await session.delete(row)
+            await session.flush()
+
+    async def effective(
+        self, session: AsyncSession, actor: Actor, *, settings: Settings
+    ) -> Choice | None:
+        """Where the actor's requests go: personal key, workspace key, the environment's key,
+        or None (no provider: the offline interpreter)."""
+        box = SecretBox.from_settings(settings)
+        workspace = await self.get(session, actor)
+        personal = await self.personal(session, actor)
+        thinking = (
+            workspace.anthropic_thinking_budget
+            if workspace is not None and workspace.anthropic_thinking
+            else None
+        )
+        if personal is not None:
+            key = _open(box, personal.api_key_sealed, personal_context(*_ids(actor)))
+            if key is not None:
+                same = workspace is not None and workspace.provider is personal.provider
+                model = personal.model_name or (
+                    workspace.model_name
+                    if same and workspace
+                    else DEFAULT_MODELS[personal.provider]
+                )
+                return Choice(
+                    personal.provider,
+                    model,
+                    "personal",
+                    key,
+                    None,
+                    thinking if personal.provider is AIProvider.anthropic else None,
+                )
+        if workspace is None:
+            for provider in ENVIRONMENT_ORDER:
+                if key := environment_key(settings, provider):
+                    return Choice(provider, DEFAULT_MODELS[provider], "environment", key)
+            return None
+        provider = workspace.provider
+        budget = thinking if provider is AIProvider.anthropic else None
+        if workspace.api_key_sealed:
+            key = _open(box, workspace.api_key_sealed, workspace_context(actor.workspace_id))
+            if key is not None:
+                return Choice(
+                    provider, workspace.model_name, "workspace", key, workspace.base_url, budget
+                )
+        if provider is AIProvider.openai_compatible:
+            # Local servers usually want no key at all.
+            return Choice(
+                provider, workspace.model_name, "workspace", None, workspace.base_url, None
+            )
+        if key := environment_key(settings, provider):
+            return Choice(
+                provider, workspace.model_name, "environment", key, workspace.base_url, budget
+            )
+        return None
+
+    async def rotate_keys(self, session: AsyncSession, *, box: SecretBox) -> "Rotation":
+        """Re-seal every stored key under the first secret key. Runs as the tables' owner
+        (the migrations' role), across workspaces; running it again changes nothing."""
+        report = Rotation()
+        rows = await session.scalars(
+            select(AISetting).where(AISetting.api_key_sealed.is_not(None)).with_for_update()
+        )
+        for row in rows:
+            context = workspace_context(row.workspace_id)
+            row.api_key_sealed = report.reseal(box, row.api_key_sealed or "", context)
+        for personal in await session.scalars(select(AIPersonalKey).with_for_update()):
+            context = personal_context(personal.workspace_id, personal.user_id)
+            personal.api_key_sealed = report.reseal(box, personal.api_key_sealed, context)
+        await session.flush()
+        return report
+
+
+@dataclass
+class Rotation:
+    """What `crm keys rotate` did: re-sealed, already current, and unreadable values (sealed
+    with a key no longer in CRM_SECRET_KEY; left as they are)."""
+
+    resealed: int = 0
+    current: int = 0
+    unreadable: int = 0
+
+    def reseal(self, box: SecretBox, sealed: str, context: str) -> str:
+        try:
+            new = box.reseal(sealed, context=context)
+        except UndecryptableSecret:
+            self.unreadable += 1
+            return sealed
+        if new is None:
+            self.current += 1
+            return sealed
+        self.resealed += 1
+        return new
+
+
+def _ids(actor: Actor) -> tuple[uuid.UUID, uuid.UUID]:
+    return actor.workspace_id, actor.user_id
+
+
+def _open(box: SecretBox, sealed: str, context: str) -> str | None:
+    try:
+        return box.decrypt(sealed, context=context)
+    except UndecryptableSecret as exc:
+        # The key it was sealed with left CRM_SECRET_KEY: behave as if none were saved.
+        log.warning("ai_key_undecryptable", reason=str(exc))
+        return None
+
+
+ai = AIService()
