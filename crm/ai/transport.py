@@ -6,6 +6,7 @@ SDKs; build_model imports this when a model is built."""
 import asyncio
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 
@@ -73,10 +74,35 @@ def retry_after(headers: httpx2.Headers) -> float | None:
         return None
 
 
+# One client per event loop and policy: the models built for each chat turn share its
+# connection pool instead of each opening (and leaking) their own.
+_shared: (
+    "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[RetryPolicy, httpx2.AsyncClient]]"
+)
+_shared = weakref.WeakKeyDictionary()
+
+
 def http_client(
     policy: RetryPolicy = DEFAULT_RETRY, transport: httpx2.AsyncBaseTransport | None = None
 ) -> httpx2.AsyncClient:
-    """The HTTP client a provider's SDK uses: retrying, with a per-attempt timeout."""
+    """The HTTP client a provider's SDK uses: retrying, with a per-attempt timeout. Without a
+    `transport` (tests give one), a client shared within the running event loop."""
+    if transport is not None:
+        return _new_client(policy, transport)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return _new_client(policy, None)
+    clients = _shared.setdefault(loop, {})
+    client = clients.get(policy)
+    if client is None or client.is_closed:
+        client = clients[policy] = _new_client(policy, None)
+    return client
+
+
+def _new_client(
+    policy: RetryPolicy, transport: httpx2.AsyncBaseTransport | None
+) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(
         transport=RetryingTransport(transport, policy),
         timeout=httpx2.Timeout(ATTEMPT_TIMEOUT, connect=10.0),

@@ -272,3 +272,30 @@ async def test_anthropic_thinking_on_the_newest_models_is_adaptive(server):
     )
     await Agent(model).run("Think")
     assert server.received[0].body["thinking"] == {"type": "adaptive"}
+
+
+async def test_gemini_invalid_key_answer_is_a_bad_key(server):
+    # The Gemini API answers a bad key with 400 INVALID_ARGUMENT and reason API_KEY_INVALID.
+    server.then(
+        Error(
+            400,
+            {
+                "error": {
+                    "code": 400,
+                    "message": "API key not valid. Please pass a valid API key.",
+                    "status": "INVALID_ARGUMENT",
+                    "details": [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                            "reason": "API_KEY_INVALID",
+                            "domain": "googleapis.com",
+                        }
+                    ],
+                }
+            },
+        )
+    )
+    model = build_model(AIProvider.gemini, "test-model", "AIza-wrong-key-1", server.url)
+    with pytest.raises(Exception) as caught:
+        await Agent(model).run("hi")
+    assert classify_failure(caught.value).kind == "bad_key"

@@ -1,12 +1,16 @@
 """The AI settings API: admins set the workspace's provider, anyone a personal key; keys are
 sealed in PostgreSQL and never answered; requests resolve personal → workspace → environment."""
 
+import io
+
 import psycopg
 import pytest
+import structlog
 
 from crm.ai.providers import resolve
 from crm.db import Database
 from crm.kit.crypto import SecretBox
+from crm.kit.logging import configure_logging
 from tests.ai.fake_providers import Error, FakeProviders, Text
 from tests.conftest import SECRET, http_client, make_settings
 from tests.people import join, sign_up
@@ -206,3 +210,25 @@ async def test_test_connection_through_the_api(client, server):
     bad = (await client.post("/api/v1/ai/test", headers=ada.headers)).json()
     assert (bad["ok"], bad["kind"]) == (False, "bad_key")
     assert "Settings → AI" in bad["message"]
+
+
+async def test_keys_never_reach_the_log(client):
+    stream = io.StringIO()
+    configure_logging("INFO")
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(stream))
+    try:
+        ada = await sign_up(client)
+        await put(client, ada, provider="anthropic", api_key=KEY)
+        await client.put(
+            "/api/v1/ai/settings/personal",
+            json={"provider": "openai", "api_key": "sk-proj-LOGGED-NEVER-5566"},
+            headers=ada.headers,
+        )
+        bad = await put(client, ada, provider="openai", api_key="sk bad key with spaces")
+        assert bad.status_code == 422
+    finally:
+        configure_logging("INFO")
+    logged = stream.getvalue()
+    assert "ai_settings_updated" in logged  # the log was captured
+    for secret in (KEY, "LOGGED-NEVER", "bad key with spaces"):
+        assert secret not in logged

@@ -46,6 +46,6 @@ def test_ai_tab_saves_masks_the_key_and_tests_the_connection(
 
     provider_server.then(Text("OK"))
     page.get_by_role("button", name="Test connection").click()
-    expect(page.locator("[data-ai-test]")).to_have_attribute("data-ai-test", "ok")
+    expect(page.locator("[data-ai-test]")).to_have_attribute("data-ai-test", "ok", timeout=20_000)
     expect(page.locator("[data-ai-test]")).to_contain_text(re.compile("answered with llama3.2"))
     tab.check("settings-ai")
