@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from crm import __version__
-from crm.assistant.endpoints import router as chat_router
-from crm.assistant.pages import router as assistant_pages
 from crm.ai.endpoints import router as ai_router
 from crm.ai.pages import router as ai_pages
+from crm.assistant.endpoints import router as chat_router
+from crm.assistant.pages import router as assistant_pages
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
