@@ -213,7 +213,10 @@ class Scenario:
 async def api_ops(base: str, s: Scenario) -> dict[str, Callable[[int], Awaitable[None]]]:
     headers = {"Authorization": f"Bearer {s.user['access_token']}"}
     client = httpx.AsyncClient(
-        base_url=base, headers=headers, limits=httpx.Limits(max_connections=CONCURRENCY)
+        base_url=base,
+        headers=headers,
+        limits=httpx.Limits(max_connections=CONCURRENCY),
+        timeout=60,
     )
 
     async def ok(response: httpx.Response) -> None:
