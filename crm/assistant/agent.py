@@ -29,6 +29,11 @@ from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
 from crm.auth.actor import Actor
 from crm.models import UserAccount
 
+OFFLINE = "offline assistant"
+OFFLINE_NOTE = (
+    "(This is the offline assistant: no AI provider is set up, so I understand simple "
+    'commands; say "help" to see them.)'
+)
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 YES = re.compile(
     r"^\s*(y|yes|yep|yeah|confirm|confirmed|do it|go ahead|ok|okay|sure)\W*"
@@ -172,6 +177,10 @@ async def run_turn(
             used = "offline"
             reply, model_messages = await _run_agent(deps, message, _offline(deps), [], emit)
             reply = f"{notice}\n\n{reply}"
+        if used == "offline" and model is None and conversation_id is None and OFFLINE not in reply:
+            # Say once per conversation which assistant this is (the help text says it too).
+            await emit({"type": "delta", "text": f"\n\n{OFFLINE_NOTE}"})
+            reply = f"{reply}\n\n{OFFLINE_NOTE}"
         forgotten += [
             a.entity_id
             for a in deps.actions

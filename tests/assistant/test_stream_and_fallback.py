@@ -40,7 +40,8 @@ async def test_websocket_streams_a_turn_with_a_token(client, app, admin_url):
         await ws.send_json({"type": "message", "message": "add contact Grace Hopper"})
         events = await events_until_done(ws)
         kinds = [e["type"] for e in events]
-        assert kinds == ["tool_started", "tool_finished", "delta", "done"]
+        assert kinds == ["tool_started", "tool_finished", "delta", "delta", "done"]
+        assert "offline assistant" in events[3]["text"]  # said once, on a new conversation
         assert events[1]["ok"] and events[1]["entity_type"] == "contact"
         conversation = events[-1]["conversation_id"]
         await ws.send_json(

@@ -44,8 +44,7 @@ def live_server(admin_url: str) -> Iterator[str]:
         **{
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("DATABASE_", "CRM_"))
-            and k not in PROVIDER_KEYS
+            if not k.startswith(("DATABASE_", "CRM_")) and k not in PROVIDER_KEYS
         },
         "DATABASE_URL": app_url(admin_url),
         "CRM_SECRET_KEY": SECRET,
