@@ -14,12 +14,17 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from psycopg import sql
+from pydantic_ai import models
 
 from crm.app import create_app
 from crm.config import Settings
 from crm.db import app_url, database_url, migrate
 
 # Tests create (and drop) this database on the server; parallel runs need their own names.
+# No test reaches a real model provider: a request through a non-test model fails, unless a test
+# allows it for a local server speaking the provider's API (tests/ai).
+models.ALLOW_MODEL_REQUESTS = False
+
 TEST_DATABASE = os.environ.get("CRM_TEST_DATABASE", "crm_test")
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct horse battery"

@@ -1,10 +1,7 @@
-"""The assistant's tests never reach a real model: requests to any non-test model fail, and the
-app answers with the offline interpreter unless a test gives it a scripted model."""
+"""The assistant's tests never reach a real model (tests/conftest.py forbids model requests), and
+the app answers with the offline interpreter unless a test gives it a scripted model."""
 
 import pytest
-from pydantic_ai import models
-
-models.ALLOW_MODEL_REQUESTS = False
 
 
 @pytest.fixture(autouse=True)
