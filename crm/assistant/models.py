@@ -1,15 +1,11 @@
 """Which model answers: the environment's fallback keys (DESIGN.md section 5), else none (the
-offline interpreter). Workspace and personal keys plug in here when crm.ai provides them."""
+offline interpreter). Workspace and personal keys (crm.ai.providers.resolve) are not read yet."""
 
 from pydantic_ai.models import Model
 
 from crm.config import Settings
+from crm.models.ai import AIProvider
 
-DEFAULT_MODELS = {
-    "anthropic": "claude-sonnet-4-6",
-    "openai": "gpt-5.6-sol",
-    "gemini": "gemini-3.8-flash",
-}
 PROVIDERS = ("offline", "anthropic", "openai", "gemini", "openai-compatible")
 
 
@@ -20,32 +16,17 @@ def build_model(
     model_name: str | None = None,
     base_url: str | None = None,
 ) -> Model:
-    """A pydantic-ai model of `provider` (imports of the SDKs only when one is used)."""
-    if provider == "anthropic":
-        from pydantic_ai.models.anthropic import AnthropicModel
-        from pydantic_ai.providers.anthropic import AnthropicProvider
+    """A pydantic-ai model of `provider` (spelled as `crm eval` takes it) through crm.ai's
+    adapters, with their default model names and retries."""
+    from crm.ai import providers
 
-        return AnthropicModel(
-            model_name or DEFAULT_MODELS["anthropic"], provider=AnthropicProvider(api_key=api_key)
-        )
-    if provider in ("openai", "openai-compatible"):
-        from pydantic_ai.models.openai import OpenAIChatModel
-        from pydantic_ai.providers.openai import OpenAIProvider
-
-        if provider == "openai-compatible" and not base_url:
-            raise ValueError("an OpenAI-compatible provider needs a base URL")
-        return OpenAIChatModel(
-            model_name or DEFAULT_MODELS["openai"],
-            provider=OpenAIProvider(base_url=base_url, api_key=api_key or "none"),
-        )
-    if provider == "gemini":
-        from pydantic_ai.models.google import GoogleModel
-        from pydantic_ai.providers.google import GoogleProvider
-
-        return GoogleModel(
-            model_name or DEFAULT_MODELS["gemini"], provider=GoogleProvider(api_key=api_key)
-        )
-    raise ValueError(f"unknown provider {provider!r}")
+    kind = AIProvider(provider.replace("-", "_"))
+    name = model_name or providers.DEFAULT_MODELS[kind]
+    if not name:
+        raise ValueError("an OpenAI-compatible server needs a model name (ASSISTANT_MODEL)")
+    if kind is AIProvider.openai_compatible and not base_url:
+        raise ValueError("an OpenAI-compatible provider needs a base URL")
+    return providers.build_model(kind, name, api_key, base_url)
 
 
 def choose_model(settings: Settings) -> tuple[Model | None, str]:
