@@ -176,8 +176,12 @@ async def test_the_search_index_follows_renames_moves_and_deletes(client, admin_
         return fetch(admin_url, "SELECT search_text, project_id::text FROM record_search "
                      "WHERE entity_id = %s", entity_id)
 
-    assert indexed(records["contact"]["id"]) == [("renamed person", None)]
+    # A linked contact is found by its organization's current name.
+    assert indexed(records["contact"]["id"]) == [("renamed person ada corp", None)]
     assert indexed(records["task"]["id"]) == [("ada's task", other["id"])]
+    await client.patch(f"/api/v1/organizations/{records['organization']['id']}",
+                       json={"name": "Lovelace Ltd"}, headers=h)
+    assert indexed(records["contact"]["id"]) == [("renamed person lovelace ltd", None)]
     await client.delete(f"/api/v1/projects/{other['id']}", headers=h)  # cascades to the task
     await client.delete(f"/api/v1/contacts/{records['contact']['id']}", headers=h)
     assert indexed(records["task"]["id"]) == indexed(records["contact"]["id"]) == []

@@ -15,7 +15,7 @@ from crm.kit.crypto import SecretBox
 from crm.models import AIProvider
 
 
-def secret_box(request: Request) -> SecretBox:
+async def secret_box(request: Request) -> SecretBox:
     """The app's box for secrets at rest, made once from CRM_SECRET_KEY."""
     state = request.app.state
     if getattr(state, "secret_box", None) is None:

@@ -41,11 +41,13 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 
 
-def issuer(request: Request) -> TokenIssuer:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` in a
+# worker thread, which costs more than the work itself.
+async def issuer(request: Request) -> TokenIssuer:
     return request.app.state.issuer
 
 
-def rate_limits(request: Request) -> RateLimits:
+async def rate_limits(request: Request) -> RateLimits:
     return request.app.state.rate_limits
 
 

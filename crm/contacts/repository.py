@@ -6,12 +6,12 @@ import uuid
 from sqlalchemy import ColumnElement, Select, Uuid, any_, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from crm.auth.actor import Actor
 from crm.contacts.schemas import ContactQuery
 from crm.kit.pagination import sort_keys
-from crm.kit.search import find
+from crm.kit.search import find, name_page
 from crm.models import Contact, Organization
 
 SORTS = sort_keys(
@@ -27,7 +27,7 @@ class ContactRepository:
         return (
             select(Contact)
             .where(Contact.workspace_id == actor.workspace_id, Contact.owner_id == actor.user_id)
-            .options(selectinload(Contact.organization))
+            .options(joinedload(Contact.organization))
         )
 
     async def get(
@@ -47,6 +47,13 @@ class ContactRepository:
         self, session: AsyncSession, actor: Actor, query: ContactQuery
     ) -> Select[tuple[Contact]]:
         statement = self.readable(actor)
+        if query.q and query.sort == "name" and query.organization_id is None:
+            ids = await name_page(
+                session, "contact", query.q, _digits(query.q),
+                key=SORTS["name"], cursor=query.cursor, limit=query.limit,
+            )  # fmt: skip
+            if ids is not None:
+                return statement.where(Contact.id == any_(literal(ids, ARRAY(Uuid))))
         if query.q:
             statement = statement.where(await self.search(session, actor, query.q))
         if query.organization_id:
@@ -56,10 +63,7 @@ class ContactRepository:
     async def search(self, session: AsyncSession, actor: Actor, q: str) -> ColumnElement[bool]:
         """Name, e-mail, phone or organization text contains `q` (or nearly), or the linked
         organization's current name does."""
-        digits = re.sub(r"\D", "", q)
-        # "+44 20 7946" finds the stored "+442079460958".
-        also = [digits] if len(digits) >= 3 and digits != q else []
-        contacts = await find(session, "contact", q, also)
+        contacts = await find(session, "contact", q, _digits(q))
         organizations = await find(session, "organization", q)
         texts = [Contact.name, Contact.email, Contact.phone, Contact.organization_name]
         if organizations.common:
@@ -73,6 +77,12 @@ class ContactRepository:
         else:
             linked = Contact.organization_id == any_(literal(organizations.ids, ARRAY(Uuid)))
         return or_(contacts.condition(Contact.id, texts), linked)
+
+
+def _digits(q: str) -> list[str]:
+    """The digits of a phone-like term: "+44 20 7946" finds the stored "+442079460958"."""
+    digits = re.sub(r"\D", "", q)
+    return [digits] if len(digits) >= 3 and digits != q else []
 
 
 contact_repository = ContactRepository()

@@ -2,9 +2,11 @@
 enough word (typos), found through the trigram index in `record_search` (migration 0002 says
 why it is a separate table) by the database function `crm_search`.
 
-Few matches are read by id. When a term matches more than SEARCH_CAP records it is common, and
-the list reads the records in its own order testing their text instead: it meets matches
-early, where reading every match by id and sorting them would not."""
+Lists in name order (contacts and organizations, the long lists) read their page of matches
+straight from `record_search` in that order (`crm_search_page`, migration 0009). Other orders
+read the matches by id; when a term matches more than SEARCH_CAP records it is common, and the
+list reads the records in its own order testing their text instead: it meets matches early,
+where reading every match by id and sorting them would not."""
 
 import uuid
 from collections.abc import Iterable, Sequence
@@ -14,6 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Text, Uuid, any_, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.kit.pagination import SortKey, decode_cursor
 
 SEARCH_CAP = 2000
 
@@ -61,7 +65,31 @@ async def find(session: AsyncSession, kind: str, q: str, also: Iterable[str] = (
     )
     if ids:
         return Found(list(ids), patterns, None)
-    ids = await session.scalar(
-        select(search(kind, None, q, SEARCH_CAP, type_=ARRAY(Uuid)))
-    )
+    ids = await session.scalar(select(search(kind, None, q, SEARCH_CAP, type_=ARRAY(Uuid))))
     return Found(list(ids or []), patterns, q)
+
+
+async def name_page(
+    session: AsyncSession,
+    kind: str,
+    q: str,
+    also: Iterable[str],
+    *,
+    key: SortKey,
+    cursor: str | None,
+    limit: int,
+) -> list[uuid.UUID] | None:
+    """The ids of the page after `cursor` of the actor's `kind` records (contact or
+    organization) containing `q` or one of `also`, in the ascending name order `key`; None when
+    no record contains them at all, so that the caller looks for close words instead."""
+    after_key, after_id = decode_cursor(key, cursor) if cursor else (None, None)
+    patterns = cast([substring_pattern(text) for text in (q, *also)], ARRAY(Text))
+
+    async def page(after_key: str | None, after_id: uuid.UUID | None, lim: int) -> list:
+        found = func.crm_search_page(kind, patterns, after_key, after_id, lim, type_=ARRAY(Uuid))
+        return list(await session.scalar(select(found)) or [])
+
+    ids = await page(after_key, after_id, limit + 1)
+    if ids or (cursor and await page(None, None, 1)):
+        return ids
+    return None

@@ -1,5 +1,6 @@
 """The search index behind `?q=`: one row per record, kept by database triggers and read only
-by the `crm_search` database function (see the migration 0002 and docs/api.md)."""
+by the `crm_search` and `crm_search_page` database functions (see the migrations 0002 and
+0009, and docs/api.md)."""
 
 import uuid
 
@@ -23,7 +24,14 @@ class RecordSearch(Base):
             postgresql_where=text(f"entity_type = '{kind}'"),
         )
         for kind in ("contact", "organization", "project", "task")
-    )
+    ) + tuple(
+        Index(
+            f"ix_record_search_{kind}_order", "owner_id", "sort_key", "entity_id",
+            postgresql_include=["workspace_id", "search_text"],
+            postgresql_where=text(f"entity_type = '{kind}'"),
+        )
+        for kind in ("contact", "organization")
+    )  # fmt: skip
 
     entity_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(20))
@@ -31,3 +39,4 @@ class RecordSearch(Base):
     owner_id: Mapped[uuid.UUID]
     project_id: Mapped[uuid.UUID | None]
     search_text: Mapped[str] = mapped_column(Text)
+    sort_key: Mapped[str | None] = mapped_column(Text)  # the record's sort_name

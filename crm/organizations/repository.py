@@ -2,12 +2,13 @@
 
 import uuid
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Uuid, any_, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.kit.pagination import sort_keys
-from crm.kit.search import find
+from crm.kit.search import find, name_page
 from crm.models import Organization
 from crm.organizations.schemas import OrganizationQuery
 
@@ -49,6 +50,13 @@ class OrganizationRepository:
         self, session: AsyncSession, actor: Actor, query: OrganizationQuery
     ) -> Select[tuple[Organization]]:
         statement = self.readable(actor)
+        if query.q and query.sort == "name" and not query.industry:
+            ids = await name_page(
+                session, "organization", query.q, (),
+                key=SORTS["name"], cursor=query.cursor, limit=query.limit,
+            )  # fmt: skip
+            if ids is not None:
+                return statement.where(Organization.id == any_(literal(ids, ARRAY(Uuid))))
         if query.q:
             found = await find(session, "organization", query.q)
             statement = statement.where(found.condition(Organization.id, [Organization.name]))

@@ -153,8 +153,9 @@ async def test_list_shows_only_my_contacts(client):
 
 
 async def test_a_common_term_is_searched_in_the_records_own_order(client, monkeypatch):
-    """More matches than the search cap: the list tests each contact's text as it reads them
-    in order instead of fetching every match by id; the answer is the same."""
+    """In an order other than by name, more matches than the search cap make the list test
+    each contact's text as it reads them in order instead of fetching every match by id; the
+    answer is the same."""
     from crm.kit import search
 
     monkeypatch.setattr(search, "SEARCH_CAP", 1)
@@ -162,11 +163,21 @@ async def test_a_common_term_is_searched_in_the_records_own_order(client, monkey
     for name in ("Smith C", "Smith A", "Jones", "Smith B"):
         await add(client, ada, name)
     await add(client, ada, "Other", organization="Smithson Ltd")
-    assert await names(client, ada, q="smith") == ["Other", "Smith A", "Smith B", "Smith C"]
-    first = (await client.get(CONTACTS, params={"q": "smith", "limit": 2},
-                              headers=ada.headers)).json()
-    rest = (await client.get(CONTACTS, params={"q": "smith", "cursor": first["next_cursor"]},
-                             headers=ada.headers)).json()
-    assert [c["name"] for c in first["items"] + rest["items"]] == [
-        "Other", "Smith A", "Smith B", "Smith C"]
-    assert await names(client, ada, q="smitth") == ["Smith A", "Smith B", "Smith C"]  # typo
+    expected = ["Smith C", "Smith B", "Smith A", "Other"]
+    assert await names(client, ada, q="smith", sort="-name") == expected
+    assert await walk(client, ada, q="smith", sort="-name", limit=2) == expected
+    assert await names(client, ada, q="smitth", sort="-name") == expected[:3]  # typo
+
+
+async def test_search_pages_in_name_order_from_the_search_index(client):
+    """By name (the default), each page of matches comes from the search table in that
+    order; a typo's close matches page too."""
+    ada = await sign_up(client)
+    for name in ("Smith C", "Smith A", "Jones", "Smith B", "Smithy E"):
+        await add(client, ada, name)
+    await add(client, ada, "Other", organization="Smithson Ltd")
+    expected = ["Other", "Smith A", "Smith B", "Smith C", "Smithy E"]
+    assert await walk(client, ada, q="smith", limit=2) == expected
+    assert await walk(client, ada, q="smith", limit=5) == expected
+    assert await walk(client, ada, q="smitth", limit=2) == ["Smith A", "Smith B", "Smith C"]
+    assert await walk(client, ada, q="jonnes", limit=1) == ["Jones"]

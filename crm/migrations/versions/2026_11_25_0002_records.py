@@ -301,6 +301,38 @@ def secure() -> None:
     )
 
 
+# What keeps `record_search` (migration 0009 replaces it and restores it on its downgrade).
+INDEX_RECORD = """
+CREATE OR REPLACE FUNCTION crm_index_record() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM record_search WHERE entity_id = OLD.id;
+    ELSIF TG_TABLE_NAME = 'contact' THEN
+        INSERT INTO record_search VALUES (NEW.id, 'contact', NEW.workspace_id,
+            NEW.owner_id, NULL,
+            lower(concat_ws(' ', NEW.name, NEW.email, NEW.phone, NEW.organization_name)))
+        ON CONFLICT (entity_id) DO UPDATE SET search_text = EXCLUDED.search_text;
+    ELSIF TG_TABLE_NAME = 'organization' THEN
+        INSERT INTO record_search VALUES (NEW.id, 'organization', NEW.workspace_id,
+            NEW.owner_id, NULL, lower(NEW.name))
+        ON CONFLICT (entity_id) DO UPDATE SET search_text = EXCLUDED.search_text;
+    ELSIF TG_TABLE_NAME = 'project' THEN
+        INSERT INTO record_search VALUES (NEW.id, 'project', NEW.workspace_id,
+            NEW.owner_id, NEW.id, lower(NEW.name))
+        ON CONFLICT (entity_id) DO UPDATE SET search_text = EXCLUDED.search_text;
+    ELSE
+        INSERT INTO record_search VALUES (NEW.id, 'task', NEW.workspace_id,
+            NEW.project_owner_id, NEW.project_id, lower(NEW.name))
+        ON CONFLICT (entity_id) DO UPDATE SET owner_id = EXCLUDED.owner_id,
+            project_id = EXCLUDED.project_id, search_text = EXCLUDED.search_text;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+
 def create_search() -> None:
     """The trigram search index. Row-level security only lets leakproof operators be index
     conditions, and ILIKE and the pg_trgm operators are not leakproof, so a trigram index on a
@@ -331,37 +363,7 @@ def create_search() -> None:
             postgresql_where=sa.text(f"entity_type = '{kind}'"),
         )
     op.execute("ALTER TABLE record_search ENABLE ROW LEVEL SECURITY")
-    op.execute(
-        """
-        CREATE FUNCTION crm_index_record() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN
-            IF TG_OP = 'DELETE' THEN
-                DELETE FROM record_search WHERE entity_id = OLD.id;
-            ELSIF TG_TABLE_NAME = 'contact' THEN
-                INSERT INTO record_search VALUES (NEW.id, 'contact', NEW.workspace_id,
-                    NEW.owner_id, NULL,
-                    lower(concat_ws(' ', NEW.name, NEW.email, NEW.phone, NEW.organization_name)))
-                ON CONFLICT (entity_id) DO UPDATE SET search_text = EXCLUDED.search_text;
-            ELSIF TG_TABLE_NAME = 'organization' THEN
-                INSERT INTO record_search VALUES (NEW.id, 'organization', NEW.workspace_id,
-                    NEW.owner_id, NULL, lower(NEW.name))
-                ON CONFLICT (entity_id) DO UPDATE SET search_text = EXCLUDED.search_text;
-            ELSIF TG_TABLE_NAME = 'project' THEN
-                INSERT INTO record_search VALUES (NEW.id, 'project', NEW.workspace_id,
-                    NEW.owner_id, NEW.id, lower(NEW.name))
-                ON CONFLICT (entity_id) DO UPDATE SET search_text = EXCLUDED.search_text;
-            ELSE
-                INSERT INTO record_search VALUES (NEW.id, 'task', NEW.workspace_id,
-                    NEW.project_owner_id, NEW.project_id, lower(NEW.name))
-                ON CONFLICT (entity_id) DO UPDATE SET owner_id = EXCLUDED.owner_id,
-                    project_id = EXCLUDED.project_id, search_text = EXCLUDED.search_text;
-            END IF;
-            RETURN NULL;
-        END
-        $$
-        """
-    )
+    op.execute(INDEX_RECORD)
     for table, columns in SEARCHED_COLUMNS.items():
         op.execute(
             f"CREATE TRIGGER {table}_search AFTER INSERT OR DELETE OR UPDATE OF {columns} "
