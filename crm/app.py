@@ -24,7 +24,7 @@ from crm.contacts.endpoints import router as contact_router
 from crm.db import Database
 from crm.feedback.endpoints import router as feedback_router
 from crm.feedback.pages import router as feedback_pages
-from crm.kit import problems
+from crm.kit import openapi, problems
 from crm.kit.logging import configure_logging
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    app.openapi_schema = problems.document_problems(
+    app.openapi_schema = openapi.document_problems(
         get_openapi(title=app.title, version=app.version, routes=app.routes)
     )
     return app.openapi_schema

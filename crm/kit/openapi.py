@@ -50,3 +50,23 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def with_etag(status: int = 200, description: str = "The record") -> dict[int | str, Any]:
     """A success response that carries the record's ETag."""
     return {status: {"description": description, "headers": ETAG_HEADER}}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare every operation's errors as RFC 9457 problems (4XX, 5XX) in the OpenAPI schema,
+    in place of FastAPI's default application/json 422."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    problem = {
+        "description": "Problem details (RFC 9457)",
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["4XX"] = problem
+            responses["5XX"] = problem
+    return schema

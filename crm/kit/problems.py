@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from crm.errors import CRMError
+from crm.kit.openapi import PROBLEM
 
 log = structlog.get_logger()
-PROBLEM = "application/problem+json"
 
 
 def problem_response(
@@ -33,46 +33,6 @@ def _message(error: dict[str, Any]) -> str:
     if error["type"] == "json_invalid":
         return "the body is not valid JSON"
     return str(error["msg"]).removeprefix("Value error, ")
-
-
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["field", "message"],
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-}
-
-
-def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
-    """Declare every operation's errors as RFC 9457 problems (4XX, 5XX) in the OpenAPI schema,
-    in place of FastAPI's default application/json 422."""
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components["Problem"] = PROBLEM_SCHEMA
-    for name in ("HTTPValidationError", "ValidationError"):
-        components.pop(name, None)
-    problem = {
-        "description": "Problem details (RFC 9457)",
-        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    for path in schema.get("paths", {}).values():
-        for operation in path.values():
-            responses = operation.setdefault("responses", {})
-            responses.pop("422", None)
-            responses["4XX"] = problem
-            responses["5XX"] = problem
-    return schema
 
 
 def field_errors(errors: list[Any]) -> list[dict[str, str]]:
