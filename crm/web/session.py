@@ -40,7 +40,7 @@ class SignInRequired(Unauthorized):
         super().__init__(detail or "Sign in to continue.")
 
 
-def safe_next(value: str | None, default: str = "/settings") -> str:
+def safe_next(value: str | None, default: str = "/assistant") -> str:
     """A same-site relative path to go to after signing in, or `default`."""
     if not value or len(value) > 2000 or not value.startswith("/"):
         return default
