@@ -34,7 +34,8 @@ FIELDS = ("name", "status", "priority", "assignee_id", "project_id", "due_date",
 DUE = [("overdue", "Overdue"), ("week", "Due this week")]
 # The tasks' table, here and on a project's page.
 environment.globals["task_columns"] = [
-    ("Task name", ""), ("Status", ""), ("Priority", ""), ("Assignee", ""), ("Project", "col-wide"),
+    ("Task name", ""), ("Status", ""), ("Priority", "col-wide"), ("Assignee", "col-wide"),
+    ("Project", "col-wide"),
     ("Due date", ""), ("", ""),
 ]  # fmt: skip
 

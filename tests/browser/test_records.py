@@ -38,6 +38,8 @@ def panel(page: Page, title: str):
 
 def toast(page: Page, text: str) -> None:
     expect(page.locator(".toast", has_text=text).last).to_be_visible()
+    # The lists that reload after a change (records-changed) have reloaded.
+    page.wait_for_load_state("networkidle")
 
 
 def add_organization(tab: Tab, name: str, industry: str) -> None:

@@ -73,6 +73,10 @@
   document.body.addEventListener("htmx:afterSwap", function (event) {
     relativeTimes(event.detail.target);
   });
+  // New content (an outerHTML swap replaces its target, so afterSwap's target is the old one).
+  document.body.addEventListener("htmx:load", function (event) {
+    relativeTimes(event.detail.elt);
+  });
 
   // The record pages' side panel: focus its first field when it opens, close it with its
   // close links and Escape, and give the focus back to what opened it.
