@@ -97,7 +97,6 @@ class TaskPages(RecordPages[TaskQuery, TaskOut]):
     def adapt_query(self, request: Request, shell: Shell, params: dict[str, Any]) -> dict[str, Any]:
         """`due` (overdue, this week) as the service's dates, in the user's time zone."""
         due = request.query_params.get("due")
-        params = {k: v for k, v in params.items() if k not in ("overdue", "due_after")}
         today = self._base(shell)["today"]
         if due == "overdue":
             params["overdue"] = True

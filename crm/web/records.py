@@ -29,7 +29,7 @@ from crm.errors import Conflict, Invalid, PreconditionFailed
 from crm.kit.pagination import PageQuery, Slice
 from crm.web.forms import FormState
 from crm.web.labels import PRIORITY, PROJECT_STATUS, TASK_STATUS, Choice
-from crm.web.session import Shell, ShellDep, is_htmx
+from crm.web.session import Shell, ShellDep, is_htmx, restoring
 from crm.web.templating import environment, render, toast
 
 Q = TypeVar("Q", bound=PageQuery)
@@ -255,11 +255,13 @@ class RecordPages(Generic[Q, R]):
         query = parse_query(self.query_model, self.adapt_query(request, shell, params))
         listing = await self.listing(session, shell, query)  # type: ignore[arg-type]
         filters = {k: v for k, v in request.query_params.items() if k != "cursor" and v}
-        context = {**self._base(shell), "listing": listing, "filters": filters}
-        if is_htmx(request) and query.cursor and panel is None:
-            return render(request, f"{self.plural}/_rows.html", context)
-        context.update(await self.choices(session, shell), panel=panel)
-        return render(request, f"{self.plural}/page.html", context, block="results", status=status)
+        context = {**self._base(shell), "listing": listing, "filters": filters, "panel": panel}
+        if panel is None and is_htmx(request) and not restoring(request):
+            if query.cursor:
+                return render(request, f"{self.plural}/_rows.html", context)
+            return render(request, f"{self.plural}/page.html", context, block="results")
+        context.update(await self.choices(session, shell))
+        return render(request, f"{self.plural}/page.html", context, status=status)
 
     async def detail_page(
         self, request: Request, session: AsyncSession, shell: Shell, record_id: uuid.UUID

@@ -68,6 +68,11 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def restoring(request: Request) -> bool:
+    """htmx going back to an address it no longer holds: it wants the whole page."""
+    return request.headers.get("hx-history-restore-request") == "true"
+
+
 def secure_cookies(request: Request) -> bool:
     return request.app.state.settings.crm_base_url.startswith("https://")
 

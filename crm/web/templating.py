@@ -13,7 +13,7 @@ from jinja2_fragments import render_block
 from crm import __version__
 from crm.web.forms import FormState
 from crm.web.nav import NAV
-from crm.web.session import csrf_token, is_htmx
+from crm.web.session import csrf_token, is_htmx, restoring
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -48,8 +48,7 @@ def render(
     for HTMX and inside the page otherwise (no JavaScript needed to see them); `events` are
     further HX-Trigger events (e.g. telling a list that its records changed)."""
     # Going back to a pushed URL that htmx no longer holds asks for the whole page again.
-    restoring = request.headers.get("hx-history-restore-request") == "true"
-    swapped = is_htmx(request) and not restoring
+    swapped = is_htmx(request) and not restoring(request)
     partial = block is not None and swapped
     values: dict[str, Any] = {
         "request": request,

@@ -283,3 +283,10 @@ async def test_task_filters_overdue_this_week_and_sort(client):
     assert latest.index("Far one") < latest.index("Today one") < latest.index("Late one")
     ignored = await client.get("/tasks", params={"priority": "nonsense"})
     assert ignored.status_code == 200 and "Far one" in ignored.text, "a bad filter is left out"
+
+
+async def test_going_back_to_a_searched_address_gets_the_whole_page(client):
+    await sign_up(client)
+    back = {**HTMX, "HX-History-Restore-Request": "true"}
+    page = await client.get("/contacts", params={"q": "ada"}, headers=back)
+    assert "<html" in page.text and 'value="ada"' in page.text
