@@ -255,3 +255,16 @@ def test_records_from_an_empty_workspace_to_a_project_with_tasks(open_tab):  # n
     page = narrow.go("/contacts")
     page.get_by_role("link", name="Charles Babbage", exact=True).click()
     narrow.check("contact")
+
+    # Dark mode: the pills, the statuses and the panel keep their contrast.
+    dark = open_tab(WIDE, color_scheme="dark")
+    page = dark.go("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page = dark.go("/projects")
+    dark.check()
+    page.get_by_role("link", name="Difference Engine", exact=True).click()
+    page.get_by_role("link", name="Edit Draw the plans").click()
+    panel(page, "Edit task")
+    dark.check("project-dark")

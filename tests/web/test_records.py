@@ -249,6 +249,8 @@ async def test_a_project_with_two_assignees_its_tasks_and_statuses(app, client):
     )
     assert '<option value="in_progress" selected>' in project.text
     assert (await client.get(f"/api/v1/projects/{project_id}")).json()["status"] == "in_progress"
+    history = (await client.get(f"/projects/{project_id}")).text
+    assert "Status: <del>Planned</del> → <ins>In progress</ins>" in history
     bad = await post_form(client, f"/tasks/{task_id}/status", {"status": "nope"}, htmx=True)
     assert bad.status_code == 422
 
