@@ -87,7 +87,11 @@
   });
   document.body.addEventListener("htmx:afterSettle", function (event) {
     const panel = document.getElementById("panel");
-    if (!panel || panel.hidden || !panel.contains(event.detail.elt)) return;
+    if (!panel || !panel.contains(event.detail.elt)) return;
+    if (panel.hidden) { // saved or deleted: back to what opened the panel, when it is still there
+      if (panelOpener && document.body.contains(panelOpener)) panelOpener.focus();
+      return;
+    }
     relativeTimes(panel);
     const invalid = panel.querySelector("[aria-invalid=true], [role=alert] a");
     const first = invalid || panel.querySelector("input:not([type=hidden]), select, textarea, button");
