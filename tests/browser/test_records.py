@@ -37,9 +37,10 @@ def panel(page: Page, title: str):
 
 
 def toast(page: Page, text: str) -> None:
-    expect(page.locator(".toast", has_text=text).last).to_be_visible()
+    # A shared CI machine can be slow; the toast stays for 6 s once shown.
+    expect(page.locator(".toast", has_text=text).last).to_be_visible(timeout=15_000)
     # The lists that reload after a change (records-changed) have reloaded.
-    page.wait_for_load_state("networkidle")
+    expect(page.locator(".htmx-request")).to_have_count(0, timeout=15_000)
 
 
 def add_organization(tab: Tab, name: str, industry: str) -> None:
