@@ -292,3 +292,38 @@ async def test_going_back_to_a_searched_address_gets_the_whole_page(client):
     back = {**HTMX, "HX-History-Restore-Request": "true"}
     page = await client.get("/contacts", params={"q": "ada"}, headers=back)
     assert "<html" in page.text and 'value="ada"' in page.text
+
+
+async def test_without_javascript_the_panel_is_a_page_and_errors_keep_it_open(client):
+    await sign_up(client)
+    page = await client.get("/organizations/new")
+    assert "<html" in page.text and 'id="panel-title">New organization' in page.text
+    failed = await post_form(client, "/organizations", {"name": ""})
+    assert failed.status_code == 422
+    assert "<html" in failed.text and 'id="organization-name-error"' in failed.text
+
+
+async def test_an_assignee_sees_the_project_and_only_its_owner_changes_it(app, client):
+    await sign_up(client, name="Olivia Owner")
+    link = await invite_link(client, f"{uuid.uuid4().hex[:8]}@example.com")
+    async with http_client(app) as bob:
+        path = link.removeprefix("http://127.0.0.1:8000")
+        await bob.get(path)
+        await post_form(bob, path, {"name": "Bob Builder", "password": PASSWORD})
+        bob_id = (await bob.get("/api/v1/me")).json()["id"]
+        project_id = await create(
+            client, "projects", {"name": "Shared", "status": "planned", "assignee_ids": [bob_id]}
+        )
+        assert "Shared" in (await bob.get("/projects")).text
+        page = await bob.get(f"/projects/{project_id}")
+        assert page.status_code == 200 and "<h1>Shared</h1>" in page.text
+        refused = await post_form(
+            bob, f"/projects/{project_id}", {"version": "1", "name": "Mine now"}, htmx=True
+        )
+        assert refused.status_code == 403
+        assert "Only the project" in refused.headers["HX-Trigger"]
+        assert refused.headers["HX-Reswap"] == "none", "the form stays as typed"
+        task_id = await create(bob, "tasks", {"name": "Bob's task", "project_id": project_id,
+                                              "status": "todo", "priority": "low"})  # fmt: skip
+        assert "Bob&#39;s task" in (await client.get(f"/projects/{project_id}")).text
+        assert (await client.get(f"/tasks/{task_id}")).status_code == 303
