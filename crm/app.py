@@ -21,6 +21,7 @@ from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
 from crm.config import Settings, get_settings
 from crm.contacts.endpoints import router as contact_router
+from crm.contacts.pages import router as contact_pages
 from crm.db import Database
 from crm.feedback.endpoints import router as feedback_router
 from crm.feedback.pages import router as feedback_pages
@@ -31,9 +32,12 @@ from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
 from crm.organizations.endpoints import router as organization_router
+from crm.organizations.pages import router as organization_pages
 from crm.projects.endpoints import router as project_router
+from crm.projects.pages import router as project_pages
 from crm.tasks.endpoints import project_tasks as project_task_router
 from crm.tasks.endpoints import router as task_router
+from crm.tasks.pages import router as task_pages
 from crm.web import install as install_web
 from crm.web.pages import router as web_pages
 from crm.web.settings import router as settings_pages
@@ -59,6 +63,10 @@ ROUTERS = (
     feedback_pages,
     assistant_pages,
     ai_pages,
+    contact_pages,
+    organization_pages,
+    project_pages,
+    task_pages,
 )
 
 

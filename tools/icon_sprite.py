@@ -21,6 +21,8 @@ ICONS = [
     "circle-check", "circle-alert", "info", "star", "inbox",
     # actions
     "trash-2", "copy", "upload", "mail", "user-plus", "link", "send", "image", "lock",
+    # the record pages
+    "plus", "pencil", "check", "arrow-left", "chevrons-down", "search-x", "triangle-alert",
 ]  # fmt: skip
 
 OUT = Path(__file__).resolve().parents[1] / "crm/web/static/vendor/lucide-sprite.svg"

@@ -179,7 +179,7 @@ async def accept_invite(
             request, "auth/invite.html", {"form": form, "invite": pending}, status=_failed(exc)
         )
     set_session(request, await issuer.issue(session, user, workspace_id))
-    return RedirectResponse("/settings", status_code=303)
+    return RedirectResponse("/assistant", status_code=303)
 
 
 # Sign out

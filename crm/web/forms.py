@@ -21,15 +21,17 @@ class FormState:
     """A form as the page shows it: the values to fill in, a message per field, and one for
     the form as a whole."""
 
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    # Someone else saved the record after this form was opened (its version is stale).
+    stale: bool = False
 
     def value(self, name: str, default: Any = "") -> Any:
         return self.values.get(name, default)
 
     @classmethod
-    def failed(cls, values: dict[str, str], exc: Exception) -> "FormState":
+    def failed(cls, values: dict[str, Any], exc: Exception) -> "FormState":
         """The form again after `exc`, a validation error or a service's error."""
         kept = {k: v for k, v in values.items() if k not in SECRET_FIELDS}
         if isinstance(exc, ValidationError):

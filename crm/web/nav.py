@@ -13,9 +13,11 @@ class NavEntry:
 
 
 NAV: list[NavEntry] = [
-    # The record pages and the calendar join here as their domains land, e.g.
-    # NavEntry("Contacts", "/contacts", "users"),
     NavEntry("Assistant", "/assistant", "sparkles"),
+    NavEntry("Contacts", "/contacts", "users"),
+    NavEntry("Organizations", "/organizations", "building-2"),
+    NavEntry("Projects", "/projects", "folder-kanban"),
+    NavEntry("Tasks", "/tasks", "square-check"),
     NavEntry("Settings", "/settings", "settings", bottom=True),
     NavEntry("Feedback", "/feedback", "message-square", bottom=True),
 ]

@@ -40,7 +40,7 @@ class SignInRequired(Unauthorized):
         super().__init__(detail or "Sign in to continue.")
 
 
-def safe_next(value: str | None, default: str = "/settings") -> str:
+def safe_next(value: str | None, default: str = "/assistant") -> str:
     """A same-site relative path to go to after signing in, or `default`."""
     if not value or len(value) > 2000 or not value.startswith("/"):
         return default
@@ -66,6 +66,11 @@ def request_path(request: Request) -> str:
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
+
+
+def restoring(request: Request) -> bool:
+    """htmx going back to an address it no longer holds: it wants the whole page."""
+    return request.headers.get("hx-history-restore-request") == "true"
 
 
 def secure_cookies(request: Request) -> bool:

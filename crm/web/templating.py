@@ -13,7 +13,7 @@ from jinja2_fragments import render_block
 from crm import __version__
 from crm.web.forms import FormState
 from crm.web.nav import NAV
-from crm.web.session import csrf_token, is_htmx
+from crm.web.session import csrf_token, is_htmx, restoring
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -42,16 +42,20 @@ def render(
     block: str | None = None,
     status: int = 200,
     toasts: list[dict[str, str]] | None = None,
+    events: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     """The page, or for an HTMX request its `block`. Toasts travel in an `HX-Trigger` event
-    for HTMX and inside the page otherwise (no JavaScript needed to see them)."""
-    partial = block is not None and is_htmx(request)
+    for HTMX and inside the page otherwise (no JavaScript needed to see them); `events` are
+    further HX-Trigger events (e.g. telling a list that its records changed)."""
+    # Going back to a pushed URL that htmx no longer holds asks for the whole page again.
+    swapped = is_htmx(request) and not restoring(request)
+    partial = block is not None and swapped
     values: dict[str, Any] = {
         "request": request,
         "csrf_token": csrf_token(request),
         "current_path": request.url.path,
         "shell": None,
-        "toasts": [] if partial else (toasts or []),
+        "toasts": [] if swapped else (toasts or []),
         **(context or {}),
     }
     if partial:
@@ -60,7 +64,10 @@ def render(
     else:
         html = environment.get_template(template).render(values)
     response = HTMLResponse(html, status_code=status)
-    if partial and toasts:
+    triggers = dict(events or {})
+    if swapped and toasts:
         # One event per toast would collapse in a JSON object; send the list.
-        response.headers["HX-Trigger"] = json.dumps({"toast": toasts}, ensure_ascii=True)
+        triggers["toast"] = toasts
+    if triggers:
+        response.headers["HX-Trigger"] = json.dumps(triggers, ensure_ascii=True)
     return response

@@ -74,14 +74,14 @@ def register(tab: Tab, name="Ada Lovelace", shoot=False) -> str:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    expect(page).to_have_url(re.compile(r"/settings/profile$"))
+    expect(page).to_have_url(re.compile(r"/assistant$"))
     return email
 
 
 def test_register_sign_out_and_sign_in_again(open_tab):
     tab = open_tab()
     email = register(tab, shoot=True)
-    page = tab.page
+    page = tab.go("/settings/profile")
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     expect(page.locator(".brand-initials")).to_have_text("AL")
     tab.check("settings-profile")
@@ -106,7 +106,7 @@ def test_register_sign_out_and_sign_in_again(open_tab):
 def test_settings_tabs_save_with_htmx_and_show_inline_errors(open_tab):
     tab = open_tab()
     register(tab)
-    page = tab.page
+    page = tab.go("/settings/profile")
     page.get_by_role("link", name="Workspace", exact=True).click()
     expect(page).to_have_url(re.compile(r"/settings/workspace$"))
     expect(page.get_by_text("No open invitations")).to_be_visible()
@@ -145,7 +145,7 @@ def test_invite_a_member_who_accepts_in_another_browser(open_tab):
     bob_page.get_by_label("Your name").fill("Bob Builder")
     bob_page.get_by_label("Password").fill(PASSWORD)
     bob_page.get_by_role("button", name=re.compile("^Join")).click()
-    expect(bob_page).to_have_url(re.compile(r"/settings/profile$"))
+    expect(bob_page).to_have_url(re.compile(r"/assistant$"))
     expect(bob_page.locator(".brand-name")).to_have_text("Olivia Owner's workspace")
 
     page.reload()
@@ -191,7 +191,7 @@ def test_sidebar_and_account_menu_at_390_px_and_every_page_narrow(open_tab):
         tab.go(path)
         tab.check(name)
     register(tab)
-    page = tab.page
+    page = tab.go("/settings/profile")
     tab.check("settings-profile")
     sidebar = page.get_by_role("complementary", name="Sidebar")
     expect(sidebar).to_be_hidden()
@@ -227,6 +227,7 @@ def test_invite_page_at_390_px(open_tab):
 def test_dark_mode_keeps_contrast(open_tab):
     tab = open_tab(WIDE, color_scheme="dark")
     register(tab)
+    tab.go("/settings/profile")
     tab.check("settings-profile-dark")
     tab.go("/settings/workspace")
     tab.check()

@@ -31,10 +31,10 @@ async def test_home_goes_to_the_assistant(client):
     ("given", "expected"),
     [
         ("/feedback", "/feedback"),
-        ("//evil.example/x", "/settings"),
-        ("https://evil.example/", "/settings"),
-        ("/\\evil.example", "/settings"),
-        ("javascript:alert(1)", "/settings"),
+        ("//evil.example/x", "/assistant"),
+        ("https://evil.example/", "/assistant"),
+        ("/\\evil.example", "/assistant"),
+        ("javascript:alert(1)", "/assistant"),
     ],
 )
 async def test_sign_in_goes_only_to_a_same_site_next(client, given, expected):
@@ -292,7 +292,7 @@ async def test_invite_accept_and_manage_members_through_the_pages(app, client):
         weak = await post_form(bob, path, {"name": "Bob", "password": "short"})
         assert weak.status_code == 422 and 'value="Bob"' in weak.text
         joined = await post_form(bob, path, {"name": "Bob Builder", "password": PASSWORD})
-        assert (joined.status_code, joined.headers["location"]) == (303, "/settings")
+        assert (joined.status_code, joined.headers["location"]) == (303, "/assistant")
         tab = await bob.get("/settings/workspace")
         assert "Olivia Owner" in tab.text
         assert "/settings/invites" not in tab.text, "members do not manage invitations"

@@ -73,6 +73,45 @@
   document.body.addEventListener("htmx:afterSwap", function (event) {
     relativeTimes(event.detail.target);
   });
+  // New content (an outerHTML swap replaces its target, so afterSwap's target is the old one).
+  document.body.addEventListener("htmx:load", function (event) {
+    relativeTimes(event.detail.elt);
+  });
+
+  // The record pages' side panel: focus its first field when it opens, close it with its
+  // close links and Escape, and give the focus back to what opened it.
+  let panelOpener = null;
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    const elt = event.detail.elt;
+    if (elt && elt.getAttribute && elt.getAttribute("hx-target") === "#panel" && elt.tagName === "A") panelOpener = elt;
+  });
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    const panel = document.getElementById("panel");
+    if (!panel || !panel.contains(event.detail.elt)) return;
+    if (panel.hidden) { // saved or deleted: back to what opened the panel, when it is still there
+      if (panelOpener && document.body.contains(panelOpener)) panelOpener.focus();
+      return;
+    }
+    relativeTimes(panel);
+    const invalid = panel.querySelector("[aria-invalid=true], [role=alert] a");
+    const first = invalid || panel.querySelector("input:not([type=hidden]), select, textarea, button");
+    if (first) first.focus();
+  });
+  function closePanel() {
+    const panel = document.querySelector("[data-panel]");
+    if (!panel) return false;
+    const empty = document.createElement("div");
+    empty.id = "panel";
+    empty.hidden = true;
+    panel.replaceWith(empty);
+    if (panelOpener && document.body.contains(panelOpener)) panelOpener.focus();
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-panel-close]")) {
+      if (closePanel()) event.preventDefault();
+    }
+  });
 
   // The sidebar drawer on narrow screens -------------------------------------------------
   const sidebar = document.getElementById("sidebar");
@@ -140,11 +179,23 @@
       }
       el.textContent = format.format(0, "minute");
     });
+    // Calendar days ("in 3 days", "yesterday"), counted in whole days of the user's calendar.
+    root.querySelectorAll("time[data-relative-day]").forEach(function (el) {
+      const parts = el.getAttribute("datetime").split("-").map(Number);
+      if (parts.length !== 3) return;
+      const day = new Date(parts[0], parts[1] - 1, parts[2]);
+      const now = new Date();
+      const today = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+      const days = Math.round((day - today) / 86400000);
+      if (Math.abs(days) <= 13) el.textContent = format.format(days, "day");
+    });
   }
 
   // Escape closes what is open -------------------------------------------------------------
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
+    const palette = document.getElementById("palette");
+    if (!(palette && palette.open) && closePanel()) return;
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
