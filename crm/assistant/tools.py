@@ -91,6 +91,11 @@ class TurnDeps:
     summary: str | None = None  # what pruned older messages said
     writes: int = 0  # changes made this turn, for the bulk limit
 
+    def restart(self, entities: list[Entity]) -> None:
+        """Forget what a failed attempt did (its savepoint was rolled back)."""
+        self.entities = list(entities)
+        self.actions, self.touched, self.pending, self.writes = [], [], None, 0
+
     def remember(self, entity: Entity) -> None:
         self.entities = [e for e in self.entities if e.id != entity.id] + [entity]
         self.touched = [e for e in self.touched if e.id != entity.id] + [entity]

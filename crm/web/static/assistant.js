@@ -41,8 +41,8 @@
   function card(event) {
     if (!event.ok || !event.entity_id || !current) return;
     var link = el("a", "entity-card", event.summary);
-    // Record pages are not built yet: link to the record's API resource.
-    link.href = "/api/v1/" + event.entity_type + "s/" + event.entity_id;
+    // The record's page: /contacts/{id}, /organizations/{id}, /projects/{id}, /tasks/{id}.
+    link.href = "/" + event.entity_type + "s/" + event.entity_id;
     current.item.appendChild(link);
   }
 
@@ -63,6 +63,19 @@
     current.item.appendChild(group);
   }
 
+  function notice(event) {
+    if (event.reset) {
+      // The provider failed: what its attempt showed was undone; the offline assistant answers.
+      current.body.textContent = "";
+      current.item.querySelectorAll(".entity-card, .chat-confirm").forEach(function (n) {
+        n.remove();
+      });
+    }
+    var note = el("p", "chat-notice", event.text);
+    note.setAttribute("role", "alert");
+    current.item.insertBefore(note, current.body);
+  }
+
   function onEvent(event) {
     if (event.type === "ready") {
       while (queue.length) socket.send(queue.shift());
@@ -70,7 +83,7 @@
     }
     if (!current) return;
     if (event.type === "delta") current.body.textContent += event.text;
-    else if (event.type === "notice") current.item.appendChild(el("p", "chat-notice", event.text));
+    else if (event.type === "notice") notice(event);
     else if (event.type === "tool_finished") card(event);
     else if (event.type === "confirmation") confirmation(event);
     else if (event.type === "done" || event.type === "stopped" || event.type === "error") {
