@@ -39,7 +39,7 @@ def test_chat_streams_a_reply_shows_the_record_and_confirms_a_delete(open_tab): 
 
 def test_a_providers_reply_streams_word_by_word_and_stop_cancels_it(
     open_tab,  # noqa: F811
-    provider_server,
+    provider_server,  # noqa: F811
 ):
     tab = open_tab()
     register(tab)
