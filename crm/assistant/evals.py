@@ -17,7 +17,8 @@ from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolRetu
 from pydantic_ai.models import Model
 from pydantic_ai.models.function import FunctionModel
 
-CASES = Path(__file__).resolve().parents[2] / "evals" / "cases"
+# Shipped inside the package (package data), so `crm eval` finds them however it is installed.
+CASES = Path(__file__).resolve().parent / "eval_cases"
 KINDS = ("organization", "contact", "project", "task")
 REFERENCE = re.compile(r"^@(contact|organization|project|task):(.+)$")
 PASSWORD = "eval-password-" + "x" * 12
@@ -206,6 +207,26 @@ async def run_case(
         else:
             problems = await compare(session, case, reply, pending)
     return Outcome(case, not problems, problems)
+
+
+def report(cases: list[Case], results: dict[str, list[bool]], k: int) -> list[str]:
+    """The lines `crm eval` prints: pass rate and pass^k, overall and per kind of case."""
+    groups = {
+        "all": cases,
+        "without a language model": [c for c in cases if not c.needs_llm],
+        "needing a language model": [c for c in cases if c.needs_llm],
+    }
+    lines = []
+    for label, group in groups.items():
+        if not group:
+            continue
+        subset = {c.id: results[c.id] for c in group}
+        runs = [r for rs in subset.values() for r in rs]
+        lines.append(
+            f"{label}: {len(group)} cases, pass rate {sum(runs) / len(runs):.1%}, "
+            f"pass^{k} {pass_hat_k(subset, k):.1%}"
+        )
+    return lines
 
 
 def pass_hat_k(results: dict[str, list[bool]], k: int) -> float:
