@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.ai.providers import classify_failure
 from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
+from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
 from crm.auth.actor import Actor
@@ -235,7 +236,7 @@ class Turn:
                 # The page drops what the failed attempt showed, then shows the notice.
                 await self.emit({"type": "notice", "kind": kind, "text": notice, "reset": True})
         reply, self.model_messages = await _run_agent(
-            deps, message, _offline(deps), [] if self.notices else history, self.emit
+            deps, message, await _offline(deps), [] if self.notices else history, self.emit
         )
         if self.notices:
             return f"{self.notices[0]}\n\n{reply}"
@@ -246,9 +247,13 @@ class Turn:
         return reply
 
 
-def _offline(deps: TurnDeps) -> Model:
+async def _offline(deps: TurnDeps) -> Model:
+    """The offline interpreter for this turn, knowing the names of the user's records."""
     return Interpreter(
-        entities=list(deps.entities), time_zone=deps.time_zone, user_id=deps.actor.user_id
+        entities=list(deps.entities),
+        time_zone=deps.time_zone,
+        user_id=deps.actor.user_id,
+        names=await record_names(deps.session, deps.actor),
     ).model()
 
 
