@@ -80,15 +80,17 @@ async def get_conversation(
 
 # WebSocket ---------------------------------------------------------------------------------
 def origin_allowed(websocket: WebSocket) -> bool:
-    """A browser's Origin must be this site's (CRM_BASE_URL or an allowed host)."""
+    """A browser's Origin must be this site: the same scheme-less host and port as the request
+    (its Host header, checked against CRM_ALLOWED_HOSTS by the app) or CRM_BASE_URL's. Another
+    site, or another port of the same host (cookies do not tell ports apart), is refused."""
     origin = websocket.headers.get("origin")
     if origin is None:
         return True  # not a browser; it must then authenticate with a token
-    settings = websocket.app.state.settings
-    host = urlsplit(origin).hostname or ""
-    allowed = {"localhost", "127.0.0.1", "::1", urlsplit(settings.crm_base_url).hostname}
-    allowed |= set(settings.crm_allowed_hosts)
-    return host in allowed
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    base = urlsplit(websocket.app.state.settings.crm_base_url)
+    return parts.netloc.lower() in {websocket.headers.get("host", "").lower(), base.netloc.lower()}
 
 
 async def _authenticate(websocket: WebSocket) -> AccessClaims:

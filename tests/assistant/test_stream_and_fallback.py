@@ -72,13 +72,16 @@ async def test_websocket_authenticates_with_a_first_message(client, app):
         assert (await ws.receive_json())["status"] == 401
 
 
-async def test_websocket_refuses_a_foreign_origin(client, app):
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "http://localhost:9999", "null", "http://localhost.evil"]
+)
+async def test_websocket_refuses_a_foreign_origin(client, app, origin):
     ada = await sign_up(client)
     token = ada.headers["Authorization"].split()[1]
     async with ws_client(app) as c:
         with pytest.raises(WebSocketDisconnect) as refused:
             async with aconnect_ws(
-                f"/api/v1/chat/ws?token={token}", c, headers={"Origin": "https://evil.example"}
+                f"/api/v1/chat/ws?token={token}", c, headers={"Origin": origin}
             ) as ws:
                 await ws.receive_json()
         assert refused.value.code == 1008
