@@ -19,11 +19,15 @@ from pydantic_ai.messages import (
     ModelMessage,
     PartDeltaEvent,
     PartStartEvent,
+    RetryPromptPart,
     TextPart,
     TextPartDelta,
+    ToolReturnPart,
+    UserPromptPart,
 )
 from pydantic_ai.models import Model
 from pydantic_ai.models.function import FunctionModel
+from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import UsageLimits
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,6 +112,9 @@ async def _silent(event: dict[str, Any]) -> None:
     return None
 
 
+# Extended thinking (when on) for messages this long or conversations this long.
+LONG_TURN_CHARS = 400
+LONG_CONVERSATION_MESSAGES = 24
 # What a model request raises when the provider fails (classified by crm.ai.providers).
 PROVIDER_ERRORS = (ModelAPIError, UnexpectedModelBehavior, TimeoutError, httpx2.HTTPError)
 
@@ -257,6 +264,43 @@ async def _offline(deps: TurnDeps) -> Model:
     ).model()
 
 
+def thinking_when_needed(
+    model: Model, message: str
+) -> Callable[[RunContext[TurnDeps]], ModelSettings] | None:
+    """Anthropic's extended thinking, when the workspace turned it on, for the steps that need
+    it: a long message, a long conversation, or a step after a failed tool call (the model's
+    first try went wrong); the other steps answer without thinking (faster, cheaper)."""
+    if not (model.settings or {}).get("anthropic_thinking"):
+        return None
+
+    def per_step(ctx: RunContext[TurnDeps]) -> ModelSettings:
+        hard = (
+            len(message) >= LONG_TURN_CHARS
+            or len(ctx.messages) > LONG_CONVERSATION_MESSAGES
+            or any(ctx.retries.values())
+            or went_wrong(ctx.messages)
+        )
+        return {} if hard else {"anthropic_thinking": {"type": "disabled"}}  # type: ignore[typeddict-item]
+
+    return per_step
+
+
+def went_wrong(messages: list[ModelMessage]) -> bool:
+    """Whether a tool call of this turn failed (its arguments, or the service said no)."""
+    for message in reversed(messages):
+        for part in message.parts:
+            if isinstance(part, UserPromptPart):
+                return False  # the turn's start: nothing failed since
+            failed = isinstance(part, RetryPromptPart) or (
+                isinstance(part, ToolReturnPart)
+                and isinstance(part.content, dict)
+                and part.content.get("ok") is False
+            )
+            if failed:
+                return True
+    return False
+
+
 def streams(model: Model) -> bool:
     """Whether the model can stream (a FunctionModel only with a stream function)."""
     return not isinstance(model, FunctionModel) or model.stream_function is not None
@@ -271,7 +315,12 @@ async def _run_agent(
     stream = emit is not _silent and streams(model)
     limits = UsageLimits(request_limit=12)
     async with agent.iter(
-        message, deps=deps, model=model, message_history=history, usage_limits=limits
+        message,
+        deps=deps,
+        model=model,
+        message_history=history,
+        usage_limits=limits,
+        model_settings=thinking_when_needed(model, message),
     ) as run:
         async for node in run:
             if stream and Agent.is_model_request_node(node):

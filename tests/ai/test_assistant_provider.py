@@ -114,3 +114,29 @@ async def until_done(ws):
     while not events or events[-1]["type"] not in ("done", "error", "stopped"):
         events.append(await ws.receive_json())
     return events
+
+
+async def test_extended_thinking_is_for_long_turns_and_after_a_failed_call(client, server):
+    ada = await sign_up(client)
+    body = {
+        "provider": "anthropic",
+        "model_name": "claude-test",
+        "api_key": KEY,
+        "base_url": server.url,
+        "anthropic_thinking": True,
+        "anthropic_thinking_budget": 2048,
+    }
+    response = await client.put("/api/v1/ai/settings", json=body, headers=ada.headers)
+    assert response.status_code == 200, response.text
+    server.then(Text("Hello."))
+    await chat(client, ada, "hello")
+    assert server.received[0].body["thinking"] == {"type": "disabled"}
+    server.then(Text("Done."))
+    await chat(client, ada, "Please look at everything I have and " + "tell me more " * 40)
+    assert server.received[0].body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    # A tool call that fails (no such contact): the next step thinks.
+    missing = "00000000-0000-4000-8000-000000000000"
+    server.then(ToolCall("get_contact", {"id": missing}), Text("I found no such contact."))
+    await chat(client, ada, "show contact 42")
+    thinking = [r.body.get("thinking") for r in server.received]
+    assert thinking == [{"type": "disabled"}, {"type": "enabled", "budget_tokens": 2048}]
