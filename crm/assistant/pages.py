@@ -14,6 +14,7 @@ from crm.assistant.models import choose_model
 from crm.assistant.schemas import MESSAGE_MAX, ChatInput
 from crm.auth.dependencies import SessionDep
 from crm.errors import NotFound
+from crm.models import ENTITY_TYPES
 from crm.web.forms import read_form
 from crm.web.session import ShellDep
 from crm.web.templating import render
@@ -22,8 +23,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def record_url(entity_type: str | None, entity_id: Any) -> str | None:
-    """The record's page: /contacts/{id}, /organizations/{id}, /projects/{id}, /tasks/{id}."""
-    return f"/{entity_type}s/{entity_id}" if entity_type and entity_id else None
+    """The record's page: /contacts/{id}, /organizations/{id}, /projects/{id}, /tasks/{id}
+    (records of other kinds get a card without a link)."""
+    return f"/{entity_type}s/{entity_id}" if entity_type in ENTITY_TYPES and entity_id else None
 
 
 @router.get("/assistant")
