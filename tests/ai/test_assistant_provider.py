@@ -8,6 +8,7 @@ from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
 from tests.ai.fake_providers import Error, FakeProviders, Text, ToolCall
+from tests.conftest import http_client
 from tests.people import sign_up
 from tests.rows import fetch
 
@@ -140,3 +141,16 @@ async def test_extended_thinking_is_for_long_turns_and_after_a_failed_call(clien
     await chat(client, ada, "show contact 42")
     thinking = [r.body.get("thinking") for r in server.received]
     assert thinking == [{"type": "disabled"}, {"type": "enabled", "budget_tokens": 2048}]
+
+
+async def test_the_servers_environment_names_a_local_model_when_the_workspace_has_none(
+    custom_app, server
+):
+    local = {"openai_base_url": server.url + "/v1", "assistant_model": "llama-local"}
+    async with custom_app(**local) as app, http_client(app) as client:
+        ada = await sign_up(client)
+        server.then(Text("Hello from the local model."))
+        answer = await chat(client, ada, "hello")
+    assert answer["provider"] == "openai-compatible"
+    assert answer["reply"] == "Hello from the local model."
+    assert [r.body["model"] for r in server.received] == ["llama-local"]
