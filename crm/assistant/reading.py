@@ -3,7 +3,7 @@ user's own record names as slot lists, and the e-mail addresses and phone number
 ("her phone is +1 415 555 0100", "jane@acme.com")."""
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,14 @@ def _wildcard_chars(result: RecognizeResult) -> int:
 def slot_lists(names: dict[str, list[str]]) -> dict[str, SlotList]:
     """The user's record names as hassil slot lists ({contact_name}, {project_name}...)."""
     return {
-        f"{kind}_name": TextSlotList.from_strings(values, allow_template=False)
-        for kind, values in names.items()
-        if kind in KINDS
+        f"{kind}_name": slot_list(tuple(values)) for kind, values in names.items() if kind in KINDS
     }
+
+
+@lru_cache(maxsize=256)
+def slot_list(values: tuple[str, ...]) -> SlotList:
+    # Names change rarely between turns: the same names make the same list (built once).
+    return TextSlotList.from_strings(values, allow_template=False)
 
 
 def understand(
