@@ -126,8 +126,17 @@ class ConversationService:
             "workspace_id": actor.workspace_id,
             "user_id": actor.user_id,
         }
-        session.add(ConversationMessage(**common, role="user", content=message, actions=[]))
-        await session.flush()
+        # Both in one INSERT: the same columns, and times that keep the question first.
+        now = datetime.now(UTC)
+        question = ConversationMessage(
+            **common,
+            role="user",
+            content=message,
+            actions=[],
+            model_messages=None,
+            provider=None,
+            created_at=now,
+        )
         answer = ConversationMessage(
             **common,
             role="assistant",
@@ -137,12 +146,12 @@ class ConversationService:
             if model_messages
             else None,
             provider=provider,
+            created_at=now + timedelta(microseconds=1),
         )
-        session.add(answer)
+        session.add_all([question, answer])
         if touched:
             # One Core statement for all of them (the ORM's bulk path costs more than the row).
             # Their order is the order they were touched in: "it" is the last.
-            now = datetime.now(UTC)
             rows = [
                 {
                     **common,
