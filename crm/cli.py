@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -157,14 +158,20 @@ def eval_command(
     provider: Annotated[
         str, typer.Option(help="offline, anthropic, openai, gemini or openai-compatible.")
     ] = "offline",
-    repeat: Annotated[int, typer.Option(help="Tries per case (pass^k uses all of them).")] = 1,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Tries per case (pass^k uses all of them).")
+    ] = 1,
     model: Annotated[str | None, typer.Option(help="The provider's model name.")] = None,
     base_url: Annotated[str | None, typer.Option(help="An OpenAI-compatible server.")] = None,
     offline_only: Annotated[
         bool, typer.Option(help="Skip the cases that need a language model.")
     ] = False,
+    cases: Annotated[
+        Path | None, typer.Option(help="A folder of case files (default: the shipped cases).")
+    ] = None,
 ) -> None:
-    """Run the assistant's eval cases (evals/cases) and print the pass rate and pass^k.
+    """Run the assistant's eval cases (crm/assistant/eval_cases) and print the pass rate and
+    pass^k (the chance that all k tries of a case pass).
     Every case runs with a fresh user in the database (DATABASE_URL, else the embedded one);
     a provider's key comes from its usual environment variable."""
     from crm.assistant.models import PROVIDERS
@@ -175,14 +182,19 @@ def eval_command(
     with database() as (_, url):
         os.environ["DATABASE_URL"] = url
         get_settings.cache_clear()
-        asyncio.run(_eval(provider, repeat, model, base_url, offline_only))
+        asyncio.run(_eval(provider, repeat, model, base_url, offline_only, cases))
 
 
 async def _eval(  # type: ignore[no-untyped-def]
-    provider: str, repeat: int, model_name: str | None, base_url: str | None, offline_only: bool
+    provider: str,
+    repeat: int,
+    model_name: str | None,
+    base_url: str | None,
+    offline_only: bool,
+    cases_dir: Path | None,
 ):
     from crm.app import create_app
-    from crm.assistant.evals import load_cases, pass_hat_k, run_case
+    from crm.assistant.evals import CASES, load_cases, report, run_case
     from crm.assistant.models import build_model
 
     settings = get_settings().model_copy(
@@ -203,7 +215,7 @@ async def _eval(  # type: ignore[no-untyped-def]
             model_name=model_name,
             base_url=base_url,
         )
-    cases = [c for c in load_cases() if not (offline_only and c.needs_llm)]
+    cases = [c for c in load_cases(cases_dir or CASES) if not (offline_only and c.needs_llm)]
     app = create_app(settings)
     results: dict[str, list[bool]] = {}
     async with app.router.lifespan_context(app):
@@ -215,22 +227,11 @@ async def _eval(  # type: ignore[no-untyped-def]
                 results.setdefault(case.id, []).append(outcome.passed)
                 if not outcome.passed:
                     typer.echo(f"FAIL {case.id}: {'; '.join(outcome.problems)[:400]}")
-    runs = [r for rs in results.values() for r in rs]
-    groups = {
-        "all": cases,
-        "without a language model": [c for c in cases if not c.needs_llm],
-        "needing a language model": [c for c in cases if c.needs_llm],
-    }
     typer.echo(f"provider {provider}, {len(cases)} cases, {repeat} tries each")
-    typer.echo(f"pass rate: {sum(runs) / len(runs):.1%}")
-    for label, group in groups.items():
-        if group:
-            subset = {c.id: results[c.id] for c in group}
-            rate = sum(sum(r) for r in subset.values()) / sum(len(r) for r in subset.values())
-            typer.echo(
-                f"  {label}: {len(group)} cases, pass rate {rate:.1%}, "
-                f"pass^{repeat} {pass_hat_k(subset, repeat):.1%}"
-            )
+    for line in report(cases, results, repeat):
+        typer.echo(line)
+
+
 @keys_app.command("rotate")
 def rotate_keys() -> None:
     """Re-seal every stored secret (model providers' API keys) under the first key of

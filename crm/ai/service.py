@@ -52,6 +52,26 @@ def environment_key(settings: Settings, provider: AIProvider) -> str | None:
     return secret.get_secret_value() if secret is not None else None
 
 
+def environment_choice(settings: Settings) -> Choice | None:
+    """The server's fallback when a workspace has chosen nothing: OPENAI_BASE_URL (an
+    OpenAI-compatible server), else the first provider with a key; ASSISTANT_MODEL names the
+    model (else the provider's default)."""
+    if settings.openai_base_url:
+        key = environment_key(settings, AIProvider.openai)
+        return Choice(
+            AIProvider.openai_compatible,
+            settings.assistant_model or "",
+            "environment",
+            key,
+            settings.openai_base_url,
+        )
+    for provider in ENVIRONMENT_ORDER:
+        if key := environment_key(settings, provider):
+            model = settings.assistant_model or DEFAULT_MODELS[provider]
+            return Choice(provider, model, "environment", key)
+    return None
+
+
 class AIService:
     async def get(self, session: AsyncSession, actor: Actor) -> AISetting | None:
         """The workspace's AI settings, or None when it uses the defaults."""
@@ -153,10 +173,7 @@ class AIService:
                     thinking if personal.provider is AIProvider.anthropic else None,
                 )
         if workspace is None:
-            for provider in ENVIRONMENT_ORDER:
-                if key := environment_key(settings, provider):
-                    return Choice(provider, DEFAULT_MODELS[provider], "environment", key)
-            return None
+            return environment_choice(settings)
         provider = workspace.provider
         budget = thinking if provider is AIProvider.anthropic else None
         if workspace.api_key_sealed:

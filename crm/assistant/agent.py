@@ -9,25 +9,39 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx2
+import structlog
 from pydantic_ai import Agent, RunContext
 from pydantic_ai.exceptions import AgentRunError, ModelAPIError, UnexpectedModelBehavior
 from pydantic_ai.messages import (
     FunctionToolCallEvent,
     FunctionToolResultEvent,
     ModelMessage,
+    PartDeltaEvent,
+    PartStartEvent,
+    RetryPromptPart,
     TextPart,
+    TextPartDelta,
+    ToolReturnPart,
+    UserPromptPart,
 )
 from pydantic_ai.models import Model
+from pydantic_ai.models.function import FunctionModel
+from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import UsageLimits
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.ai.providers import classify_failure
 from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
+from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
 from crm.auth.actor import Actor
-from crm.models import UserAccount
+from crm.models import Conversation, UserAccount
+
+log = structlog.get_logger()
 
 OFFLINE = "offline assistant"
 OFFLINE_NOTE = (
@@ -98,12 +112,21 @@ async def _silent(event: dict[str, Any]) -> None:
     return None
 
 
-def describe_failure(exc: Exception) -> str:
-    status = getattr(exc, "status_code", None)
-    kind = {401: "the key was refused", 403: "the key is not allowed", 429: "rate limited"}.get(
-        status or 0, "the provider failed"
+# Extended thinking (when on) for messages this long or conversations this long.
+LONG_TURN_CHARS = 400
+LONG_CONVERSATION_MESSAGES = 24
+# What a model request raises when the provider fails (classified by crm.ai.providers).
+PROVIDER_ERRORS = (ModelAPIError, UnexpectedModelBehavior, TimeoutError, httpx2.HTTPError)
+
+
+def fallback_notice(label: str, exc: BaseException) -> tuple[str, str]:
+    """The failure's kind and the notice the user reads: which failure, what to do."""
+    failure = classify_failure(exc)
+    text = (
+        f"The {label} could not answer: {failure.message} "
+        "The offline assistant answered this message instead."
     )
-    return f"{kind} ({status})" if status else f"{kind}: {type(exc).__name__}"
+    return failure.kind, text
 
 
 async def run_turn(
@@ -114,10 +137,54 @@ async def run_turn(
     conversation_id: uuid.UUID | None,
     model: Model | None,
     provider: str,
+    label: str | None = None,
     emit: Emit = _silent,
 ) -> TurnResult:
     """Answer one message of the user (the actor is the chatting user, channel "assistant")."""
     actor = Actor(actor.user_id, actor.workspace_id, actor.role, "assistant")
+    conversation, deps = await _load(session, actor, message, conversation_id)
+    pending = Pending.of(conversation.pending) if conversation.pending else None
+    turn = Turn(deps, model, provider, label or f"{provider} model", emit)
+    if pending is not None and YES.match(message):
+        reply = await turn.confirm(pending)
+    elif pending is not None and NO.match(message):
+        reply = f"Cancelled: nothing was changed or deleted ({pending.summary})."
+        await emit({"type": "delta", "text": reply})
+    else:
+        history = (
+            History([], None)
+            if conversation_id is None
+            else await conversation_service.history(session, actor, conversation=conversation)
+        )
+        deps.summary = history.summary
+        reply = await turn.answer(message, history.messages, new=conversation_id is None)
+    if deps.pending is not None:
+        await emit(
+            {"type": "confirmation", "tool": deps.pending.tool, "summary": deps.pending.summary}
+        )
+    forgotten = [
+        a.entity_id for a in deps.actions if a.ok and a.tool.startswith("delete") and a.entity_id
+    ]
+    await conversation_service.save_turn(
+        session,
+        actor,
+        conversation=conversation,
+        message=message,
+        reply=reply,
+        actions=[a.as_json() for a in deps.actions],
+        model_messages=turn.model_messages,
+        provider=turn.used,
+        touched=[e for e in deps.touched if e.id not in forgotten],
+        forgotten=forgotten,
+        pending=deps.pending,
+    )
+    return TurnResult(conversation.id, reply, deps.actions, turn.used, deps.pending, turn.notices)
+
+
+async def _load(
+    session: AsyncSession, actor: Actor, message: str, conversation_id: uuid.UUID | None
+) -> tuple[Conversation, TurnDeps]:
+    """The conversation (a new one titled by the message) and what the turn's tools run with."""
     if conversation_id is None:
         conversation = await conversation_service.start(session, actor, title=message.strip())
     else:
@@ -127,105 +194,144 @@ async def run_turn(
     time_zone = await session.scalar(
         select(UserAccount.time_zone).where(UserAccount.id == actor.user_id)
     )
-    deps = TurnDeps(
-        session,
-        actor,
-        time_zone=time_zone or "UTC",
-        entities=[]
-        if conversation_id is None  # a new conversation has nothing to load yet
-        else await conversation_service.entities(session, actor, conversation=conversation),
+    entities = (
+        []  # a new conversation has nothing to load yet
+        if conversation_id is None
+        else await conversation_service.entities(session, actor, conversation=conversation)
     )
-    pending = Pending.of(conversation.pending) if conversation.pending else None
-    notices: list[str] = []
-    model_messages: list[ModelMessage] | None = None
-    forgotten: list[uuid.UUID] = []
-    if pending is not None and YES.match(message):
-        for action in await confirm(deps, pending):
-            if action.ok and action.tool.startswith("delete") and action.entity_id:
-                forgotten.append(action.entity_id)
-            await emit({"type": "tool_finished", **action.as_json()})
+    return conversation, TurnDeps(session, actor, time_zone=time_zone or "UTC", entities=entities)
+
+
+class Turn:
+    """One turn's answer: by the model, or by the offline interpreter when there is none or
+    the provider fails (the failed attempt's changes are rolled back first)."""
+
+    def __init__(
+        self, deps: TurnDeps, model: Model | None, provider: str, label: str, emit: Emit
+    ) -> None:
+        self.deps, self.model, self.provider, self.label = deps, model, provider, label
+        self.emit = emit
+        self.used = provider if model is not None else "offline"
+        self.notices: list[str] = []
+        self.model_messages: list[ModelMessage] | None = None
+
+    async def confirm(self, pending: Pending) -> str:
+        for action in await confirm(self.deps, pending):
+            await self.emit({"type": "tool_finished", **action.as_json()})
         reply = " ".join(
-            a.summary + "." if a.ok else f"I could not: {a.summary}" for a in deps.actions
+            a.summary + "." if a.ok else f"I could not: {a.summary}" for a in self.deps.actions
         )
-        await emit({"type": "delta", "text": reply})
-        used = "offline" if model is None else provider
-    elif pending is not None and NO.match(message):
-        reply = f"Cancelled: nothing was changed or deleted ({pending.summary})."
-        await emit({"type": "delta", "text": reply})
-        used = "offline" if model is None else provider
-    else:
-        history = (
-            History([], None)
-            if conversation_id is None
-            else await conversation_service.history(session, actor, conversation=conversation)
+        await self.emit({"type": "delta", "text": reply})
+        return reply
+
+    async def answer(self, message: str, history: list[ModelMessage], *, new: bool) -> str:
+        deps = self.deps
+        if self.model is not None:
+            before = list(deps.entities)
+            try:
+                async with deps.session.begin_nested():
+                    reply, self.model_messages = await _run_agent(
+                        deps, message, self.model, history, self.emit
+                    )
+                return reply
+            except PROVIDER_ERRORS as exc:
+                kind, notice = fallback_notice(self.label, exc)
+                log.warning("assistant_provider_failed", provider=self.provider, kind=kind)
+                deps.restart(before)
+                self.notices.append(notice)
+                self.used = "offline"
+                # The page drops what the failed attempt showed, then shows the notice.
+                await self.emit({"type": "notice", "kind": kind, "text": notice, "reset": True})
+        reply, self.model_messages = await _run_agent(
+            deps, message, await _offline(deps), [] if self.notices else history, self.emit
         )
-        deps.summary = history.summary
-        used = provider if model is not None else "offline"
-        try:
-            reply, model_messages = await _run_agent(
-                deps, message, model or _offline(deps), history.messages, emit
-            )
-        except (ModelAPIError, UnexpectedModelBehavior, TimeoutError) as exc:
-            if model is None:
-                raise
-            notice = (
-                f"The {provider} model could not answer ({describe_failure(exc)}); "
-                "the offline assistant answered instead."
-            )
-            notices.append(notice)
-            await emit({"type": "notice", "text": notice})
-            used = "offline"
-            reply, model_messages = await _run_agent(deps, message, _offline(deps), [], emit)
-            reply = f"{notice}\n\n{reply}"
-        if used == "offline" and model is None and conversation_id is None and OFFLINE not in reply:
+        if self.notices:
+            return f"{self.notices[0]}\n\n{reply}"
+        if new and OFFLINE not in reply:
             # Say once per conversation which assistant this is (the help text says it too).
-            await emit({"type": "delta", "text": f"\n\n{OFFLINE_NOTE}"})
+            await self.emit({"type": "delta", "text": f"\n\n{OFFLINE_NOTE}"})
             reply = f"{reply}\n\n{OFFLINE_NOTE}"
-        forgotten += [
-            a.entity_id
-            for a in deps.actions
-            if a.ok and a.tool.startswith("delete") and a.entity_id
-        ]
-    if deps.pending is not None:
-        await emit(
-            {"type": "confirmation", "tool": deps.pending.tool, "summary": deps.pending.summary}
-        )
-    await conversation_service.save_turn(
-        session,
-        actor,
-        conversation=conversation,
-        message=message,
-        reply=reply,
-        actions=[a.as_json() for a in deps.actions],
-        model_messages=model_messages,
-        provider=used,
-        touched=[e for e in deps.touched if e.id not in forgotten],
-        forgotten=forgotten,
-        pending=deps.pending,
-    )
-    return TurnResult(conversation.id, reply, deps.actions, used, deps.pending, notices)
+        return reply
 
 
-def _offline(deps: TurnDeps) -> Model:
+async def _offline(deps: TurnDeps) -> Model:
+    """The offline interpreter for this turn, knowing the names of the user's records."""
     return Interpreter(
-        entities=list(deps.entities), time_zone=deps.time_zone, user_id=deps.actor.user_id
+        entities=list(deps.entities),
+        time_zone=deps.time_zone,
+        user_id=deps.actor.user_id,
+        names=await record_names(deps.session, deps.actor),
     ).model()
+
+
+def thinking_when_needed(
+    model: Model, message: str
+) -> Callable[[RunContext[TurnDeps]], ModelSettings] | None:
+    """Anthropic's extended thinking, when the workspace turned it on, for the steps that need
+    it: a long message, a long conversation, or a step after a failed tool call (the model's
+    first try went wrong); the other steps answer without thinking (faster, cheaper)."""
+    if not (model.settings or {}).get("anthropic_thinking"):
+        return None
+
+    def per_step(ctx: RunContext[TurnDeps]) -> ModelSettings:
+        hard = (
+            len(message) >= LONG_TURN_CHARS
+            or len(ctx.messages) > LONG_CONVERSATION_MESSAGES
+            or any(ctx.retries.values())
+            or went_wrong(ctx.messages)
+        )
+        return {} if hard else {"anthropic_thinking": {"type": "disabled"}}  # type: ignore[typeddict-item]
+
+    return per_step
+
+
+def went_wrong(messages: list[ModelMessage]) -> bool:
+    """Whether a tool call of this turn failed (its arguments, or the service said no)."""
+    for message in reversed(messages):
+        for part in message.parts:
+            if isinstance(part, UserPromptPart):
+                return False  # the turn's start: nothing failed since
+            failed = isinstance(part, RetryPromptPart) or (
+                isinstance(part, ToolReturnPart)
+                and isinstance(part.content, dict)
+                and part.content.get("ok") is False
+            )
+            if failed:
+                return True
+    return False
+
+
+def streams(model: Model) -> bool:
+    """Whether the model can stream (a FunctionModel only with a stream function)."""
+    return not isinstance(model, FunctionModel) or model.stream_function is not None
 
 
 async def _run_agent(
     deps: TurnDeps, message: str, model: Model, history: list[ModelMessage], emit: Emit
 ) -> tuple[str, list[ModelMessage]]:
-    """Run the agent loop, sending text and tool events as they happen."""
+    """Run the agent loop, sending text as the model writes it and tool events as they happen
+    (without a listener, the model's answers are requested whole)."""
     names: dict[str, str] = {}
+    stream = emit is not _silent and streams(model)
     limits = UsageLimits(request_limit=12)
     async with agent.iter(
-        message, deps=deps, model=model, message_history=history, usage_limits=limits
+        message,
+        deps=deps,
+        model=model,
+        message_history=history,
+        usage_limits=limits,
+        model_settings=thinking_when_needed(model, message),
     ) as run:
         async for node in run:
-            if Agent.is_call_tools_node(node):
-                for part in node.model_response.parts:
-                    if isinstance(part, TextPart) and part.content:
-                        await emit({"type": "delta", "text": part.content})
+            if stream and Agent.is_model_request_node(node):
+                async with node.stream(run.ctx) as events:
+                    async for event in events:
+                        await _text_event(event, emit)
+            elif Agent.is_call_tools_node(node):
+                if not stream:
+                    for part in node.model_response.parts:
+                        if isinstance(part, TextPart) and part.content:
+                            await emit({"type": "delta", "text": part.content})
                 async with node.stream(run.ctx) as events:
                     async for event in events:
                         await _tool_event(event, names, deps, emit)
@@ -233,6 +339,17 @@ async def _run_agent(
     if result is None:  # pragma: no cover - iter always ends with a result
         raise AgentRunError("the run ended without an answer")
     return result.output, result.new_messages()
+
+
+async def _text_event(event: Any, emit: Emit) -> None:
+    if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
+        text = event.part.content
+    elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
+        text = event.delta.content_delta
+    else:
+        return
+    if text:
+        await emit({"type": "delta", "text": text})
 
 
 async def _tool_event(event: Any, names: dict[str, str], deps: TurnDeps, emit: Emit) -> None:

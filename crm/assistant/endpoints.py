@@ -7,9 +7,9 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+import structlog
+from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from pydantic_ai.models import Model
 
 from crm.assistant.agent import run_turn
 from crm.assistant.memory import conversation as conversation_service
@@ -31,27 +31,23 @@ from crm.errors import CRMError, Unauthorized
 from crm.kit.openapi import problems
 from crm.kit.schemas import Page
 
+log = structlog.get_logger()
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"], responses=problems(401))
-
-
-def model_for(app: FastAPI) -> tuple[Model | None, str]:
-    """The app's model chooser (tests replace it on app.state), else the environment's."""
-    chooser = getattr(app.state, "choose_model", choose_model)
-    return chooser(app.state.settings)
 
 
 @router.post("", responses=problems(404, 422))
 async def chat(body: ChatInput, request: Request, session: SessionDep, actor: ActorDep) -> ChatOut:
     """Send one message; the assistant answers, acting on your records with its tools (as
     you: it reaches nothing you cannot). Deletes wait for your yes in the next message."""
-    model, provider = model_for(request.app)
+    choice = await choose_model(session, actor, request.app)
     result = await run_turn(
         session,
         actor,
         message=body.message,
         conversation_id=body.conversation_id,
-        model=model,
-        provider=provider,
+        model=choice.model,
+        provider=choice.provider,
+        label=choice.label,
     )
     return ChatOut.model_validate(result.as_json())
 
@@ -84,15 +80,17 @@ async def get_conversation(
 
 # WebSocket ---------------------------------------------------------------------------------
 def origin_allowed(websocket: WebSocket) -> bool:
-    """A browser's Origin must be this site's (CRM_BASE_URL or an allowed host)."""
+    """A browser's Origin must be this site: the same scheme-less host and port as the request
+    (its Host header, checked against CRM_ALLOWED_HOSTS by the app) or CRM_BASE_URL's. Another
+    site, or another port of the same host (cookies do not tell ports apart), is refused."""
     origin = websocket.headers.get("origin")
     if origin is None:
         return True  # not a browser; it must then authenticate with a token
-    settings = websocket.app.state.settings
-    host = urlsplit(origin).hostname or ""
-    allowed = {"localhost", "127.0.0.1", "::1", urlsplit(settings.crm_base_url).hostname}
-    allowed |= set(settings.crm_allowed_hosts)
-    return host in allowed
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    base = urlsplit(websocket.app.state.settings.crm_base_url)
+    return parts.netloc.lower() in {websocket.headers.get("host", "").lower(), base.netloc.lower()}
 
 
 async def _authenticate(websocket: WebSocket) -> AccessClaims:
@@ -110,7 +108,6 @@ async def _authenticate(websocket: WebSocket) -> AccessClaims:
 
 async def _turn(websocket: WebSocket, claims: AccessClaims, body: ChatInput) -> None:
     db: Database = websocket.app.state.db
-    model, provider = model_for(websocket.app)
 
     async def emit(event: dict[str, Any]) -> None:
         await websocket.send_json(event)
@@ -120,18 +117,32 @@ async def _turn(websocket: WebSocket, claims: AccessClaims, body: ChatInput) -> 
             user_id=claims.user_id, workspace_id=claims.workspace_id
         ) as session:
             actor = await actor_for(session, websocket.app.state.rate_limits, claims, "assistant")
+            choice = await choose_model(session, actor, websocket.app)
             result = await run_turn(
                 session,
                 actor,
                 message=body.message,
                 conversation_id=body.conversation_id,
-                model=model,
-                provider=provider,
+                model=choice.model,
+                provider=choice.provider,
+                label=choice.label,
                 emit=emit,
             )
         await websocket.send_json({"type": "done", **result.as_json()})
     except CRMError as exc:
         await websocket.send_json({"type": "error", "status": exc.status, "detail": exc.detail})
+    except Exception:
+        # The transaction was rolled back: say so rather than leave the page waiting.
+        log.exception("assistant_turn_failed")
+        detail = "The assistant failed on this message; nothing was changed. Try again."
+        await websocket.send_json({"type": "error", "status": 500, "detail": detail})
+
+
+async def _provider(websocket: WebSocket, claims: AccessClaims) -> str:
+    db: Database = websocket.app.state.db
+    async with db.transaction(user_id=claims.user_id, workspace_id=claims.workspace_id) as session:
+        actor = await actor_for(session, websocket.app.state.rate_limits, claims, "assistant")
+        return (await choose_model(session, actor, websocket.app)).provider
 
 
 @router.websocket("/ws")
@@ -151,7 +162,7 @@ async def chat_stream(websocket: WebSocket) -> None:
             await websocket.send_json({"type": "error", "status": 401, "detail": detail})
             await websocket.close(code=1008)
         return
-    await websocket.send_json({"type": "ready", "provider": model_for(websocket.app)[1]})
+    await websocket.send_json({"type": "ready", "provider": await _provider(websocket, claims)})
     running: asyncio.Task[None] | None = None
     try:
         while True:

@@ -17,7 +17,8 @@ from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolRetu
 from pydantic_ai.models import Model
 from pydantic_ai.models.function import FunctionModel
 
-CASES = Path(__file__).resolve().parents[2] / "evals" / "cases"
+# Shipped inside the package (package data), so `crm eval` finds them however it is installed.
+CASES = Path(__file__).resolve().parent / "eval_cases"
 KINDS = ("organization", "contact", "project", "task")
 REFERENCE = re.compile(r"^@(contact|organization|project|task):(.+)$")
 PASSWORD = "eval-password-" + "x" * 12
@@ -58,6 +59,7 @@ class Session:
     def __init__(self, client: httpx.AsyncClient, headers: dict[str, str]) -> None:
         self.client, self.headers = client, headers
         self.user_id = ""
+        self.members: dict[str, str] = {}
 
     async def call(self, method: str, url: str, **kwargs: Any) -> Any:
         response = await self.client.request(method, url, headers=self.headers, **kwargs)
@@ -82,6 +84,8 @@ class Session:
         raise AssertionError(f"no {kind} named {name!r}")
 
     async def seed(self, state: dict[str, list[dict[str, Any]]]) -> None:
+        for member in state.get("members", []):  # others in the user's workspace, by invitation
+            await self.invite(member["name"])
         for kind in KINDS:
             for record in state.get(f"{kind}s", []):
                 body = dict(record)
@@ -89,14 +93,31 @@ class Session:
                     body["organization_id"] = await self.find(
                         "organization", body.pop("organization")
                     )
+                if kind == "project" and "assignees" in body:
+                    body["assignee_ids"] = [self.members[n] for n in body.pop("assignees")]
                 if kind == "task":
                     body["project_id"] = await self.find("project", body.pop("project"))
                 await self.call("POST", f"/api/v1/{kind}s", json=body)
+
+    async def invite(self, name: str) -> None:
+        email = f"member-{uuid.uuid4().hex[:12]}@example.com"
+        invite = await self.call("POST", "/api/v1/workspace/invites", json={"email": email})
+        body = {"token": invite["url"].rsplit("/", 1)[1], "name": name, "password": PASSWORD}
+        accepted = await self.client.post("/api/v1/auth/invites/accept", json=body)
+        if accepted.status_code != 201:
+            raise AssertionError(f"accept: {accepted.status_code} {accepted.text}")
+        self.members[name] = (
+            await self.client.get(
+                "/api/v1/me", headers={"Authorization": f"Bearer {accepted.json()['access_token']}"}
+            )
+        ).json()["id"]
 
     async def resolve(self, value: Any) -> Any:
         """Gold arguments name records ("@contact:Jane Doe"); the call needs their ids."""
         if value == "@me":
             return self.user_id
+        if isinstance(value, str) and value.startswith("@member:"):
+            return self.members[value.removeprefix("@member:")]
         if isinstance(value, str) and (match := REFERENCE.match(value)):
             return await self.find(match[1], match[2])
         if isinstance(value, dict):
@@ -112,6 +133,8 @@ def project(kind: str, item: dict[str, Any], keys: set[str]) -> dict[str, Any]:
         value = item.get(key)
         if key in ("project", "organization", "assignee") and isinstance(value, dict):
             value = value.get("name")
+        if key == "assignees" and isinstance(value, list):
+            value = sorted(a["name"] for a in value)
         if kind == "project" and key == "organization":
             value = (item.get("organization") or {}).get("name")
         shown[key] = value
@@ -206,6 +229,26 @@ async def run_case(
         else:
             problems = await compare(session, case, reply, pending)
     return Outcome(case, not problems, problems)
+
+
+def report(cases: list[Case], results: dict[str, list[bool]], k: int) -> list[str]:
+    """The lines `crm eval` prints: pass rate and pass^k, overall and per kind of case."""
+    groups = {
+        "all": cases,
+        "without a language model": [c for c in cases if not c.needs_llm],
+        "needing a language model": [c for c in cases if c.needs_llm],
+    }
+    lines = []
+    for label, group in groups.items():
+        if not group:
+            continue
+        subset = {c.id: results[c.id] for c in group}
+        runs = [r for rs in subset.values() for r in rs]
+        lines.append(
+            f"{label}: {len(group)} cases, pass rate {sum(runs) / len(runs):.1%}, "
+            f"pass^{k} {pass_hat_k(subset, k):.1%}"
+        )
+    return lines
 
 
 def pass_hat_k(results: dict[str, list[bool]], k: int) -> float:

@@ -3,7 +3,7 @@ history a model sees, pruned to a budget (characters, estimated; nothing is down
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
@@ -126,8 +126,17 @@ class ConversationService:
             "workspace_id": actor.workspace_id,
             "user_id": actor.user_id,
         }
-        session.add(ConversationMessage(**common, role="user", content=message, actions=[]))
-        await session.flush()
+        # Both in one INSERT: the same columns, and times that keep the question first.
+        now = datetime.now(UTC)
+        question = ConversationMessage(
+            **common,
+            role="user",
+            content=message,
+            actions=[],
+            model_messages=None,
+            provider=None,
+            created_at=now,
+        )
         answer = ConversationMessage(
             **common,
             role="assistant",
@@ -137,16 +146,28 @@ class ConversationService:
             if model_messages
             else None,
             provider=provider,
+            created_at=now + timedelta(microseconds=1),
         )
-        session.add(answer)
-        for entity in touched:
-            statement = insert(ConversationEntity).values(
-                **common, entity_type=entity.type, entity_id=entity.id, name=entity.name[:200]
-            )
+        session.add_all([question, answer])
+        if touched:
+            # One Core statement for all of them (the ORM's bulk path costs more than the row).
+            # Their order is the order they were touched in: "it" is the last.
+            rows = [
+                {
+                    **common,
+                    "entity_type": e.type,
+                    "entity_id": e.id,
+                    "name": e.name[:200],
+                    "touched_at": now + timedelta(microseconds=index),
+                }
+                for index, e in enumerate(touched)
+            ]
+            statement = insert(ConversationEntity.__table__).values(rows)
+            excluded = statement.excluded
             await session.execute(
                 statement.on_conflict_do_update(
                     constraint="pk_conversation_entity",
-                    set_={"name": statement.excluded.name, "touched_at": datetime.now(UTC)},
+                    set_={"name": excluded.name, "touched_at": excluded.touched_at},
                 )
             )
         if forgotten:

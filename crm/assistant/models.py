@@ -1,12 +1,33 @@
-"""Which model answers: the environment's fallback keys (DESIGN.md section 5), else none (the
-offline interpreter). Workspace and personal keys (crm.ai.providers.resolve) are not read yet."""
+"""Which model answers a user's turn: `crm.ai.providers.resolve` (the user's personal key, else
+the workspace's key, else the server's environment), or none: the offline interpreter."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import FastAPI
 from pydantic_ai.models import Model
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.models.ai import AIProvider
 
 PROVIDERS = ("offline", "anthropic", "openai", "gemini", "openai-compatible")
+# Tests and evals replace the choice on app.state.choose_model: settings -> (model, provider).
+Override = Callable[[Settings], tuple[Model | None, str]]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model of a turn (None: the offline interpreter), its provider as the chat answer
+    names it, and a label for notices ("Anthropic claude-sonnet-5-5")."""
+
+    model: Model | None
+    provider: str
+    label: str
+
+
+OFFLINE = ModelChoice(None, "offline", "offline assistant")
 
 
 def build_model(
@@ -29,25 +50,15 @@ def build_model(
     return providers.build_model(kind, name, api_key, base_url)
 
 
-def choose_model(settings: Settings) -> tuple[Model | None, str]:
-    """The model to use and its provider's name; (None, "offline") when no key is set."""
-    model_name = settings.assistant_model
-    if settings.openai_base_url:
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        model = build_model(
-            "openai-compatible",
-            api_key=key,
-            model_name=model_name,
-            base_url=settings.openai_base_url,
-        )
-        return model, "openai-compatible"
-    for provider, secret in (
-        ("anthropic", settings.anthropic_api_key),
-        ("openai", settings.openai_api_key),
-        ("gemini", settings.gemini_api_key),
-    ):
-        if secret is not None and secret.get_secret_value():
-            return build_model(
-                provider, api_key=secret.get_secret_value(), model_name=model_name
-            ), provider
-    return None, "offline"
+async def choose_model(session: AsyncSession, actor: Actor, app: FastAPI) -> ModelChoice:
+    """The model for this actor's turn; the app's override first (tests, evals)."""
+    override: Override | None = getattr(app.state, "choose_model", None)
+    if override is not None:
+        model, provider = override(app.state.settings)
+        return ModelChoice(model, provider, f"{provider} model")
+    from crm.ai.providers import resolve
+
+    resolved = await resolve(session, actor, app.state.settings)
+    if resolved is None:
+        return OFFLINE
+    return ModelChoice(resolved.model, resolved.provider.value.replace("_", "-"), resolved.label)

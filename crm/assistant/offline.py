@@ -10,14 +10,10 @@ import uuid
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dateparser
-import yaml
-from hassil import Intents, RecognizeResult, recognize_all
 from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
@@ -30,9 +26,18 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
+from crm.assistant.reading import (
+    KINDS,
+    details,
+    is_name,
+    narrow,
+    reference_in,
+    remainder,
+    slot_lists,
+    understand,
+)
 from crm.assistant.tools import Entity
 
-SENTENCES = Path(__file__).parent / "sentences.yaml"
 PRONOUNS = {
     "it",
     "her",
@@ -55,7 +60,6 @@ CAPABILITIES = (
     '"set the priority of Send the quote to high", "find Jane", "list my tasks", '
     '"delete contact Jane Doe".'
 )
-MAX_NAME_WORDS = 5
 TASK_STATUSES = {"todo", "in_progress", "done", "blocked"}
 PROJECT_STATUSES = {"planned", "in_progress", "completed", "on_hold", "cancelled"}
 CONTACT_FIELDS = {"phone", "email", "job_position", "organization", "name"}
@@ -79,34 +83,6 @@ class Outcome:
 Plan = Generator[Call, Outcome, str]
 
 
-@cache
-def intents() -> Intents:
-    return Intents.from_dict(yaml.safe_load(SENTENCES.read_text()))
-
-
-def _wildcard_chars(result: RecognizeResult) -> int:
-    return sum(len(str(e.value)) for e in result.entities.values() if e.is_wildcard)
-
-
-def understand(text: str) -> tuple[str, dict[str, Any]] | None:
-    """The intent and slots of a sentence: of all matches, the one that leaves the least to
-    wildcards (the most specific template)."""
-    cleaned = re.sub(
-        r"^\s*(yes|yeah|ok|okay|sure|please|and|also)\b[,.!]?\s*", "", text, flags=re.I
-    )
-    cleaned = re.sub(r"\s*,\s*", " as ", cleaned.strip().rstrip(".!"))
-    matches = list(recognize_all(cleaned, intents()))
-    if not matches:
-        return None
-    best = min(matches, key=lambda r: (_wildcard_chars(r), -len(r.entities)))
-    slots = {
-        k: str(v.value).strip() if v.is_wildcard else v.value for k, v in best.entities.items()
-    }
-    if best.intent.name == "create_contact" and len(slots["name"].split()) > MAX_NAME_WORDS:
-        return None  # "add <a whole sentence>" is not a name; better to say so than store it
-    return best.intent.name, slots
-
-
 class Interpreter:
     """One turn of the offline assistant, for one user."""
 
@@ -116,9 +92,11 @@ class Interpreter:
         entities: list[Entity],
         time_zone: str,
         user_id: uuid.UUID,
+        names: dict[str, list[str]] | None = None,
         today: date | None = None,
     ) -> None:
         self.entities = entities
+        self.lists = slot_lists(names or {})
         self.zone = ZoneInfo(time_zone)
         self.time_zone = time_zone
         self.user_id = user_id
@@ -169,7 +147,10 @@ class Interpreter:
 
     # Plans ---------------------------------------------------------------------------------
     def plan_for(self, text: str) -> Plan:
-        understood = understand(text)
+        found = details(text)
+        if found:
+            return self._with_details(text, found)
+        understood = understand(text, self.lists)
         if understood is None:
             return self._say(
                 f"{INTRO} I did not understand \u201c{text.strip()[:200]}\u201d. {CAPABILITIES}"
@@ -184,8 +165,8 @@ class Interpreter:
     def _help(self, slots: dict[str, Any]) -> Plan:
         return self._say(f"{INTRO} {CAPABILITIES}")
 
-    def _create_contact(self, slots: dict[str, Any]) -> Plan:
-        args: dict[str, Any] = {"name": slots["name"]}
+    def _create_contact(self, slots: dict[str, Any], found: dict[str, str] | None = None) -> Plan:
+        args: dict[str, Any] = {"name": slots["name"], **(found or {})}
         if slots.get("job"):
             args["job_position"] = slots["job"]
         if slots.get("org"):
@@ -194,10 +175,34 @@ class Interpreter:
         if not outcome.ok:
             return f"I could not add {slots['name']}: {outcome.error}"
         contact = outcome.data
-        extra = "".join(
-            f", {v}" for v in (contact.get("job_position"), contact.get("organization")) if v
-        )
+        shown = ("job_position", "organization", "email", "phone")
+        extra = "".join(f", {contact[k]}" for k in shown if contact.get(k))
         return f"Added contact {contact['name']}{extra}."
+
+    def _with_details(self, text: str, found: dict[str, str]) -> Plan:
+        """A sentence with an e-mail or phone number in it: a new contact with them, the
+        field a sentence names ("set Jane's phone to …"), else the details of the contact it
+        names or the latest one ("her phone is …", "jane@acme.com")."""
+        rest = remainder(text, found)
+        understood = understand(rest, self.lists)
+        if understood and understood[0] == "create_contact" and is_name(understood[1]["name"]):
+            return self._create_contact(understood[1], found)
+        understood = understand(text, self.lists)
+        if understood and understood[0] == "set_field" and understood[1]["field"] in found:
+            return self._set_field({**understood[1], "value": found[understood[1]["field"]]})
+        return self._set_details(reference_in(rest), found)
+
+    def _set_details(self, reference: str, found: dict[str, str]) -> Plan:
+        target = yield from self.resolve(reference or "it", ("contact",))
+        if isinstance(target, str):
+            return target
+        outcome = yield Call("update_contact", {"id": str(target.id), "changes": found})
+        if not outcome.ok:
+            return f"I could not change {target.name}: {outcome.error}"
+        said = " and ".join(
+            f"the {FIELD_LABELS.get(k, k)} to {outcome.data.get(k) or v}" for k, v in found.items()
+        )
+        return f"Set {said} of {target.name}."
 
     def _create_organization(self, slots: dict[str, Any]) -> Plan:
         outcome = yield Call("create_organization", {"name": slots["name"]})
@@ -223,6 +228,15 @@ class Interpreter:
         return f"Started project {outcome.data['name']}."
 
     def _create_task(self, slots: dict[str, Any]) -> Plan:
+        if not slots.get("name") and slots.get("named_kind") == "project":
+            project = yield from self.resolve(slots["project"], ("project",))
+            if isinstance(project, str):
+                return project
+            yield Call("get_project", {"id": str(project.id)})  # "it" is this project now
+            return (
+                f"What should the task in {project.name} be called? "
+                "Say: add a task to it called <name>."
+            )
         if not slots.get("name"):
             return "What should the task be called? For example: add a task to it called Call back."
         reference = slots.get("project") or slots.get("pronoun")
@@ -253,7 +267,9 @@ class Interpreter:
             kinds = ("organization",)
         if field == "name":
             kinds = ("contact", "organization", "project", "task")
-        target = yield from self.resolve(slots.get("target") or slots.get("pronoun") or "it", kinds)
+        target = yield from self.resolve(
+            slots.get("target") or slots.get("pronoun") or "it", narrow(slots, kinds)
+        )
         if isinstance(target, str):
             return target
         outcome = yield Call(
@@ -266,7 +282,7 @@ class Interpreter:
 
     def _set_status(self, slots: dict[str, Any]) -> Plan:
         status = slots["status"]
-        target = yield from self.resolve(slots["target"], ("task", "project"))
+        target = yield from self.resolve(slots["target"], narrow(slots, ("task", "project")))
         if isinstance(target, str):
             return target
         if target.type == "project":
@@ -284,7 +300,7 @@ class Interpreter:
         return f"Marked {target.type} {target.name} as {status.replace('_', ' ')}."
 
     def _set_priority(self, slots: dict[str, Any]) -> Plan:
-        target = yield from self.resolve(slots["target"], ("task",))
+        target = yield from self.resolve(slots["target"], narrow(slots, ("task",)))
         if isinstance(target, str):
             return target
         args = {"id": str(target.id), "priority": slots["priority"]}
@@ -297,7 +313,7 @@ class Interpreter:
         due = self.day(slots["date"])
         if due is None:
             return f"I did not understand the date \u201c{slots['date']}\u201d."
-        target = yield from self.resolve(slots["target"], ("task", "project"))
+        target = yield from self.resolve(slots["target"], narrow(slots, ("task", "project")))
         if isinstance(target, str):
             return target
         changes = {"id": str(target.id), "changes": {"due_date": due.isoformat()}}
@@ -306,23 +322,47 @@ class Interpreter:
             return f"I could not change {target.name}: {outcome.error}"
         return f"{target.name} is now due {due.isoformat()}."
 
-    def _assign_to_me(self, slots: dict[str, Any]) -> Plan:
-        target = yield from self.resolve(slots["target"], ("task",))
+    def _assign(self, slots: dict[str, Any]) -> Plan:
+        target = yield from self.resolve(slots["target"], narrow(slots, ("task", "project")))
         if isinstance(target, str):
             return target
-        args = {"id": str(target.id), "changes": {"assignee_id": str(self.user_id)}}
-        outcome = yield Call("update_task", args)
+        member = yield from self.member(slots["member"])
+        if isinstance(member, str):
+            return member
+        user_id, who = member
+        if target.type == "task":
+            call = Call("update_task", {"id": str(target.id), "changes": {"assignee_id": user_id}})
+        else:
+            call = Call("assign_project_member", {"project_id": str(target.id), "user_id": user_id})
+        outcome = yield call
         if not outcome.ok:
             return f"I could not assign {target.name}: {outcome.error}"
-        return f"Assigned task {target.name} to you."
+        return f"Assigned {target.type} {target.name} to {who}."
+
+    def _unassign(self, slots: dict[str, Any]) -> Plan:
+        target = yield from self.resolve(slots["target"], narrow(slots, ("task", "project")))
+        if isinstance(target, str):
+            return target
+        if target.type == "task":
+            changes = {"id": str(target.id), "changes": {"assignee_id": None}}
+            outcome = yield Call("update_task", changes)
+            who = "anyone"
+        else:
+            if not slots.get("member"):
+                return f"Who should come off project {target.name}? Say: remove <name> from it."
+            member = yield from self.member(slots["member"])
+            if isinstance(member, str):
+                return member
+            args = {"project_id": str(target.id), "user_id": member[0]}
+            outcome = yield Call("unassign_project_member", args)
+            who = member[1]
+        if not outcome.ok:
+            return f"I could not change {target.name}: {outcome.error}"
+        return f"{target.type.capitalize()} {target.name} is no longer assigned to {who}."
 
     def _delete(self, slots: dict[str, Any]) -> Plan:
-        kinds = (
-            (slots["kind"],)
-            if slots.get("kind")
-            else ("contact", "organization", "project", "task")
-        )
-        target = yield from self.resolve(slots["target"], kinds)
+        kinds = (slots["kind"],) if slots.get("kind") else KINDS
+        target = yield from self.resolve(slots["target"], narrow(slots, kinds))
         if isinstance(target, str):
             return target
         outcome = yield Call(f"delete_{target.type}", {"id": str(target.id)})
@@ -398,6 +438,24 @@ class Interpreter:
             return f"I found no {kind_words} named \u201c{reference}\u201d."
         names = "; ".join(f"{c.name} ({c.type})" for c in candidates[:10])
         return f"Which {reference}? Several match: {names}. Say the full name."
+
+    def member(self, said: str) -> Generator[Call, Outcome, tuple[str, str] | str]:
+        """The workspace member `said` names ("me", a full or first name, an e-mail): their
+        user id and how to call them, or what to tell the user."""
+        if said.lower() in ("me", "myself"):
+            return str(self.user_id), "you"
+        outcome = yield Call("list_members", {})
+        people = [m["user"] for m in outcome.data["items"]] if outcome.ok else []
+        wanted = said.lower()
+        exact = [p for p in people if wanted in (p["name"].lower(), p["email"].lower())]
+        partial = [p for p in people if wanted in p["name"].lower().split()]
+        found = exact or partial
+        if len(found) == 1:
+            return found[0]["id"], found[0]["name"]
+        if not found:
+            return f"No member of your workspace is called \u201c{said}\u201d."
+        names = "; ".join(f"{p['name']} ({p['email']})" for p in found[:10])
+        return f"Which {said}? Several members match: {names}. Say the full name."
 
     def day(self, text: str) -> date | None:
         """A due date in the user's time zone ("friday", "next week", "2027-01-05")."""

@@ -9,11 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from crm.assistant.agent import run_turn
-from crm.assistant.endpoints import model_for
 from crm.assistant.memory import conversation as conversation_service
+from crm.assistant.models import choose_model
 from crm.assistant.schemas import MESSAGE_MAX, ChatInput
 from crm.auth.dependencies import SessionDep
 from crm.errors import NotFound
+from crm.models import ENTITY_TYPES
 from crm.web.forms import read_form
 from crm.web.session import ShellDep
 from crm.web.templating import render
@@ -22,8 +23,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def record_url(entity_type: str | None, entity_id: Any) -> str | None:
-    # Record pages are not built yet: the cards link to the record's API resource for now.
-    return f"/api/v1/{entity_type}s/{entity_id}" if entity_type and entity_id else None
+    """The record's page: /contacts/{id}, /organizations/{id}, /projects/{id}, /tasks/{id}
+    (records of other kinds get a card without a link)."""
+    return f"/{entity_type}s/{entity_id}" if entity_type in ENTITY_TYPES and entity_id else None
 
 
 @router.get("/assistant")
@@ -47,7 +49,7 @@ async def assistant_page(
         "messages": messages,
         "record_url": record_url,
         "message_max": MESSAGE_MAX,
-        "provider": model_for(request.app)[1],
+        "model": await choose_model(session, actor, request.app),
     }
     return render(request, "assistant/page.html", context)
 
@@ -62,13 +64,14 @@ async def send_message(request: Request, session: SessionDep, shell: ShellDep) -
         )
     except ValidationError:
         return RedirectResponse("/assistant", status_code=303)
-    model, provider = model_for(request.app)
+    choice = await choose_model(session, shell.actor, request.app)
     result = await run_turn(
         session,
         shell.actor,
         message=body.message,
         conversation_id=body.conversation_id,
-        model=model,
-        provider=provider,
+        model=choice.model,
+        provider=choice.provider,
+        label=choice.label,
     )
     return RedirectResponse(f"/assistant?c={result.conversation_id}", status_code=303)

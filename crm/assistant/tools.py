@@ -91,6 +91,11 @@ class TurnDeps:
     summary: str | None = None  # what pruned older messages said
     writes: int = 0  # changes made this turn, for the bulk limit
 
+    def restart(self, entities: list[Entity]) -> None:
+        """Forget what a failed attempt did (its savepoint was rolled back)."""
+        self.entities = list(entities)
+        self.actions, self.touched, self.pending, self.writes = [], [], None, 0
+
     def remember(self, entity: Entity) -> None:
         self.entities = [e for e in self.entities if e.id != entity.id] + [entity]
         self.touched = [e for e in self.touched if e.id != entity.id] + [entity]
@@ -101,11 +106,21 @@ def is_read(tool: Tool) -> bool:
 
 
 def entity_type_of(tool_name: str) -> str | None:
-    """The record type a tool works on: the first record word in its name."""
-    for word in tool_name.split("_"):
+    """The record type a tool works on: the first record word in its name, else the word after
+    its verb ("delete_event": event), so a new tool set needs no change here."""
+    words = tool_name.split("_")
+    for word in words:
         kind = word.removesuffix("s")
         if kind in ENTITY_TYPES:
             return kind
+    return words[1].removesuffix("s") if len(words) > 1 else None
+
+
+def label_of(result: Any) -> str | None:
+    """What a record is called: its name, or the title or message of records without one."""
+    for attribute in ("name", "title", "message"):
+        if isinstance(value := getattr(result, attribute, None), str):
+            return value
     return None
 
 
@@ -136,10 +151,11 @@ def record(deps: TurnDeps, tool: Tool, result: BaseModel) -> None:
         return
     items = getattr(result, "items", None)
     if isinstance(items, list):
-        if len(items) == 1 and kind:  # one match of a search: what "it" refers to next
-            deps.remember(Entity(kind, items[0].id, items[0].name))
+        found = items[0] if len(items) == 1 else None  # one match: what "it" refers to next
+        if kind and found is not None and (label := label_of(found)) and hasattr(found, "id"):
+            deps.remember(Entity(kind, found.id, label))
         return
-    entity_id, name = getattr(result, "id", None), getattr(result, "name", None)
+    entity_id, name = getattr(result, "id", None), label_of(result)
     if kind is None or entity_id is None or name is None:
         return
     deps.remember(Entity(kind, entity_id, name))
@@ -153,15 +169,17 @@ def record(deps: TurnDeps, tool: Tool, result: BaseModel) -> None:
 async def request_confirmation(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> str:
     """Hold a destructive call until the user says yes; the record must be one they see."""
     kind = entity_type_of(tool.name)
+    reader = TOOLS.get(f"get_{kind}")
     try:
-        target = await execute(deps, TOOLS[f"get_{kind}"], {"id": arguments.get("id")})
+        tool.input_model.model_validate(arguments)
+        target = await execute(deps, reader, {"id": arguments.get("id")}) if reader else None
     except ValidationError as exc:
         raise ModelRetry(field_errors(exc)) from exc
-    name = getattr(target, "name", "")
+    name = label_of(target) or ""
     summary = f"Delete {kind} {name}" + (" and all its tasks" if kind == "project" else "")
     call = {
         "tool": tool.name,
-        "arguments": {"id": str(arguments["id"])},
+        "arguments": dict(arguments),
         "name": name,
         "summary": summary,
     }

@@ -8,7 +8,9 @@ inside pydantic-ai are tested against it through a base URL (no real network):
 
 A test scripts the answers, one per request, and reads the requests the server received."""
 
+import asyncio
 import json
+import re
 import socket
 import threading
 import time
@@ -24,7 +26,12 @@ from starlette.routing import Route
 
 @dataclass
 class Text:
+    """A text answer; streamed in halves, or word by word `pause` seconds apart, and with a
+    `hold` the stream waits after its first word until the test sets it."""
+
     text: str
+    pause: float = 0.0
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -198,7 +205,7 @@ class FakeProviders:
             )
         if isinstance(step, Text):
             deltas: list[dict[str, Any]] = [
-                {"role": "assistant", "content": part} for part in _halves(step.text)
+                {"role": "assistant", "content": part} for part in _pieces(step)
             ]
         else:
             first = {
@@ -218,7 +225,7 @@ class FakeProviders:
             f"data: {json.dumps({**head, 'object': 'chat.completion.chunk', **c})}\n\n"
             for c in chunks
         ]
-        return _sse([*lines, "data: [DONE]\n\n"])
+        return _sse([*lines, "data: [DONE]\n\n"], step if isinstance(step, Text) else None)
 
     # Gemini generateContent / streamGenerateContent
 
@@ -271,5 +278,23 @@ def _halves(text: str) -> list[str]:
     return [p for p in (text[:middle], text[middle:]) if p]
 
 
-def _sse(chunks: Any) -> StreamingResponse:
-    return StreamingResponse(iter(list(chunks)), media_type="text/event-stream")
+def _pieces(step: Text) -> list[str]:
+    if not (step.pause or step.hold):
+        return _halves(step.text)
+    return re.findall(r"\S+\s*", step.text)
+
+
+def _sse(chunks: Any, paced: Text | None = None) -> StreamingResponse:
+    listed = list(chunks)
+    if paced is None or not (paced.pause or paced.hold):
+        return StreamingResponse(iter(listed), media_type="text/event-stream")
+
+    async def slowly() -> Any:
+        for index, chunk in enumerate(listed):
+            yield chunk
+            if index == 0 and paced.hold is not None:
+                while not paced.hold.is_set():
+                    await asyncio.sleep(0.05)
+            await asyncio.sleep(paced.pause)
+
+    return StreamingResponse(slowly(), media_type="text/event-stream")

@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from crm.assistant.offline import Interpreter, understand
+from crm.assistant.offline import Interpreter
+from crm.assistant.reading import details, reference_in, remainder, slot_lists, understand
 
 
 @pytest.mark.parametrize(
@@ -64,3 +65,63 @@ def test_due_dates_are_read_in_the_users_time_zone():
     assert interpreter.day("tomorrow") == date(2026, 11, 26)
     assert interpreter.day("2031-03-15") == date(2031, 3, 15)
     assert interpreter.day("whenever the moon turns blue") is None
+
+
+NAMES = slot_lists({"contact": ["Jane Doe"], "project": ["Website"], "task": ["Write spec"]})
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("delete Jane Doe", "delete", {"target": "Jane Doe", "named_kind": "contact"}),
+        (
+            "add a task to the website project",
+            "create_task",
+            {"project": "Website", "named_kind": "project"},
+        ),
+        (
+            "add a task to the Website project called Send quote",
+            "create_task",
+            {"project": "Website", "named_kind": "project", "name": "Send quote"},
+        ),
+        (
+            "mark the website project as on hold",
+            "set_status",
+            {"target": "Website", "named_kind": "project", "status": "on_hold"},
+        ),
+        (
+            "assign Write spec to Bob Smith",
+            "assign",
+            {"target": "Write spec", "named_kind": "task", "member": "Bob Smith"},
+        ),
+        ("unassign write spec", "unassign", {"target": "Write spec", "named_kind": "task"}),
+    ],
+)
+def test_the_users_record_names_are_slot_values(text, intent, slots):
+    assert understand(text, NAMES) == (intent, slots)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("her phone is +1 415 555 0100", {"phone": "+1 415 555 0100"}),
+        ("jane@acme.com", {"email": "jane@acme.com"}),
+        (
+            "add Jane Doe, jane@acme.com, +44 20 7946 0958",
+            {"email": "jane@acme.com", "phone": "+44 20 7946 0958"},
+        ),
+        ("the task is due 2027-01-05", {}),
+        ("add a task Call 555 0100 to Website", {}),  # no country code: not taken as a phone
+    ],
+)
+def test_emails_and_phone_numbers_are_found_in_free_text(text, found):
+    assert details(text) == found
+
+
+def test_what_is_left_names_the_contact_or_no_one():
+    assert remainder("add Jane Doe, jane@acme.com", {"email": "jane@acme.com"}) == "add Jane Doe"
+    assert reference_in(remainder("her email is x@y.io", {"email": "x@y.io"})) == ""
+    assert (
+        reference_in(remainder("reach Bob at +1 415 555 0100", {"phone": "+1 415 555 0100"}))
+        == "Bob"
+    )

@@ -11,8 +11,14 @@ import pytest
 from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from pydantic_ai import models
-from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
-from pydantic_ai.models.function import FunctionModel
+from pydantic_ai.messages import (
+    ModelResponse,
+    TextPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
+from pydantic_ai.models.function import DeltaToolCall, FunctionModel
 
 from crm.assistant.models import build_model
 from tests.people import sign_up
@@ -66,13 +72,16 @@ async def test_websocket_authenticates_with_a_first_message(client, app):
         assert (await ws.receive_json())["status"] == 401
 
 
-async def test_websocket_refuses_a_foreign_origin(client, app):
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "http://localhost:9999", "null", "http://localhost.evil"]
+)
+async def test_websocket_refuses_a_foreign_origin(client, app, origin):
     ada = await sign_up(client)
     token = ada.headers["Authorization"].split()[1]
     async with ws_client(app) as c:
         with pytest.raises(WebSocketDisconnect) as refused:
             async with aconnect_ws(
-                f"/api/v1/chat/ws?token={token}", c, headers={"Origin": "https://evil.example"}
+                f"/api/v1/chat/ws?token={token}", c, headers={"Origin": origin}
             ) as ws:
                 await ws.receive_json()
         assert refused.value.code == 1008
@@ -100,9 +109,11 @@ class Failing(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("status", [401, 500])
+@pytest.mark.parametrize(
+    ("status", "says"), [(401, "refused the API key"), (500, "outage or a server error")]
+)
 async def test_a_failing_provider_falls_back_to_offline_with_a_notice(
-    client, app, admin_url, monkeypatch, status
+    client, app, admin_url, monkeypatch, status, says
 ):
     handler = type("Handler", (Failing,), {"status": status})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -126,7 +137,7 @@ async def test_a_failing_provider_falls_back_to_offline_with_a_notice(
     answer = response.json()
     assert answer["provider"] == "offline"
     assert answer["reply"].startswith("The openai-compatible model could not answer")
-    assert f"({status})" in answer["reply"]
+    assert says in answer["reply"]
     assert fetch(admin_url, "SELECT name FROM contact") == [("Ada Byron",)]
 
 
@@ -149,3 +160,40 @@ async def test_stop_cancels_the_turn_and_keeps_nothing(client, app, admin_url):
         assert (await ws.receive_json())["type"] == "stopped"
     assert fetch(admin_url, "SELECT count(*) FROM contact") == [(0,)]
     assert fetch(admin_url, "SELECT count(*) FROM conversation") == [(0,)]
+
+
+async def test_text_streams_as_the_model_writes_it_and_stop_cancels(client, app, admin_url):
+    hold = asyncio.Event()
+
+    async def stream(messages, info):
+        if not any(isinstance(p, ToolReturnPart) for p in messages[-1].parts):
+            yield {0: DeltaToolCall("create_contact", '{"name": "Grace Hopper"}')}
+            return
+        prompts = [p.content for m in messages for p in m.parts if isinstance(p, UserPromptPart)]
+        for piece in ("Added ", "Grace ", "Hopper"):
+            yield piece
+            if piece == "Grace " and "pause" in prompts[-1]:
+                await hold.wait()  # the model is still writing when the user stops it
+        yield "."
+
+    app.state.choose_model = lambda settings: (FunctionModel(stream_function=stream), "scripted")
+    ada = await sign_up(client)
+    token = ada.headers["Authorization"].split()[1]
+    async with ws_client(app) as c, aconnect_ws(f"/api/v1/chat/ws?token={token}", c) as ws:
+        assert (await ws.receive_json())["type"] == "ready"
+        await ws.send_json({"type": "message", "message": "add Grace Hopper"})
+        events = await events_until_done(ws)
+        assert [e["type"] for e in events] == [
+            "tool_started",
+            "tool_finished",
+            *["delta"] * 4,
+            "done",
+        ]
+        assert [e["text"] for e in events[2:6]] == ["Added ", "Grace ", "Hopper", "."]
+        assert events[-1]["reply"] == "Added Grace Hopper."
+        await ws.send_json({"type": "message", "message": "add Grace Hopper, pause"})
+        seen = [await ws.receive_json() for _ in range(4)]
+        assert [e.get("text") for e in seen[2:]] == ["Added ", "Grace "]
+        await ws.send_json({"type": "stop"})
+        assert (await ws.receive_json())["type"] == "stopped"
+    assert fetch(admin_url, "SELECT name FROM contact") == [("Grace Hopper",)]  # the first only

@@ -1,9 +1,13 @@
-"""The assistant's page in Chromium: send, stream, entity card, confirm a delete; axe-clean."""
+"""The assistant's page in Chromium: send, stream, entity card, confirm a delete; a provider's
+reply streamed word by word and stopped; axe-clean."""
 
 import re
+import threading
 
 from playwright.sync_api import expect
 
+from tests.ai.fake_providers import Text
+from tests.browser.test_ai_settings import provider_server  # noqa: F401 (fixture)
 from tests.browser.test_pages import open_tab, register  # noqa: F401 (fixture)
 
 
@@ -18,7 +22,7 @@ def test_chat_streams_a_reply_shows_the_record_and_confirms_a_delete(open_tab): 
     box.press("Enter")
     card = page.locator(".entity-card", has_text="Created contact Grace Hopper")
     expect(card).to_be_visible()
-    assert re.fullmatch(r"/api/v1/contacts/[0-9a-f-]{36}", card.get_attribute("href"))
+    assert re.fullmatch(r"/contacts/[0-9a-f-]{36}", card.get_attribute("href"))
     expect(page).to_have_url(re.compile(r"/assistant\?c=[0-9a-f-]{36}$"))
     box.fill("delete it")
     page.get_by_role("button", name="Send").click()
@@ -30,4 +34,40 @@ def test_chat_streams_a_reply_shows_the_record_and_confirms_a_delete(open_tab): 
     page.reload()  # the conversation is stored: the list and the messages come back
     expect(page.get_by_role("link", name=re.compile("add contact Grace Hopper"))).to_be_visible()
     expect(page.locator(".entity-card")).to_have_count(2)
+    tab.check()
+
+
+def test_a_providers_reply_streams_word_by_word_and_stop_cancels_it(
+    open_tab,  # noqa: F811
+    provider_server,  # noqa: F811
+):
+    tab = open_tab()
+    register(tab)
+    page = tab.go("/settings/ai")
+    page.get_by_label("Provider", exact=True).first.select_option("openai_compatible")
+    page.get_by_label("Model", exact=True).first.fill("llama3.2")
+    page.get_by_label("Base URL").fill(provider_server.url + "/v1")
+    page.get_by_role("button", name="Save AI settings").click()
+    expect(page.locator(".toast")).to_contain_text("The AI settings are saved.")
+
+    page = tab.go("/assistant")
+    expect(page.get_by_text("Answering with OpenAI-compatible server llama3.2")).to_be_visible()
+    hold = threading.Event()
+    provider_server.then(Text("Streaming words arrive one by one.", hold=hold))
+    box = page.get_by_label("Message to the assistant")
+    box.fill("hello")
+    box.press("Enter")
+    answer = page.locator(".chat-assistant .chat-text").last
+    expect(answer).to_have_text(re.compile(r"^Streaming\s*$"))  # the first word, alone
+    page.get_by_role("button", name="Stop").click()
+    expect(answer).to_contain_text("(stopped: nothing of this answer was kept)")
+    expect(page.get_by_role("button", name="Stop")).to_be_hidden()
+    hold.set()
+
+    provider_server.then(Text("Every word arrives in turn.", pause=0.05))
+    box.fill("hello again")
+    box.press("Enter")
+    expect(page.locator(".chat-assistant .chat-text").last).to_have_text(
+        "Every word arrives in turn."
+    )
     tab.check()

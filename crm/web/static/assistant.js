@@ -38,12 +38,24 @@
     status.textContent = on ? "The assistant is answering…" : "";
   }
 
+  // The kinds of record with a page: /contacts/{id}, /organizations/{id}, /projects/{id}, /tasks/{id}.
+  var PAGES = ["contact", "organization", "project", "task"];
+
   function card(event) {
+    var working = current && current.item.querySelector(".chat-activity");
+    if (working) working.remove();
     if (!event.ok || !event.entity_id || !current) return;
-    var link = el("a", "entity-card", event.summary);
-    // Record pages are not built yet: link to the record's API resource.
-    link.href = "/api/v1/" + event.entity_type + "s/" + event.entity_id;
-    current.item.appendChild(link);
+    var linked = PAGES.indexOf(event.entity_type) >= 0;
+    var node = el(linked ? "a" : "span", "entity-card", event.summary);
+    if (linked) node.href = "/" + event.entity_type + "s/" + event.entity_id;
+    current.item.appendChild(node);
+  }
+
+  function working(event) {
+    // What the assistant is doing now ("create contact…"), until the call finishes.
+    var line = current.item.querySelector(".chat-activity");
+    if (!line) current.item.appendChild(line = el("p", "chat-activity muted"));
+    line.textContent = event.tool.replace(/_/g, " ") + "…";
   }
 
   function confirmation(event) {
@@ -63,6 +75,19 @@
     current.item.appendChild(group);
   }
 
+  function notice(event) {
+    if (event.reset) {
+      // The provider failed: what its attempt showed was undone; the offline assistant answers.
+      current.body.textContent = "";
+      current.item.querySelectorAll(".entity-card, .chat-confirm").forEach(function (n) {
+        n.remove();
+      });
+    }
+    var note = el("p", "chat-notice", event.text);
+    note.setAttribute("role", "alert");
+    current.item.insertBefore(note, current.body);
+  }
+
   function onEvent(event) {
     if (event.type === "ready") {
       while (queue.length) socket.send(queue.shift());
@@ -70,7 +95,8 @@
     }
     if (!current) return;
     if (event.type === "delta") current.body.textContent += event.text;
-    else if (event.type === "notice") current.item.appendChild(el("p", "chat-notice", event.text));
+    else if (event.type === "notice") notice(event);
+    else if (event.type === "tool_started") working(event);
     else if (event.type === "tool_finished") card(event);
     else if (event.type === "confirmation") confirmation(event);
     else if (event.type === "done" || event.type === "stopped" || event.type === "error") {
@@ -84,6 +110,8 @@
       } else {
         current.body.textContent = event.detail || "Something went wrong.";
       }
+      var activity = current.item.querySelector(".chat-activity");
+      if (activity) activity.remove();
       var asking = current.item.querySelector(".chat-confirm button");
       current = null;
       busy(false);
