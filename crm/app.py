@@ -19,6 +19,7 @@ from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
+from crm.calendar.endpoints import items_router as calendar_items_router
 from crm.calendar.endpoints import router as calendar_event_router
 from crm.config import Settings, get_settings
 from crm.contacts.endpoints import router as contact_router
@@ -54,6 +55,7 @@ ROUTERS = (
     project_task_router,
     task_router,
     calendar_event_router,
+    calendar_items_router,
     reminder_router,
     notification_router,
     feedback_router,

@@ -197,8 +197,11 @@ async def test_a_worker_killed_mid_delivery_still_delivers_once(client, admin_ur
         "SMTP_STARTTLS": "false",
         "WORKER_STALLED_SECONDS": "2",
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "crm.cli", "worker"],
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "crm.cli",
+        "worker",
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -213,7 +216,7 @@ async def test_a_worker_killed_mid_delivery_still_delivers_once(client, admin_ur
         ).json()
         await until(inbox.first_attempt.is_set, timeout=30)
         os.kill(worker.pid, signal.SIGKILL)
-        worker.wait()
+        await worker.wait()
         assert delivered(admin_url, reminder["id"]) == ("scheduled", 0)
         async with running_worker(app_url(admin_url), mail_settings(admin_url, port)):
             await inbox.wait(1, timeout=30)
@@ -221,6 +224,7 @@ async def test_a_worker_killed_mid_delivery_still_delivers_once(client, admin_ur
         await asyncio.sleep(0.5)
         assert len(inbox.messages) == 1
     finally:
-        if worker.poll() is None:
+        if worker.returncode is None:
             worker.kill()
+            await worker.wait()
         smtp.stop()
