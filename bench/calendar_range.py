@@ -38,7 +38,8 @@ async def fill(db: Database, actor: Actor, count: int) -> None:
                 begins = day.replace(hour=rng.randrange(7, 19), minute=rng.choice((0, 30)))
                 weekly = n % 50 == 0
                 data = EventInput(
-                    title=f"Event {n}", start=begins.replace(tzinfo=None),
+                    title=f"Event {n}",
+                    start=begins.replace(tzinfo=None),
                     end=(begins + timedelta(minutes=rng.choice((30, 60, 90)))).replace(tzinfo=None),
                     timezone="Europe/Paris",
                     rrule=f"FREQ=WEEKLY;UNTIL={YEAR}1231T000000Z" if weekly else None,
@@ -59,21 +60,23 @@ async def measure(client: httpx.AsyncClient, path: str, ranges: list[tuple[date,
 
 
 async def main(events: int, requests: int) -> None:
-    admin, url = fresh_database("crm_bench_calendar")
+    _, url = fresh_database("crm_bench_calendar")
     db = Database(url)
     actor = await new_user(db)
     t0 = time.monotonic()
     await fill(db, actor, events)
     await db.close()
     print(f"{events} events written in {time.monotonic() - t0:.1f} s")
-    settings = Settings(_env_file=None, database_url=url, crm_secret_key="b" * 40,
-                        rate_limit_api="1000000/minute")
+    settings = Settings(
+        _env_file=None, database_url=url, crm_secret_key="b" * 40, rate_limit_api="1000000/minute"
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         token = app.state.issuer.signer.issue_access(actor.user_id, actor.workspace_id)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://localhost",
+            transport=transport,
+            base_url="http://localhost",
             headers={"Authorization": f"Bearer {token}"},
         ) as client:
             rng = random.Random(7)
@@ -85,8 +88,10 @@ async def main(events: int, requests: int) -> None:
                     ranges.append((start, start + timedelta(days=days)))
                 for path in ("/api/v1/calendar/events", "/api/v1/calendar/items"):
                     p50, p95, size = await measure(client, path, ranges)
-                    print(f"{view:5} {path:26} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
-                          f"({size:.0f} items on average)")
+                    print(
+                        f"{view:5} {path:26} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+                        f"({size:.0f} items on average)"
+                    )
 
 
 if __name__ == "__main__":

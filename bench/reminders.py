@@ -28,7 +28,6 @@ from crm.reminders.service import reminder as reminder_service
 from tests.smtp import SMTPServer
 
 
-
 async def schedule(url: str, count: int, channels: list[str]) -> datetime:
     """`count` reminders due at random moments of the minute that starts after LEAD."""
     db = Database(url)
