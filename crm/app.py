@@ -1,7 +1,7 @@
 """create_app(): routers, error handlers, middleware, and the lifespan that opens the database."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,22 +19,29 @@ from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
+from crm.calendar.endpoints import items_router as calendar_items_router
+from crm.calendar.endpoints import router as calendar_event_router
 from crm.config import Settings, get_settings
 from crm.contacts.endpoints import router as contact_router
 from crm.contacts.pages import router as contact_pages
 from crm.db import Database
 from crm.feedback.endpoints import router as feedback_router
 from crm.feedback.pages import router as feedback_pages
+from crm.jobs import running_worker
 from crm.kit import openapi, problems
 from crm.kit.logging import configure_logging
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
+from crm.notifications.endpoints import router as notification_router
+from crm.notifications.live import NotificationHub
+from crm.notifications.pages import router as notification_pages
 from crm.organizations.endpoints import router as organization_router
 from crm.organizations.pages import router as organization_pages
 from crm.projects.endpoints import router as project_router
 from crm.projects.pages import router as project_pages
+from crm.reminders.endpoints import router as reminder_router
 from crm.tasks.endpoints import project_tasks as project_task_router
 from crm.tasks.endpoints import router as task_router
 from crm.tasks.pages import router as task_pages
@@ -52,6 +59,10 @@ ROUTERS = (
     project_router,
     project_task_router,
     task_router,
+    calendar_event_router,
+    calendar_items_router,
+    reminder_router,
+    notification_router,
     feedback_router,
     chat_router,
     ai_router,
@@ -67,6 +78,7 @@ ROUTERS = (
     organization_pages,
     project_pages,
     task_pages,
+    notification_pages,
 )
 
 
@@ -81,9 +93,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(database_url)
         await app.state.db.check_role()
+        app.state.notifications = NotificationHub(database_url)
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                if settings.crm_worker_in_process:
+                    await stack.enter_async_context(running_worker(database_url, settings))
+                yield
         finally:
+            await app.state.notifications.close()
             await app.state.db.close()
 
     app = FastAPI(
