@@ -60,19 +60,23 @@ class CalDAVServer:
         calendar = self._client.calendar(url=calendar_url)
         result = calendar.get_objects_by_sync_token(sync_token=sync_token, load_objects=True)
         deleted = {str(url) for url in result.deleted_urls}
-        changed = []
+        listed, changed = set(), []
         for item in result.objects:
             href = str(item.url)
             etag = item.props.get(dav.GetEtag.tag)
             if href in deleted or not item.data or etag is None:
                 continue
+            listed.add(href)
             if known.get(href) == etag:
-                continue  # without sync tokens, the ETag tells what is new
+                continue  # our own write, or (without sync tokens) an unchanged object
             changed.append(RemoteObject(href, etag, item.data))
         token = str(result.sync_token) if result.sync_token else None
         # No token asked, or one the server no longer knows (the library then lists everything
-        # under a made-up "fake-" token): the answer is the whole calendar.
+        # under a made-up "fake-" token): the answer is the whole calendar, so what we know
+        # and it does not list is gone.
         complete = sync_token is None or (token or "").startswith("fake-")
+        if complete:
+            deleted |= set(known) - listed
         return RemoteChanges(changed, sorted(deleted), token, complete)
 
     def _put(self, href: str, ics: str, etag: str | None) -> str:

@@ -23,8 +23,8 @@ class RemoteObject:
 
 @dataclass(frozen=True)
 class RemoteChanges:
-    """What changed on the server since `sync_token` (or everything, when `complete`: then an
-    object the caller knows but that is not listed is gone from the server)."""
+    """What changed on the server since `sync_token`, or (`complete`) since the beginning:
+    then every object the caller knew and the server no longer lists is among `deleted`."""
 
     changed: list[RemoteObject]
     deleted: list[str] = field(default_factory=list)

@@ -4,6 +4,7 @@ from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccou
 from crm.models.activity import ENTITY_TYPES, Activity
 from crm.models.ai import AIPersonalKey, AIProvider, AISetting
 from crm.models.base import Base
+from crm.models.calendar_sync import CalendarConnection, CalendarFeed, CalendarSyncItem
 from crm.models.contact import Contact, Organization
 from crm.models.conversation import Conversation, ConversationEntity, ConversationMessage
 from crm.models.feedback import Feedback, FeedbackCategory
@@ -25,6 +26,9 @@ __all__ = [
     "AISetting",
     "Activity",
     "Base",
+    "CalendarConnection",
+    "CalendarFeed",
+    "CalendarSyncItem",
     "Contact",
     "Conversation",
     "ConversationEntity",

@@ -74,3 +74,12 @@ async def test_a_stale_etag_is_a_conflict(radicale: RadicaleServer) -> None:
         await server.delete(f"{url}a.ics", etag=etag)
     with pytest.raises(RemoteConflict):
         await server.put(f"{url}a.ics", ics("a", "Again"), etag=None)
+
+
+async def test_a_full_listing_reports_what_is_gone(radicale: RadicaleServer) -> None:
+    url = radicale.make_calendar("work")
+    server = CalDAVServer(radicale.url, USER, PASSWORD)
+    etag = await server.put(f"{url}a.ics", ics("a", "Kept"), etag=None)
+    known = {f"{url}a.ics": etag, f"{url}gone.ics": '"old"'}
+    found = await server.changes(url, sync_token=None, known=known)
+    assert (found.changed, found.deleted) == ([], [f"{url}gone.ics"])
