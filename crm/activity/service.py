@@ -14,7 +14,7 @@ from crm.auth.actor import Actor
 from crm.kit.pagination import PageQuery, Slice, SortKey, paginate
 from crm.models import Activity
 
-EntityType = Literal["contact", "organization", "project", "task"]
+EntityType = Literal["contact", "organization", "project", "task", "event", "reminder"]
 Action = Literal["created", "updated", "deleted"]
 NEWEST_FIRST = SortKey("-created_at", Activity.created_at, Activity.id, descending=True)
 

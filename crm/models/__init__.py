@@ -4,6 +4,13 @@ from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccou
 from crm.models.activity import ENTITY_TYPES, Activity
 from crm.models.ai import AIPersonalKey, AIProvider, AISetting
 from crm.models.base import Base
+from crm.models.calendar import (
+    CalendarEvent,
+    Notification,
+    Reminder,
+    ReminderAnchor,
+    ReminderStatus,
+)
 from crm.models.calendar_sync import CalendarConnection, CalendarFeed, CalendarSyncItem
 from crm.models.contact import Contact, Organization
 from crm.models.conversation import Conversation, ConversationEntity, ConversationMessage
@@ -27,6 +34,7 @@ __all__ = [
     "Activity",
     "Base",
     "CalendarConnection",
+    "CalendarEvent",
     "CalendarFeed",
     "CalendarSyncItem",
     "Contact",
@@ -37,12 +45,16 @@ __all__ = [
     "FeedbackCategory",
     "Invite",
     "Membership",
+    "Notification",
     "Organization",
     "Project",
     "ProjectAssignee",
     "ProjectStatus",
     "RecordSearch",
     "RefreshToken",
+    "Reminder",
+    "ReminderAnchor",
+    "ReminderStatus",
     "Role",
     "Task",
     "TaskPriority",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 from crm.models.account import UserAccount
 from crm.models.base import Base, uuid_pk
 
-ENTITY_TYPES = ("contact", "organization", "project", "task")
+ENTITY_TYPES = ("contact", "organization", "project", "task", "event", "reminder")
 
 
 class Activity(Base):
@@ -23,7 +23,8 @@ class Activity(Base):
     __tablename__ = "activity"
     __table_args__ = (
         CheckConstraint(
-            "entity_type IN ('contact', 'organization', 'project', 'task')", name="entity_type"
+            "entity_type IN ('contact', 'organization', 'project', 'task', 'event', 'reminder')",
+            name="entity_type",
         ),
         Index("ix_activity_entity", "entity_id", "created_at", "id"),
         Index("ix_activity_project_id", "project_id"),

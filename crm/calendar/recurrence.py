@@ -1,0 +1,128 @@
+"""Recurrence (RFC 5545 RRULE) in an event's own time zone: rules are checked and normalised
+when written, and expanded in wall-clock time, so a weekly 09:00 meeting stays at 09:00 across
+a daylight-saving change."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+
+# More often than hourly makes no sense for a calendar and would explode an expansion.
+FREQUENCIES = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+MAX_COUNT = 5000
+_UNTIL = re.compile(r"UNTIL=([0-9TZ]+)", re.IGNORECASE)
+
+
+class RecurrenceError(ValueError):
+    pass
+
+
+def _utc_until(value: str, tz: ZoneInfo) -> str:
+    """UNTIL in UTC, as RFC 5545 requires with a zoned start: a local time is read in the
+    event's time zone, a bare date as the end of that day."""
+    if value.upper().endswith("Z"):
+        return value.upper()
+    try:
+        if "T" in value.upper():
+            local = datetime.strptime(value.upper(), "%Y%m%dT%H%M%S")
+        else:
+            local = datetime.combine(datetime.strptime(value, "%Y%m%d").date(), time(23, 59, 59))
+    except ValueError as exc:
+        raise RecurrenceError("UNTIL is not a date or date-time") from exc
+    return local.replace(tzinfo=tz).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def normalize(text: str, tz: ZoneInfo, first_start: datetime) -> str:
+    """The rule as stored: without an "RRULE:" prefix, UNTIL in UTC; RecurrenceError when it
+    does not parse or repeats more often than hourly."""
+    rule_text = text.strip().removeprefix("RRULE:").removeprefix("rrule:")
+    if not rule_text or "\n" in rule_text or "DTSTART" in rule_text.upper():
+        raise RecurrenceError("must be one RRULE value, without DTSTART")
+    rule_text = _UNTIL.sub(lambda m: f"UNTIL={_utc_until(m.group(1), tz)}", rule_text)
+    parts = dict(p.split("=", 1) for p in rule_text.upper().split(";") if "=" in p)
+    if parts.get("FREQ") not in FREQUENCIES:
+        raise RecurrenceError(f"FREQ must be one of {', '.join(FREQUENCIES)}")
+    if int(parts.get("COUNT", "1") or 1) > MAX_COUNT:
+        raise RecurrenceError(f"COUNT is at most {MAX_COUNT}")
+    try:
+        parse(rule_text, first_start.astimezone(tz))
+    except (ValueError, TypeError) as exc:
+        raise RecurrenceError(f"is not a valid RRULE ({exc})") from exc
+    return rule_text
+
+
+def parse(rule_text: str, dtstart: datetime) -> rrule:
+    rule = rrulestr(rule_text, dtstart=dtstart)
+    assert isinstance(rule, rrule)
+    return rule
+
+
+@dataclass(frozen=True)
+class Series:
+    """What expanding an event needs: its first occurrence, its rule and exceptions."""
+
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    rrule: str | None
+    exdates: tuple[datetime, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def wall_duration(self) -> timedelta:
+        """The length in wall-clock time (an all-day event of one day is one day long even on
+        the 23-hour day of a daylight-saving change)."""
+        tz = self.tz
+        start = self.starts_at.astimezone(tz).replace(tzinfo=None)
+        return self.ends_at.astimezone(tz).replace(tzinfo=None) - start
+
+    def _end_of(self, start: datetime) -> datetime:
+        return (start.replace(tzinfo=None) + self.wall_duration).replace(tzinfo=self.tz)
+
+    def last_end(self) -> datetime | None:
+        """When the last occurrence ends; None when it repeats forever."""
+        if not self.rrule:
+            return self.ends_at
+        rule = parse(self.rrule, self.starts_at.astimezone(self.tz))
+        if rule._until is None and rule._count is None:  # dateutil has no public API for these
+            return None
+        last = None
+        for last in rule:  # noqa: B007 (bounded by COUNT or UNTIL)
+            pass
+        return self._end_of(last).astimezone(UTC) if last else self.ends_at
+
+    def between(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The (start, end) of each occurrence overlapping [start, end), in the event's zone."""
+        tz = self.tz
+        if not self.rrule:
+            if self._overlaps(self.starts_at, self.ends_at, start, end):
+                yield self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
+            return
+        excluded = {d.astimezone(UTC) for d in self.exdates}
+        rule = parse(self.rrule, self.starts_at.astimezone(tz))
+        # Occurrences that started before `start` may still be running at it.
+        since = (start - self.wall_duration - timedelta(days=1)).astimezone(tz)
+        for occurrence in rule.xafter(since, inc=True):
+            if occurrence.astimezone(UTC) >= end.astimezone(UTC):
+                return
+            finish = self._end_of(occurrence)
+            if occurrence.astimezone(UTC) in excluded:
+                continue
+            if self._overlaps(occurrence, finish, start, end):
+                yield occurrence, finish
+
+    @staticmethod
+    def _overlaps(s: datetime, e: datetime, start: datetime, end: datetime) -> bool:
+        # A zero-length event belongs to the range it starts in.
+        return s < end and (e > start or (e == s and s >= start))
+
+
+def day_start(day: date, tz: ZoneInfo) -> datetime:
+    """Midnight of `day` in `tz`."""
+    return datetime.combine(day, time(0, 0), tzinfo=tz)

@@ -1,0 +1,156 @@
+"""Events as the API takes and answers them, and occurrences in a range."""
+
+import re
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+)
+
+from crm.kit.records import LongText, Metadata, RecordOut
+from crm.kit.schemas import Email, Input, Name, Output
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_RANGE_DAYS = 400
+
+
+def _day_or_time(value: Any) -> Any:
+    # "2026-12-01" is a date (an all-day bound), whatever pydantic's union would pick.
+    if isinstance(value, str) and _DAY.match(value):
+        return date.fromisoformat(value)
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("is not an IANA time zone such as Europe/Paris") from exc
+    return value
+
+
+# A date (all-day events) or a date-time; a date-time without an offset is read in the
+# event's time zone.
+When = Annotated[datetime | date, BeforeValidator(_day_or_time)]
+TimeZone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_zone)
+]
+Location = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None,
+    BeforeValidator(lambda v: None if isinstance(v, str) and not v.strip() else v),
+]
+RRule = Annotated[
+    str | None,
+    Field(
+        max_length=1000,
+        description="An RFC 5545 RRULE value such as FREQ=WEEKLY;BYDAY=MO;COUNT=10, "
+        "repeated in the event's time zone",
+    ),
+]
+Uid = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+class EventInput(Input):
+    """An event as POST creates it and PUT replaces it (fields left out become empty)."""
+
+    title: Name
+    start: Annotated[When, Field(description="A date-time, or a date for an all-day event")]
+    end: Annotated[
+        When | None,
+        Field(description="Exclusive; defaults to an hour (or a day) after the start"),
+    ] = None
+    all_day: bool = False
+    timezone: Annotated[TimeZone | None, Field(description="IANA time zone; defaults to yours")] = (
+        None
+    )
+    location: Location = None
+    description: LongText = None
+    attendees: Annotated[list[Email], Field(max_length=200)] = Field(default_factory=list)
+    contact_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
+    task_id: uuid.UUID | None = None
+    rrule: RRule = None
+    exdates: Annotated[
+        list[When],
+        Field(max_length=1000, description="Start of each occurrence the rule skips"),
+    ] = Field(default_factory=list)
+    uid: Annotated[Uid | None, Field(description="iCalendar UID; generated when left out")] = None
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class EventPatch(Input):
+    """The fields PATCH changes; those left out stay as they are."""
+
+    title: Name | MISSING = MISSING
+    start: When | MISSING = MISSING
+    end: When | MISSING | None = MISSING
+    all_day: bool | MISSING = MISSING
+    timezone: TimeZone | MISSING | None = MISSING
+    location: Location | MISSING = MISSING
+    description: LongText | MISSING = MISSING
+    attendees: Annotated[list[Email], Field(max_length=200)] | MISSING = MISSING
+    contact_id: uuid.UUID | MISSING | None = MISSING
+    organization_id: uuid.UUID | MISSING | None = MISSING
+    project_id: uuid.UUID | MISSING | None = MISSING
+    task_id: uuid.UUID | MISSING | None = MISSING
+    rrule: RRule | MISSING = MISSING
+    exdates: Annotated[list[When], Field(max_length=1000)] | MISSING = MISSING
+    metadata: Metadata | MISSING = MISSING
+
+
+class RangeQuery(Input):
+    """A range of the calendar: dates are midnight in your time zone; `end` is exclusive."""
+
+    start: Annotated[When, Field(description="Date or date-time (inclusive)")]
+    end: Annotated[When, Field(description="Date or date-time (exclusive)")]
+
+
+class EventOut(RecordOut):
+    uid: str
+    sequence: int
+    title: str
+    start: datetime | date
+    end: datetime | date
+    all_day: bool
+    timezone: str
+    location: str | None
+    description: str | None
+    attendees: list[str]
+    contact_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+    task_id: uuid.UUID | None
+    rrule: str | None
+    exdates: list[datetime | date]
+
+
+class OccurrenceOut(Output):
+    """One occurrence of an event in a range. `recurrence_id` is the occurrence's start as
+    the rule makes it (send it in `exdates` to skip this one)."""
+
+    event_id: uuid.UUID
+    title: str
+    start: datetime | date
+    end: datetime | date
+    all_day: bool
+    timezone: str
+    location: str | None
+    recurring: bool
+    recurrence_id: datetime | None
+    contact_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+    task_id: uuid.UUID | None
+
+
+class Occurrences(Output):
+    items: list[OccurrenceOut]
+    next_cursor: None = None
