@@ -20,6 +20,7 @@ from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
 from crm.calendar.endpoints import router as calendar_event_router
+from crm.calendar.interchange_endpoints import router as calendar_interchange_router
 from crm.config import Settings, get_settings
 from crm.contacts.endpoints import router as contact_router
 from crm.db import Database
@@ -50,6 +51,7 @@ ROUTERS = (
     project_task_router,
     task_router,
     calendar_event_router,
+    calendar_interchange_router,
     feedback_router,
     chat_router,
     ai_router,

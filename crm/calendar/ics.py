@@ -86,7 +86,9 @@ def event_component(event: CalendarEvent, *, url: str | None = None) -> Event:
     return component
 
 
-def alarm(description: str, *, at: datetime | None = None, before: timedelta | None = None) -> Alarm:
+def alarm(
+    description: str, *, at: datetime | None = None, before: timedelta | None = None
+) -> Alarm:
     """A VALARM that displays `description` at a moment, or some time before the start."""
     component = Alarm()
     component.add("action", "DISPLAY")
@@ -112,7 +114,9 @@ def all_day_component(uid: str, title: str, day: date, *, url: str | None = None
     return component
 
 
-def moment_component(uid: str, title: str, at: datetime, zone: str, *, url: str | None = None) -> Event:
+def moment_component(
+    uid: str, title: str, at: datetime, zone: str, *, url: str | None = None
+) -> Event:
     """A VEVENT without length at one moment (a reminder), with an alarm at that moment."""
     component = Event()
     component.add("uid", uid)
@@ -267,8 +271,18 @@ def object_text(event: CalendarEvent, *, previous: str | None = None) -> bytes:
 
 # What event_component writes from the event's columns (and so replaces in a merged object).
 MODELLED = (
-    "dtstamp", "sequence", "last-modified", "summary", "dtstart", "dtend", "duration",
-    "description", "location", "rrule", "exdate", "attendee",
+    "dtstamp",
+    "sequence",
+    "last-modified",
+    "summary",
+    "dtstart",
+    "dtend",
+    "duration",
+    "description",
+    "location",
+    "rrule",
+    "exdate",
+    "attendee",
 )
 
 

@@ -17,14 +17,17 @@ def _http_url(value: str) -> str:
 
 
 ServerURL = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
     AfterValidator(_http_url),
 ]
 UserName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
 class FeedOut(Output):
-    url: Annotated[str, Field(description="The secret feed URL; subscribe to it, share it with no one")]
+    url: Annotated[
+        str, Field(description="The secret feed URL; subscribe to it, share it with no one")
+    ]
 
 
 class FeedStatus(Output):

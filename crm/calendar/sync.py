@@ -70,8 +70,12 @@ class SyncService:
         if connection.calendar_url is None:
             raise Invalid("calendar_url", "choose which calendar of the account to sync first")
         run = Run(
-            session, actor, connection, connection_service.server(connection, box),
-            (await user_zone(session, actor)).key, await self._items(session, connection),
+            session,
+            actor,
+            connection,
+            connection_service.server(connection, box),
+            (await user_zone(session, actor)).key,
+            await self._items(session, connection),
         )
         try:
             token = await self._pull(run)
@@ -127,9 +131,7 @@ class SyncService:
                 self._remember(run, obj, event, version=item.synced_version if item else 0)
                 return
         try:
-            saved, changed = await save(
-                run.session, run.actor, remote, event.id if event else None
-            )
+            saved, changed = await save(run.session, run.actor, remote, event.id if event else None)
         except (ValidationError, CRMError) as exc:
             run.report.skipped.append(Skipped(remote.uid, remote.title, reason(exc)))
             return
@@ -159,8 +161,10 @@ class SyncService:
         item = run.items.get(obj.href)
         if item is None:
             item = CalendarSyncItem(
-                workspace_id=run.actor.workspace_id, user_id=run.actor.user_id,
-                connection_id=run.connection.id, href=obj.href,
+                workspace_id=run.actor.workspace_id,
+                user_id=run.actor.user_id,
+                connection_id=run.connection.id,
+                href=obj.href,
             )
             run.session.add(item)
             run.items[obj.href] = item

@@ -29,11 +29,15 @@ def _owned(table: str) -> list[sa.Column | sa.Constraint]:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspace.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspace.id"],
+            ondelete="CASCADE",
             name=f"fk_{table}_workspace_id_workspace",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name=f"fk_{table}_user_id_user_account",
         ),
     ]
@@ -73,16 +77,18 @@ def upgrade() -> None:
         sa.Column("synced_version", sa.Integer(), nullable=False),
         sa.Column("remote_ics", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["connection_id"], ["calendar_connection.id"], ondelete="CASCADE",
+            ["connection_id"],
+            ["calendar_connection.id"],
+            ondelete="CASCADE",
             name="fk_calendar_sync_item_connection_id_calendar_connection",
         ),
         sa.ForeignKeyConstraint(
-            ["event_id"], ["calendar_event.id"], ondelete="SET NULL",
+            ["event_id"],
+            ["calendar_event.id"],
+            ondelete="SET NULL",
             name="fk_calendar_sync_item_event_id_calendar_event",
         ),
-        sa.UniqueConstraint(
-            "connection_id", "href", name="uq_calendar_sync_item_connection_href"
-        ),
+        sa.UniqueConstraint("connection_id", "href", name="uq_calendar_sync_item_connection_href"),
     )
     op.create_index("ix_calendar_sync_item_event_id", "calendar_sync_item", ["event_id"])
     user, workspace = ctx("user_id"), ctx("workspace_id")
