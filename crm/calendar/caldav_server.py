@@ -4,6 +4,7 @@ which is synchronous: every call runs in a worker thread so the event loop never
 import asyncio
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urljoin
 
 import caldav
 from caldav.elements import dav
@@ -21,6 +22,10 @@ from crm.calendar.remote import (
 T = TypeVar("T")
 TIMEOUT_SECONDS = 30
 ICS_HEADERS = {"Content-Type": "text/calendar; charset=utf-8"}
+ETAGS_PROPFIND = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>'
+)
 
 
 class CalDAVServer:
@@ -47,7 +52,7 @@ class CalDAVServer:
 
     def _calendars(self) -> list[RemoteCalendar]:
         found = []
-        for calendar in self._client.principal().get_calendars():
+        for calendar in self._client.principal().calendars():
             if "VEVENT" not in calendar.get_supported_components():
                 continue
             url = str(calendar.url)
@@ -58,26 +63,51 @@ class CalDAVServer:
         self, calendar_url: str, sync_token: str | None, known: dict[str, str]
     ) -> RemoteChanges:
         calendar = self._client.calendar(url=calendar_url)
-        result = calendar.get_objects_by_sync_token(sync_token=sync_token, load_objects=True)
-        deleted = {str(url) for url in result.deleted_urls}
-        listed, changed = set(), []
+        try:
+            result = calendar.objects_by_sync_token(sync_token=sync_token, load_objects=False)
+        except error.DAVError:
+            # A token the server no longer knows, or a server without sync tokens: compare
+            # every object's ETag with the ones we know instead.
+            return self._by_etags(calendar_url, known)
+        listed: dict[str, str] = {}
+        deleted: set[str] = set()
         for item in result.objects:
-            href = str(item.url)
             etag = item.props.get(dav.GetEtag.tag)
-            if href in deleted or not item.data or etag is None:
-                continue
-            listed.add(href)
-            if known.get(href) == etag:
-                continue  # our own write, or (without sync tokens) an unchanged object
-            changed.append(RemoteObject(href, etag, item.data))
+            if etag is None:
+                deleted.add(str(item.url))  # listed with 404: removed since the token
+            else:
+                listed[str(item.url)] = str(etag)
+        if sync_token is None:
+            deleted |= set(known) - set(listed)
         token = str(result.sync_token) if result.sync_token else None
-        # No token asked, or one the server no longer knows (the library then lists everything
-        # under a made-up "fake-" token): the answer is the whole calendar, so what we know
-        # and it does not list is gone.
-        complete = sync_token is None or (token or "").startswith("fake-")
-        if complete:
-            deleted |= set(known) - listed
-        return RemoteChanges(changed, sorted(deleted), token, complete)
+        return RemoteChanges(
+            self._load(listed, known), sorted(deleted), token, complete=sync_token is None
+        )
+
+    def _by_etags(self, calendar_url: str, known: dict[str, str]) -> RemoteChanges:
+        response = self._client.propfind(calendar_url, props=ETAGS_PROPFIND, depth=1)
+        listed = {
+            urljoin(calendar_url, path): str(props[dav.GetEtag.tag])
+            for path, props in response.expand_simple_props([dav.GetEtag()]).items()
+            if props.get(dav.GetEtag.tag) and not path.endswith("/")  # not the calendar itself
+        }
+        deleted = sorted(set(known) - set(listed))
+        return RemoteChanges(self._load(listed, known), deleted, None, complete=True)
+
+    def _load(self, listed: dict[str, str], known: dict[str, str]) -> list[RemoteObject]:
+        """The objects whose ETag is not the one we know (ours, or unchanged, are skipped)."""
+        changed = []
+        for href, etag in sorted(listed.items()):
+            if known.get(href) == etag:
+                continue
+            response = self._client.request(href, "GET")
+            if response.status == 404:
+                continue  # deleted meanwhile; the next sync says so
+            if response.status != 200:
+                raise RemoteError(f"the server answered {response.status} to reading {href}")
+            text = response.raw if isinstance(response.raw, str) else response.raw.decode()
+            changed.append(RemoteObject(href, response.headers.get("ETag") or etag, text))
+        return changed
 
     def _put(self, href: str, ics: str, etag: str | None) -> str:
         condition = {"If-None-Match": "*"} if etag is None else {"If-Match": etag}
@@ -97,7 +127,7 @@ class CalDAVServer:
         return str(etag)
 
     def _delete(self, href: str, etag: str | None) -> None:
-        response = self._client.delete(href, {"If-Match": etag} if etag else None)
+        response = self._client.request(href, "DELETE", "", {"If-Match": etag} if etag else {})
         if response.status == 412:
             raise RemoteConflict(f"{href} changed on the server")
         if response.status not in (200, 204, 404):
