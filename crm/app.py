@@ -1,7 +1,7 @@
 """create_app(): routers, error handlers, middleware, and the lifespan that opens the database."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +19,7 @@ from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
+from crm.calendar.endpoints import items_router as calendar_items_router
 from crm.calendar.endpoints import router as calendar_event_router
 from crm.calendar.interchange_endpoints import router as calendar_interchange_router
 from crm.config import Settings, get_settings
@@ -26,14 +27,18 @@ from crm.contacts.endpoints import router as contact_router
 from crm.db import Database
 from crm.feedback.endpoints import router as feedback_router
 from crm.feedback.pages import router as feedback_pages
+from crm.jobs import running_worker
 from crm.kit import problems
 from crm.kit.logging import configure_logging
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
+from crm.notifications.endpoints import router as notification_router
+from crm.notifications.live import NotificationHub
 from crm.organizations.endpoints import router as organization_router
 from crm.projects.endpoints import router as project_router
+from crm.reminders.endpoints import router as reminder_router
 from crm.tasks.endpoints import project_tasks as project_task_router
 from crm.tasks.endpoints import router as task_router
 from crm.web import install as install_web
@@ -51,6 +56,9 @@ ROUTERS = (
     project_task_router,
     task_router,
     calendar_event_router,
+    calendar_items_router,
+    reminder_router,
+    notification_router,
     calendar_interchange_router,
     feedback_router,
     chat_router,
@@ -77,9 +85,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(database_url)
         await app.state.db.check_role()
+        app.state.notifications = NotificationHub(database_url)
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                if settings.crm_worker_in_process:
+                    await stack.enter_async_context(running_worker(database_url, settings))
+                yield
         finally:
+            await app.state.notifications.close()
             await app.state.db.close()
 
     app = FastAPI(

@@ -1,6 +1,7 @@
 """The `crm` command: serve, migrate, user create."""
 
 import asyncio
+import contextlib
 import importlib
 import os
 import signal
@@ -61,9 +62,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Web worker processes.")] = 1,
+    worker: Annotated[
+        bool,
+        typer.Option(help="Run background jobs (reminders) in each web process too."),
+    ] = True,
 ) -> None:
     """Serve the CRM. Without DATABASE_URL it runs an embedded PostgreSQL in CRM_DATA_DIR,
-    applies the migrations, and keeps the data there for the next run."""
+    applies the migrations, and keeps the data there for the next run. Background jobs run
+    in the same process unless --no-worker (then run `crm worker`)."""
     import uvicorn
 
     # Import the web app while the database starts (a subprocess): about a second saved.
@@ -73,6 +79,7 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_on_signal)
     with database(lock=True) as (_, url):
         os.environ["DATABASE_URL"] = url
+        os.environ["CRM_WORKER_IN_PROCESS"] = "true" if worker else "false"
         get_settings.cache_clear()
         typer.secho(f"The CRM is starting at http://{host}:{port}", fg="green")
         uvicorn.run(
@@ -89,6 +96,31 @@ def serve(
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+@app.command(name="worker")
+def worker_command(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at the same time.")] = 10,
+) -> None:
+    """Run background jobs (reminder deliveries) until stopped (Ctrl-C or SIGTERM, which
+    let the current jobs finish). Run as many as needed, on any host, next to `crm serve
+    --no-worker`."""
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    with database() as (_, url):
+        typer.secho("The worker is running.", fg="green")
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            asyncio.run(_work(url, concurrency))
+        typer.echo("Stopped.")
+
+
+async def _work(url: str, concurrency: int) -> None:
+    from crm.jobs import running_worker
+    from crm.kit.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    async with running_worker(url, settings, concurrency=concurrency):
+        await asyncio.Event().wait()
 
 
 @app.command(name="migrate")

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None  # an OpenAI-compatible server (Ollama, vLLM, LM Studio)
     assistant_model: str | None = None  # the provider's model; its default when unset
 
+    # Background jobs (crm.jobs): `crm serve` sets CRM_WORKER_IN_PROCESS unless --no-worker.
+    crm_worker_in_process: bool = False
+    worker_concurrency: int = 10
+    worker_polling_seconds: float = 1.0
+    worker_stalled_seconds: float = 30.0
+
     rate_limit_auth: str = "10/minute"
     rate_limit_api: str = "600/minute"
     access_token_minutes: int = 15

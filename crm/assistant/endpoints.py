@@ -5,7 +5,6 @@ import asyncio
 import contextlib
 import uuid
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
@@ -23,11 +22,11 @@ from crm.assistant.schemas import (
     MessageOut,
     PendingOut,
 )
-from crm.auth import cookies
 from crm.auth.dependencies import ActorDep, SessionDep, actor_for
 from crm.auth.tokens import AccessClaims
+from crm.auth.websocket import authenticate, origin_allowed
 from crm.db import Database
-from crm.errors import CRMError, Unauthorized
+from crm.errors import CRMError
 from crm.kit.openapi import problems
 from crm.kit.schemas import Page
 
@@ -83,31 +82,6 @@ async def get_conversation(
 
 
 # WebSocket ---------------------------------------------------------------------------------
-def origin_allowed(websocket: WebSocket) -> bool:
-    """A browser's Origin must be this site's (CRM_BASE_URL or an allowed host)."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True  # not a browser; it must then authenticate with a token
-    settings = websocket.app.state.settings
-    host = urlsplit(origin).hostname or ""
-    allowed = {"localhost", "127.0.0.1", "::1", urlsplit(settings.crm_base_url).hostname}
-    allowed |= set(settings.crm_allowed_hosts)
-    return host in allowed
-
-
-async def _authenticate(websocket: WebSocket) -> AccessClaims:
-    signer = websocket.app.state.issuer.signer
-    token = websocket.query_params.get("token")
-    if token is None and websocket.headers.get("origin") is not None:
-        token = websocket.cookies.get(cookies.ACCESS)
-    if token is None:
-        first = await websocket.receive_json()
-        if not isinstance(first, dict) or first.get("type") != "auth":
-            raise Unauthorized('Send {"type": "auth", "token": ...} first.')
-        token = str(first.get("token", ""))
-    return signer.verify_access(token)
-
-
 async def _turn(websocket: WebSocket, claims: AccessClaims, body: ChatInput) -> None:
     db: Database = websocket.app.state.db
     model, provider = model_for(websocket.app)
@@ -144,7 +118,7 @@ async def chat_stream(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     try:
-        claims = await _authenticate(websocket)
+        claims = await authenticate(websocket)
     except (CRMError, ValueError, WebSocketDisconnect) as exc:
         detail = exc.detail if isinstance(exc, CRMError) else "Sign in first."
         with contextlib.suppress(Exception):

@@ -8,7 +8,10 @@ from fastapi import APIRouter, Query, Response, status
 
 from crm.activity.schemas import ActivityOut
 from crm.auth.dependencies import ActorDep, SessionDep
+from crm.calendar.agenda import agenda as agenda_service
 from crm.calendar.schemas import (
+    CalendarItemOut,
+    CalendarItems,
     EventInput,
     EventOut,
     EventPatch,
@@ -25,6 +28,7 @@ from crm.kit.schemas import Page
 from crm.models import CalendarEvent
 
 router = APIRouter(prefix="/api/v1/calendar/events", tags=["calendar"], responses=problems(401))
+items_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=problems(401))
 
 
 def event_out(event: CalendarEvent) -> EventOut:
@@ -159,3 +163,14 @@ async def event_activity(
     """Every change to the event, newest first."""
     found = await event_service.activity(session, actor, event_id=event_id, query=query)
     return found.page(ActivityOut.of)
+
+
+@items_router.get("/items", responses=problems(422))
+async def calendar_items(
+    query: Annotated[RangeQuery, Query()], session: SessionDep, actor: ActorDep
+) -> CalendarItems:
+    """Everything the calendar shows in [start, end): event occurrences, reminders (not
+    dismissed) and the due dates of the tasks and projects you see, each with its `kind`,
+    in start order."""
+    found = await agenda_service.items(session, actor, query=query)
+    return CalendarItems(items=[CalendarItemOut.model_validate(i) for i in found])

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -69,6 +70,13 @@ class Series:
     time_zone: str
     rrule: str | None
     exdates: tuple[datetime, ...] = ()
+
+    @classmethod
+    def of(cls, event: Any) -> "Series":
+        """The series of a calendar event (crm.models.CalendarEvent)."""
+        return cls(
+            event.starts_at, event.ends_at, event.time_zone, event.rrule, tuple(event.exdates)
+        )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -3,7 +3,7 @@
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -153,4 +153,26 @@ class OccurrenceOut(Output):
 
 class Occurrences(Output):
     items: list[OccurrenceOut]
+    next_cursor: None = None
+
+
+class CalendarItemOut(Output):
+    """One item of the calendar. `kind` is event (one occurrence; `id` and `event_id` are the
+    event's), reminder, task_due or project_due (all-day, `end` the next day); `link` is its
+    page; `status` the reminder's, task's or project's."""
+
+    kind: Literal["event", "reminder", "task_due", "project_due"]
+    id: str
+    title: str
+    start: datetime | date
+    end: datetime | date | None
+    all_day: bool
+    link: str
+    status: str | None
+    event_id: str | None
+    recurrence_id: datetime | None
+
+
+class CalendarItems(Output):
+    items: list[CalendarItemOut]
     next_cursor: None = None

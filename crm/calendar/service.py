@@ -23,6 +23,7 @@ from crm.kit.pagination import PageQuery, Slice
 from crm.kit.problems import field_errors
 from crm.kit.records import Deleted
 from crm.models import Activity, CalendarEvent
+from crm.reminders.service import reminder as reminder_service
 
 NOT_FOUND = "No such event."
 MAX_OCCURRENCES = 10_000
@@ -35,12 +36,6 @@ class Occurrence:
     event: CalendarEvent
     start: datetime
     end: datetime
-
-
-def series(event: CalendarEvent) -> Series:
-    return Series(
-        event.starts_at, event.ends_at, event.time_zone, event.rrule, tuple(event.exdates)
-    )
 
 
 def shown(moment: datetime, event: CalendarEvent) -> datetime | date:
@@ -94,7 +89,7 @@ class EventService:
         events = (await session.scalars(event_repository.overlapping(actor, start, end))).all()
         found: list[Occurrence] = []
         for event in events:
-            for s, e in series(event).between(start, end):
+            for s, e in Series.of(event).between(start, end):
                 found.append(Occurrence(event, s, e))
                 if len(found) > MAX_OCCURRENCES:
                     raise Invalid("end", "too many occurrences in this range; ask for less")
@@ -212,6 +207,8 @@ class EventService:
         event.sequence += 1
         event.updated_at = datetime.now(UTC)
         await session.flush()
+        if changed.keys() & {"starts_at", "rrule", "exdates", "time_zone"}:
+            await reminder_service.follow_event(session, actor, event=event)
         await self._log(session, actor, event, "updated", diff(before, snapshot(event)))
         return event
 

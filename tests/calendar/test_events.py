@@ -15,29 +15,28 @@ async def create(client, person, **fields):
 
 
 async def occurrences(client, person, start, end):
-    response = await client.get(
-        EVENTS, params={"start": start, "end": end}, headers=person.headers
-    )
+    response = await client.get(EVENTS, params={"start": start, "end": end}, headers=person.headers)
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
 
 async def test_an_event_is_created_read_changed_and_deleted(client, admin_url):
     ada = await sign_up(client, "Ada")
-    event = await create(client, ada, timezone="Europe/Paris", location="Office",
-                         attendees=["jane@example.com"])
+    event = await create(
+        client, ada, timezone="Europe/Paris", location="Office", attendees=["jane@example.com"]
+    )
     assert event["start"] == "2026-12-01T10:00:00+01:00"
     assert event["end"] == "2026-12-01T11:00:00+01:00"  # an hour by default
     assert event["uid"].endswith("@crm") and event["sequence"] == 0
     assert event["attendees"] == ["jane@example.com"]
     url = f"{EVENTS}/{event['id']}"
-    moved = await client.patch(url, json={"start": "2026-12-02T15:00:00+01:00"},
-                               headers=ada.headers)
+    moved = await client.patch(
+        url, json={"start": "2026-12-02T15:00:00+01:00"}, headers=ada.headers
+    )
     assert moved.status_code == 200, moved.text
     assert moved.json()["end"] == "2026-12-02T16:00:00+01:00"  # the length is kept
     assert moved.json()["sequence"] == 1 and moved.headers["ETag"] == '"2"'
-    stale = await client.patch(url, json={"title": "x"}, headers={**ada.headers,
-                                                                  "If-Match": '"1"'})
+    stale = await client.patch(url, json={"title": "x"}, headers={**ada.headers, "If-Match": '"1"'})
     assert stale.status_code == 412
     activity = (await client.get(f"{url}/activity", headers=ada.headers)).json()["items"]
     assert [a["action"] for a in activity] == ["updated", "created"]
@@ -62,8 +61,9 @@ async def test_another_users_event_is_404_and_absent_from_their_range(client, ad
 
 async def test_bad_input_is_422_naming_the_field_and_writes_nothing(client, admin_url):
     ada, bob = await sign_up(client, "Ada"), await sign_up(client, "Bob")
-    theirs = (await client.post("/api/v1/contacts", json={"name": "Jane"},
-                                headers=bob.headers)).json()
+    theirs = (
+        await client.post("/api/v1/contacts", json={"name": "Jane"}, headers=bob.headers)
+    ).json()
     cases = [
         ({"end": "2026-12-01T09:00:00+01:00"}, "end"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
@@ -89,10 +89,14 @@ async def test_links_to_own_records_are_kept(client):
     h = ada.headers
     contact = (await client.post("/api/v1/contacts", json={"name": "Jane"}, headers=h)).json()
     project = (await client.post("/api/v1/projects", json={"name": "P"}, headers=h)).json()
-    task = (await client.post("/api/v1/tasks", json={"name": "T", "project_id": project["id"]},
-                              headers=h)).json()
-    event = await create(client, ada, contact_id=contact["id"], project_id=project["id"],
-                         task_id=task["id"])
+    task = (
+        await client.post(
+            "/api/v1/tasks", json={"name": "T", "project_id": project["id"]}, headers=h
+        )
+    ).json()
+    event = await create(
+        client, ada, contact_id=contact["id"], project_id=project["id"], task_id=task["id"]
+    )
     assert (event["contact_id"], event["task_id"]) == (contact["id"], task["id"])
     # Deleting the contact unlinks it.
     await client.delete(f"/api/v1/contacts/{contact['id']}", headers=h)
@@ -103,9 +107,15 @@ async def test_links_to_own_records_are_kept(client):
 async def test_a_weekly_event_stays_at_nine_across_the_dst_change(client):
     ada = await sign_up(client, "Ada")
     # Europe/Paris leaves summer time on Sunday 2026-10-25.
-    event = await create(client, ada, title="Stand-up", start="2026-10-12T09:00:00",
-                         end="2026-10-12T09:30:00", timezone="Europe/Paris",
-                         rrule="FREQ=WEEKLY;BYDAY=MO;UNTIL=20261109")
+    event = await create(
+        client,
+        ada,
+        title="Stand-up",
+        start="2026-10-12T09:00:00",
+        end="2026-10-12T09:30:00",
+        timezone="Europe/Paris",
+        rrule="FREQ=WEEKLY;BYDAY=MO;UNTIL=20261109",
+    )
     items = await occurrences(client, ada, "2026-10-01T00:00:00Z", "2026-12-01T00:00:00Z")
     assert [i["start"] for i in items] == [
         "2026-10-12T09:00:00+02:00",
@@ -117,9 +127,11 @@ async def test_a_weekly_event_stays_at_nine_across_the_dst_change(client):
     assert {i["event_id"] for i in items} == {event["id"]}
     assert all(i["end"].startswith(i["start"][:11] + "09:30") for i in items)
     # Skipping one occurrence with an exception.
-    skipped = await client.patch(f"{EVENTS}/{event['id']}",
-                                 json={"exdates": [items[2]["recurrence_id"]]},
-                                 headers=ada.headers)
+    skipped = await client.patch(
+        f"{EVENTS}/{event['id']}",
+        json={"exdates": [items[2]["recurrence_id"]]},
+        headers=ada.headers,
+    )
     assert skipped.status_code == 200, skipped.text
     items = await occurrences(client, ada, "2026-10-01T00:00:00Z", "2026-12-01T00:00:00Z")
     assert "2026-10-26T09:00:00+01:00" not in [i["start"] for i in items]
@@ -128,10 +140,24 @@ async def test_a_weekly_event_stays_at_nine_across_the_dst_change(client):
 
 async def test_an_endless_rule_and_an_all_day_event_in_a_range(client):
     ada = await sign_up(client, "Ada")
-    await create(client, ada, title="Daily", start="2020-01-01T08:00:00Z",
-                 end="2020-01-01T08:15:00Z", timezone="UTC", rrule="FREQ=DAILY")
-    await create(client, ada, title="Holiday", all_day=True, start="2026-12-24",
-                 end="2026-12-26", timezone="Europe/Paris")
+    await create(
+        client,
+        ada,
+        title="Daily",
+        start="2020-01-01T08:00:00Z",
+        end="2020-01-01T08:15:00Z",
+        timezone="UTC",
+        rrule="FREQ=DAILY",
+    )
+    await create(
+        client,
+        ada,
+        title="Holiday",
+        all_day=True,
+        start="2026-12-24",
+        end="2026-12-26",
+        timezone="Europe/Paris",
+    )
     items = await occurrences(client, ada, "2026-12-24", "2026-12-27")
     titles = [(i["title"], i["start"]) for i in items]
     # The range is in Ada's time zone (UTC); the holiday starts at midnight in Paris, 23:00
@@ -144,4 +170,7 @@ async def test_an_endless_rule_and_an_all_day_event_in_a_range(client):
     ]
     holiday = next(i for i in items if i["title"] == "Holiday")
     assert (holiday["start"], holiday["end"], holiday["all_day"]) == (
-        "2026-12-24", "2026-12-26", True)
+        "2026-12-24",
+        "2026-12-26",
+        True,
+    )

@@ -1,0 +1,230 @@
+"""Reminders really arrive: a worker delivers them in the app and by e-mail through a real
+SMTP server, once, even when a job runs twice or a worker is killed in the middle of one."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from crm.db import Database, app_url
+from crm.jobs import running_worker
+from crm.reminders.delivery import deliver
+from tests.conftest import make_settings
+from tests.people import sign_up
+from tests.rows import fetch
+from tests.smtp import Inbox, SMTPServer, free_port
+
+
+def soon(seconds: float = 1) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+
+
+def mail_settings(admin_url, port, **overrides):
+    return make_settings(
+        admin_url,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_starttls=False,
+        worker_stalled_seconds=2,
+        **overrides,
+    )
+
+
+async def until(condition, timeout: float = 20):
+    """Wait for `condition()` to hold (a liveness guard, not a speed measure)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+def delivered(admin_url, reminder_id):
+    return fetch(
+        admin_url,
+        "SELECT r.status, (SELECT count(*) FROM notification n "
+        " WHERE n.data->>'reminder_id' = r.id::text) FROM reminder r WHERE r.id = %s",
+        reminder_id,
+    )[0]
+
+
+async def test_a_due_reminder_arrives_in_the_app_and_by_email(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    me = (await client.get("/api/v1/me", headers=ada.headers)).json()
+    contact = (
+        await client.post("/api/v1/contacts", json={"name": "Jane"}, headers=ada.headers)
+    ).json()
+    with SMTPServer() as smtp:
+        settings = mail_settings(admin_url, smtp.port)
+        async with running_worker(app_url(admin_url), settings):
+            reminder = (
+                await client.post(
+                    "/api/v1/reminders",
+                    json={
+                        "message": "Call Jane <b>now</b>",
+                        "remind_at": soon(),
+                        "channels": ["in_app", "email"],
+                        "contact_id": contact["id"],
+                    },
+                    headers=ada.headers,
+                )
+            ).json()
+            [mail] = await smtp.inbox.wait(1, timeout=20)
+            await until(lambda: delivered(admin_url, reminder["id"]) == ("sent", 1))
+    assert mail["To"] == me["email"] and mail["Subject"] == "Reminder: Call Jane <b>now</b>"
+    link = f"http://127.0.0.1:8000/contacts/{contact['id']}"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert link in text and f'href="{link}"' in html
+    assert "Call Jane &lt;b&gt;now&lt;/b&gt;" in html  # escaped
+    inbox = (await client.get("/api/v1/notifications", headers=ada.headers)).json()
+    assert inbox["unread"] == 1
+    [note] = inbox["items"]
+    assert (note["title"], note["link"], note["kind"]) == (
+        "Call Jane <b>now</b>",
+        f"/contacts/{contact['id']}",
+        "reminder",
+    )
+    read = await client.post(
+        "/api/v1/notifications/read", json={"ids": [note["id"]]}, headers=ada.headers
+    )
+    assert read.json() == {"unread": 0}
+    shown = (await client.get(f"/api/v1/reminders/{reminder['id']}", headers=ada.headers)).json()
+    assert shown["status"] == "sent" and shown["sent_at"] is not None
+
+
+async def test_a_delivery_that_runs_twice_sends_one_email(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    reminder = (
+        await client.post(
+            "/api/v1/reminders",
+            json={"message": "Once", "remind_at": soon(-5), "channels": ["in_app", "email"]},
+            headers=ada.headers,
+        )
+    ).json()
+    with SMTPServer() as smtp:
+        db = Database(app_url(admin_url))
+        try:
+            args = {
+                "reminder_id": uuid.UUID(reminder["id"]),
+                "user_id": ada.user_id,
+                "workspace_id": ada.workspace_id,
+            }
+            settings = mail_settings(admin_url, smtp.port)
+            results = await asyncio.gather(*(deliver(db, settings, **args) for _ in range(3)))
+            again = await deliver(db, settings, **args)
+        finally:
+            await db.close()
+        await asyncio.sleep(0.5)  # let a (wrong) second message reach the server
+        assert len(smtp.inbox.messages) == 1
+    assert sorted(results) == [False, False, True] and again is False
+    assert delivered(admin_url, reminder["id"]) == ("sent", 1)
+
+
+async def test_without_smtp_the_reminder_still_arrives_in_the_app(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    async with running_worker(app_url(admin_url), make_settings(admin_url)):
+        reminder = (
+            await client.post(
+                "/api/v1/reminders",
+                json={"message": "No mail", "remind_at": soon(), "channels": ["email", "in_app"]},
+                headers=ada.headers,
+            )
+        ).json()
+        await until(lambda: delivered(admin_url, reminder["id"]) == ("sent", 1))
+
+
+async def test_a_snoozed_reminder_fires_again_and_a_dismissed_one_never(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    first = (
+        await client.post(
+            "/api/v1/reminders",
+            json={"message": "Again", "remind_at": soon()},
+            headers=ada.headers,
+        )
+    ).json()
+    dismissed = (
+        await client.post(
+            "/api/v1/reminders",
+            json={"message": "Never", "remind_at": soon(1.5)},
+            headers=ada.headers,
+        )
+    ).json()
+    await client.post(f"/api/v1/reminders/{dismissed['id']}/dismiss", headers=ada.headers)
+    async with running_worker(app_url(admin_url), make_settings(admin_url)):
+        await until(lambda: delivered(admin_url, first["id"]) == ("sent", 1))
+        await client.post(
+            f"/api/v1/reminders/{first['id']}/snooze",
+            json={"until": soon()},
+            headers=ada.headers,
+        )
+        await until(lambda: delivered(admin_url, first["id"]) == ("sent", 2))
+        await until(lambda: fetch(admin_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 0)
+    assert delivered(admin_url, dismissed["id"]) == ("dismissed", 0)
+
+
+class StallingInbox(Inbox):
+    """Holds the first delivery attempt at RCPT (the worker is killed meanwhile)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_attempt = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if not self.first_attempt.is_set():
+            self.first_attempt.set()
+            await asyncio.sleep(30)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+async def test_a_worker_killed_mid_delivery_still_delivers_once(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    inbox, port = StallingInbox(), free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    env = {
+        **os.environ,
+        "DATABASE_URL": app_url(admin_url),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_STARTTLS": "false",
+        "WORKER_STALLED_SECONDS": "2",
+    }
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "crm.cli",
+        "worker",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        reminder = (
+            await client.post(
+                "/api/v1/reminders",
+                json={"message": "Survive", "remind_at": soon(), "channels": ["email", "in_app"]},
+                headers=ada.headers,
+            )
+        ).json()
+        await until(inbox.first_attempt.is_set, timeout=30)
+        os.kill(worker.pid, signal.SIGKILL)
+        await worker.wait()
+        assert delivered(admin_url, reminder["id"]) == ("scheduled", 0)
+        async with running_worker(app_url(admin_url), mail_settings(admin_url, port)):
+            await inbox.wait(1, timeout=30)
+            await until(lambda: delivered(admin_url, reminder["id"]) == ("sent", 1))
+        await asyncio.sleep(0.5)
+        assert len(inbox.messages) == 1
+    finally:
+        if worker.returncode is None:
+            worker.kill()
+            await worker.wait()
+        smtp.stop()
