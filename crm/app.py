@@ -22,6 +22,7 @@ from crm.auth.tokens import TokenSigner
 from crm.calendar.endpoints import items_router as calendar_items_router
 from crm.calendar.endpoints import router as calendar_event_router
 from crm.calendar.interchange_endpoints import router as calendar_interchange_router
+from crm.calendar.pages import router as calendar_pages
 from crm.config import Settings, get_settings
 from crm.contacts.endpoints import router as contact_router
 from crm.db import Database
@@ -71,6 +72,7 @@ ROUTERS = (
     feedback_pages,
     assistant_pages,
     ai_pages,
+    calendar_pages,
 )
 
 

@@ -2,11 +2,14 @@
 subscribe to, answering the user's events, reminders and due dates as RFC 5545 text. Only the
 SHA-256 of the URL's token is stored; a new URL revokes the old one."""
 
+import uuid
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
+from icalendar import Alarm
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,9 +21,17 @@ from crm.calendar.service import event as event_service
 from crm.db import set_context
 from crm.errors import NotFound
 from crm.kit.pagination import Slice
-from crm.models import CalendarFeed, Membership, ProjectStatus, TaskStatus
+from crm.models import (
+    CalendarFeed,
+    Membership,
+    ProjectStatus,
+    Reminder,
+    ReminderAnchor,
+    TaskStatus,
+)
 from crm.projects.schemas import ProjectQuery
 from crm.projects.service import project as project_service
+from crm.reminders.service import reminder as reminder_service
 from crm.tasks.schemas import TaskQuery
 from crm.tasks.service import task as task_service
 
@@ -28,6 +39,8 @@ NO_FEED = "No such calendar feed (it may have been replaced by a new one)."
 OPEN_TASKS = [TaskStatus.todo, TaskStatus.in_progress, TaskStatus.blocked]
 OPEN_PROJECTS = [ProjectStatus.planned, ProjectStatus.in_progress, ProjectStatus.on_hold]
 T = TypeVar("T")
+REMINDERS_BEFORE = timedelta(days=30)
+REMINDERS_AHEAD = timedelta(days=730)
 
 
 @dataclass(frozen=True)
@@ -99,13 +112,48 @@ class FeedService:
         page = f"{base_url.rstrip('/')}/calendar"
         calendar = ics.new_calendar("CRM")
         calendar.add("x-wr-timezone", zone)
+        alarms, standalone = await _reminders(session, actor)
         for event in await event_service.every(session, actor):
-            calendar.add_component(ics.event_component(event, url=page))
+            component = ics.event_component(event, url=page)
+            for reminder in alarms.get(event.id, []):
+                component.add_component(_alarm(reminder))
+            calendar.add_component(component)
+        for reminder in standalone:
+            uid = f"reminder-{reminder.id}@crm"
+            moment = ics.moment_component(uid, reminder.message, reminder.remind_at, zone, url=page)
+            calendar.add_component(moment)
         for due in await due_dates(session, actor):
             title = f"Due: {due.name}" if due.kind == "task" else f"Project due: {due.name}"
             uid = f"{due.kind}-{due.id}-due@crm"
             calendar.add_component(ics.all_day_component(uid, title, due.day, url=page))
         return ics.finish(calendar)
+
+
+async def _reminders(
+    session: AsyncSession, actor: Actor
+) -> tuple[dict[uuid.UUID, list[Reminder]], list[Reminder]]:
+    """The actor's reminders that are not dismissed, from REMINDERS_BEFORE ago to
+    REMINDERS_AHEAD: those of an event (its alarms) by event, and the others."""
+    now = datetime.now(UTC)
+    found = await reminder_service.between(
+        session, actor, start=now - REMINDERS_BEFORE, end=now + REMINDERS_AHEAD
+    )
+    alarms: dict[uuid.UUID, list[Reminder]] = defaultdict(list)
+    standalone = []
+    for reminder in found:
+        if reminder.event_id is not None:
+            alarms[reminder.event_id].append(reminder)
+        else:
+            standalone.append(reminder)
+    return alarms, standalone
+
+
+def _alarm(reminder: Reminder) -> Alarm:
+    """An event's reminder as its VALARM: relative to each occurrence's start when it was
+    set that way, else at its moment."""
+    if reminder.anchor is ReminderAnchor.event and reminder.minutes_before is not None:
+        return ics.alarm(reminder.message, before=timedelta(minutes=reminder.minutes_before))
+    return ics.alarm(reminder.message, at=reminder.remind_at)
 
 
 async def due_dates(

@@ -30,7 +30,9 @@ TAB = "calendar"
 
 @router.get("/calendar")
 async def calendar_page(request: Request, shell: ShellDep) -> HTMLResponse:
-    return render(request, "calendar/page.html", {"shell": shell, "max_ics_mb": MAX_ICS_BYTES >> 20})
+    return render(
+        request, "calendar/page.html", {"shell": shell, "max_ics_mb": MAX_ICS_BYTES >> 20}
+    )
 
 
 @router.post("/calendar/import")
@@ -67,7 +69,9 @@ async def _calendar_tab(session: AsyncSession, shell: Shell) -> dict[str, Any]:
     }
 
 
-calendar_tab = SettingsTab("calendar", "Calendar", "calendar", "settings/_calendar.html", _calendar_tab)
+calendar_tab = SettingsTab(
+    "calendar", "Calendar", "calendar", "settings/_calendar.html", _calendar_tab
+)
 
 
 async def _again(
@@ -81,7 +85,13 @@ async def _again(
     status: int = 200,
 ) -> HTMLResponse:
     return await render_settings(
-        request, session, shell, TAB, forms=forms, extra=extra, status=status,
+        request,
+        session,
+        shell,
+        TAB,
+        forms=forms,
+        extra=extra,
+        status=status,
         toasts=[toast(done)] if done else None,
     )
 
@@ -90,15 +100,23 @@ async def _again(
 async def new_feed(request: Request, session: SessionDep, shell: ShellDep) -> Response:
     token = await feed_service.issue(session, shell.actor)
     return await _again(
-        request, session, shell, done="A new feed URL is ready; the previous one stopped working.",
-        extra={"feed_url": feed_url(request, token), "feed": await feed_service.get(session, shell.actor)},
+        request,
+        session,
+        shell,
+        done="A new feed URL is ready; the previous one stopped working.",
+        extra={
+            "feed_url": feed_url(request, token),
+            "feed": await feed_service.get(session, shell.actor),
+        },
     )
 
 
 @router.post("/settings/calendar/feed/revoke")
 async def revoke_feed(request: Request, session: SessionDep, shell: ShellDep) -> Response:
     await feed_service.revoke(session, shell.actor)
-    return await _again(request, session, shell, done="The feed is off; its URL answers nothing now.")
+    return await _again(
+        request, session, shell, done="The feed is off; its URL answers nothing now."
+    )
 
 
 @router.post("/settings/calendar/caldav")
@@ -109,13 +127,13 @@ async def connect(
     try:
         body = parse(CalDAVConnectInput, {k: v for k, v in values.items() if v.strip()})
         async with session.begin_nested():
-            _, calendars = await connection_service.connect(session, shell.actor, box=box, data=body)
+            _, calendars = await connection_service.connect(
+                session, shell.actor, box=box, data=body
+            )
     except (ValidationError, CRMError) as exc:
         forms = {"caldav": FormState.failed(values, exc)}
         return await _again(request, session, shell, forms=forms, status=422)
-    return await _again(
-        request, session, shell, done="Connected.", extra=_choices(calendars)
-    )
+    return await _again(request, session, shell, done="Connected.", extra=_choices(calendars))
 
 
 @router.post("/settings/calendar/caldav/calendar")

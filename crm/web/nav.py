@@ -16,6 +16,7 @@ NAV: list[NavEntry] = [
     # The record pages and the calendar join here as their domains land, e.g.
     # NavEntry("Contacts", "/contacts", "users"),
     NavEntry("Assistant", "/assistant", "sparkles"),
+    NavEntry("Calendar", "/calendar", "calendar"),
     NavEntry("Settings", "/settings", "settings", bottom=True),
     NavEntry("Feedback", "/feedback", "message-square", bottom=True),
 ]
