@@ -27,6 +27,7 @@ def use_zone(page: Page) -> None:
 
 def slot(page: Page, day: str, time: str):
     """The middle of the week view's cell of `day` at `time` (HH:MM:SS)."""
+    page.locator(f'[data-time="{time}"]').last.scroll_into_view_if_needed()
     column = page.locator(f'[data-date="{day}"]').last.bounding_box()
     row = page.locator(f'[data-time="{time}"]').last.bounding_box()
     assert column and row, (day, time)
@@ -126,9 +127,7 @@ def test_month_view_shows_events_reminders_and_due_dates(open_tab, viewport):  #
     expect(page.locator(".cal-event", has_text="Board meeting")).to_be_visible()
     expect(page.locator(".cal-reminder", has_text="Call Acme")).to_be_visible()
     expect(page.locator(".cal-project-due", has_text="Launch")).to_be_visible()
-    colours = {
-        kind: page.locator(f".cal-{kind}").first.evaluate(COLOUR) for kind in KINDS_SHOWN
-    }
+    colours = {kind: page.locator(f".cal-{kind}").first.evaluate(COLOUR) for kind in KINDS_SHOWN}
     assert len(set(colours.values())) == 3, colours
     page.get_by_role("button", name=re.compile("^Next")).click()
     expect(page.locator(".cal-event")).to_have_count(0)

@@ -149,12 +149,13 @@
       center: "title",
       end: narrow ? "timeGridDay,dayGridMonth" : "dayGridMonth,timeGridWeek,timeGridDay",
     },
+    // The page scrolls, not a region inside the calendar: FullCalendar's grid roles allow no
+    // focusable scroller in them (axe), and a scroller that cannot be focused is unreachable.
     height: "auto",
     nowIndicator: true,
     selectable: true,
     editable: true,
-    dayMaxEvents: true,
-    scrollTime: "08:00:00",
+    dayMaxEvents: 4,
     events: function (info, success, failure) {
       var query = new URLSearchParams({ start: info.startStr, end: info.endStr });
       api("GET", "/api/v1/calendar/items?" + query.toString())
