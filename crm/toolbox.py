@@ -1,5 +1,6 @@
 """Every tool the assistant and the MCP server offer, by name: one line per domain."""
 
+from crm.calendar import tools as calendar_tools
 from crm.contacts import tools as contact_tools
 from crm.kit.tools import Tool, toolbox
 from crm.organizations import tools as organization_tools
@@ -11,4 +12,5 @@ TOOLS: dict[str, Tool] = toolbox(
     organization_tools.TOOLS,
     project_tools.TOOLS,
     task_tools.TOOLS,
+    calendar_tools.TOOLS,
 )
