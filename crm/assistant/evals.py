@@ -17,8 +17,11 @@ from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolRetu
 from pydantic_ai.models import Model
 from pydantic_ai.models.function import FunctionModel
 
+from crm.assistant.eval_calendar import compare_calendar, event_id, when
+
 CASES = Path(__file__).resolve().parents[2] / "evals" / "cases"
 KINDS = ("organization", "contact", "project", "task")
+CALENDAR_KINDS = ("event", "reminder")  # compared by calendar_view (crm/assistant/eval_calendar.py)
 REFERENCE = re.compile(r"^@(contact|organization|project|task):(.+)$")
 PASSWORD = "eval-password-" + "x" * 12
 
@@ -97,6 +100,10 @@ class Session:
         """Gold arguments name records ("@contact:Jane Doe"); the call needs their ids."""
         if value == "@me":
             return self.user_id
+        if isinstance(value, str) and value.startswith("@when:"):
+            return when(value.removeprefix("@when:"))
+        if isinstance(value, str) and value.startswith("@event:"):
+            return await event_id(self, value.removeprefix("@event:"))
         if isinstance(value, str) and (match := REFERENCE.match(value)):
             return await self.find(match[1], match[2])
         if isinstance(value, dict):
@@ -130,6 +137,7 @@ async def compare(session: Session, case: Case, reply: str, pending: bool) -> li
         order = lambda d: sorted(repr(sorted(x.items())) for x in d)  # noqa: E731
         if order(actual) != order(wanted):
             problems.append(f"{kind}s: expected {wanted}, found {actual}")
+    problems += await compare_calendar(session, case.expect)
     text = reply.lower()
     for needle in case.expect.get("reply_contains", []):
         if needle.lower() not in text:
@@ -198,7 +206,9 @@ async def run_case(
             reply, pending = answer["reply"], answer["pending"] is not None
         if gold:
             expectations = {
-                k: v for k, v in case.expect.items() if k.endswith("s") and k[:-1] in KINDS
+                k: v
+                for k, v in case.expect.items()
+                if k.endswith("s") and k[:-1] in (*KINDS, *CALENDAR_KINDS)
             }
             problems = await compare(
                 session, Case(case.id, case.turns, expectations), reply, pending

@@ -30,6 +30,9 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
+from crm.assistant.offline_calendar import CAPABILITIES as CALENDAR_CAPABILITIES
+from crm.assistant.offline_calendar import SENTENCES as CALENDAR_SENTENCES
+from crm.assistant.offline_calendar import CalendarPlans
 from crm.assistant.tools import Entity
 
 SENTENCES = Path(__file__).parent / "sentences.yaml"
@@ -81,7 +84,11 @@ Plan = Generator[Call, Outcome, str]
 
 @cache
 def intents() -> Intents:
-    return Intents.from_dict(yaml.safe_load(SENTENCES.read_text()))
+    merged = yaml.safe_load(SENTENCES.read_text())
+    calendar = yaml.safe_load(CALENDAR_SENTENCES.read_text())
+    merged["intents"].update(calendar["intents"])
+    merged["lists"].update(calendar["lists"])
+    return Intents.from_dict(merged)
 
 
 def _wildcard_chars(result: RecognizeResult) -> int:
@@ -107,7 +114,7 @@ def understand(text: str) -> tuple[str, dict[str, Any]] | None:
     return best.intent.name, slots
 
 
-class Interpreter:
+class Interpreter(CalendarPlans):
     """One turn of the offline assistant, for one user."""
 
     def __init__(
@@ -182,7 +189,7 @@ class Interpreter:
         yield  # a generator that says one thing
 
     def _help(self, slots: dict[str, Any]) -> Plan:
-        return self._say(f"{INTRO} {CAPABILITIES}")
+        return self._say(f"{INTRO} {CAPABILITIES}{CALENDAR_CAPABILITIES}")
 
     def _create_contact(self, slots: dict[str, Any]) -> Plan:
         args: dict[str, Any] = {"name": slots["name"]}
