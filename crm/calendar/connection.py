@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.calendar.caldav_server import CalDAVServer
 from crm.calendar.interchange_schemas import CalDAVConnectInput
+from crm.calendar.jobs import schedule_sync
 from crm.calendar.remote import CalendarServer, RemoteAuthError, RemoteCalendar, RemoteError
 from crm.errors import Invalid, NotFound
 from crm.kit.crypto import SecretBox, UndecryptableSecret
@@ -70,6 +71,7 @@ class ConnectionService:
         connection.updated_at = datetime.now(UTC)
         await session.flush()
         await self._use(session, connection, chosen)
+        await schedule_sync(session, actor)
         return connection, calendars
 
     async def calendars(
@@ -86,6 +88,7 @@ class ConnectionService:
         connection = await self.require(session, actor, for_update=True)
         chosen = _choose(await _calendars(self.server(connection, box)), calendar_url)
         await self._use(session, connection, chosen)
+        await schedule_sync(session, actor)
         return connection
 
     async def disconnect(self, session: AsyncSession, actor: Actor) -> None:

@@ -218,3 +218,32 @@ async def test_conflicts_follow_the_documented_rules(client, admin_url, radicale
 async def test_sync_without_a_connection_is_404(client):
     ada = await sign_up(client, "Ada")
     assert (await client.post(SYNC, headers=ada.headers)).status_code == 404
+
+
+async def test_the_worker_syncs_on_schedule_until_disconnected(client, app, admin_url, radicale):
+    from crm.calendar.jobs import SYNC, run_sync
+
+    ada = await sign_up(client, "Ada")
+    phone = Phone(radicale.make_calendar("work"))
+    assert (await connect(client, ada, radicale)).status_code == 200
+    queued = "SELECT scheduled_at FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
+    assert len(fetch(admin_url, queued, SYNC)) == 1  # the first sync, queued when connecting
+    assert (await connect(client, ada, radicale)).status_code == 200
+    assert len(fetch(admin_url, queued, SYNC)) == 1  # one waiting sync per user, not two
+    body = {"title": "Planning", "start": "2026-12-09T10:00:00Z"}
+    event = (await client.post(EVENTS, json=body, headers=ada.headers)).json()
+    fetch(admin_url, "DELETE FROM procrastinate_jobs RETURNING id")
+
+    assert await run_sync(
+        app.state.db, app.state.settings, user_id=ada.user_id, workspace_id=ada.workspace_id
+    )
+    assert event["uid"] in phone.events()
+    [(next_run,)] = fetch(admin_url, queued, SYNC)
+    assert next_run is not None  # the next run, SYNC_INTERVAL later
+
+    assert (await client.delete(CALDAV, headers=ada.headers)).status_code == 204
+    fetch(admin_url, "DELETE FROM procrastinate_jobs RETURNING id")
+    assert not await run_sync(
+        app.state.db, app.state.settings, user_id=ada.user_id, workspace_id=ada.workspace_id
+    )
+    assert fetch(admin_url, queued, SYNC) == []
