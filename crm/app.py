@@ -37,6 +37,7 @@ from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
 from crm.notifications.endpoints import router as notification_router
 from crm.notifications.live import NotificationHub
+from crm.notifications.pages import router as notification_pages
 from crm.organizations.endpoints import router as organization_router
 from crm.projects.endpoints import router as project_router
 from crm.reminders.endpoints import router as reminder_router
@@ -72,6 +73,7 @@ ROUTERS = (
     feedback_pages,
     assistant_pages,
     ai_pages,
+    notification_pages,
     calendar_pages,
 )
 

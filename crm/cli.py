@@ -100,7 +100,9 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 @app.command(name="worker")
 def worker_command(
-    concurrency: Annotated[int, typer.Option(help="Jobs run at the same time.")] = 10,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Jobs run at the same time (default WORKER_CONCURRENCY).")
+    ] = None,
 ) -> None:
     """Run background jobs (reminder deliveries) until stopped (Ctrl-C or SIGTERM, which
     let the current jobs finish). Run as many as needed, on any host, next to `crm serve
@@ -113,7 +115,7 @@ def worker_command(
         typer.echo("Stopped.")
 
 
-async def _work(url: str, concurrency: int) -> None:
+async def _work(url: str, concurrency: int | None) -> None:
     from crm.jobs import running_worker
     from crm.kit.logging import configure_logging
 
@@ -263,6 +265,8 @@ async def _eval(  # type: ignore[no-untyped-def]
                 f"  {label}: {len(group)} cases, pass rate {rate:.1%}, "
                 f"pass^{repeat} {pass_hat_k(subset, repeat):.1%}"
             )
+
+
 @keys_app.command("rotate")
 def rotate_keys() -> None:
     """Re-seal every stored secret (model providers' API keys) under the first key of

@@ -18,7 +18,7 @@ ICONS = [
     # chrome
     "menu", "x", "search", "chevron-down", "log-out", "user", "command",
     # feedback and status
-    "circle-check", "circle-alert", "info", "star", "inbox",
+    "circle-check", "circle-alert", "info", "star", "inbox", "bell",
     # actions
     "trash-2", "copy", "upload", "mail", "user-plus", "link", "send", "image", "lock",
 ]  # fmt: skip

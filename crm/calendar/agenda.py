@@ -73,13 +73,20 @@ class AgendaService:
             start.astimezone(zone).date(),
             (end - timedelta(microseconds=1)).astimezone(zone).date(),
         )
-        tasks = task_repository.readable(actor).where(Task.due_key >= first, Task.due_key <= last)
-        for t in (await session.scalars(tasks)).all():
-            found.append(_due("task_due", t.id, t.name, t.due_date, f"/tasks/{t.id}", t.status))
-        projects = project_repository.visible(actor).where(
-            Project.due_key >= first, Project.due_key <= last
+        # Plain columns of the records the actor sees (no related rows needed here).
+        tasks = (
+            task_repository.readable(actor)
+            .with_only_columns(Task.id, Task.name, Task.due_date, Task.status)
+            .where(Task.due_key >= first, Task.due_key <= last)
         )
-        for p in (await session.scalars(projects)).all():
+        for t in (await session.execute(tasks)).all():
+            found.append(_due("task_due", t.id, t.name, t.due_date, f"/tasks/{t.id}", t.status))
+        projects = (
+            project_repository.visible(actor)
+            .with_only_columns(Project.id, Project.name, Project.due_date, Project.status)
+            .where(Project.due_key >= first, Project.due_key <= last)
+        )
+        for p in (await session.execute(projects)).all():
             found.append(
                 _due("project_due", p.id, p.name, p.due_date, f"/projects/{p.id}", p.status)
             )

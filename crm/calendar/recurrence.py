@@ -113,9 +113,9 @@ class Series:
                 yield self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
             return
         excluded = {d.astimezone(UTC) for d in self.exdates}
-        rule = parse(self.rrule, self.starts_at.astimezone(tz))
         # Occurrences that started before `start` may still be running at it.
         since = (start - self.wall_duration - timedelta(days=1)).astimezone(tz)
+        rule = parse(self.rrule, self._start_near(since))
         for occurrence in rule.xafter(since, inc=True):
             if occurrence.astimezone(UTC) >= end.astimezone(UTC):
                 return
@@ -124,6 +124,26 @@ class Series:
                 continue
             if self._overlaps(occurrence, finish, start, end):
                 yield occurrence, finish
+
+    def _start_near(self, since: datetime) -> datetime:
+        """A start for expanding from `since`: a daily or weekly rule without COUNT gives the
+        same occurrences from the first one whole periods later (in wall-clock time), so an
+        old series is not walked from its beginning on every request."""
+        tz = self.tz
+        first = self.starts_at.astimezone(tz)
+        parts = dict(p.split("=", 1) for p in (self.rrule or "").upper().split(";") if "=" in p)
+        days = {"DAILY": 1, "WEEKLY": 7}.get(parts.get("FREQ", ""))
+        if days is None or "COUNT" in parts:
+            return first
+        period = timedelta(days=days * int(parts.get("INTERVAL", "1") or 1))
+        local_first, local_since = (
+            first.replace(tzinfo=None),
+            since.astimezone(tz).replace(tzinfo=None),
+        )
+        skipped = (local_since - local_first) // period - 1
+        if skipped <= 0:
+            return first
+        return (local_first + skipped * period).replace(tzinfo=tz)
 
     @staticmethod
     def _overlaps(s: datetime, e: datetime, start: datetime, end: datetime) -> bool:

@@ -31,14 +31,15 @@ MAX_OCCURRENCES = 10_000
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One occurrence of an event: its start and end in the event's time zone."""
+    """One occurrence of an event: its start and end in the event's time zone. `event` has
+    the event's columns that a range shows (crm.calendar.repository.SHOWN)."""
 
-    event: CalendarEvent
+    event: Any
     start: datetime
     end: datetime
 
 
-def shown(moment: datetime, event: CalendarEvent) -> datetime | date:
+def shown(moment: datetime, event: Any) -> datetime | date:
     """A moment as the API shows it for this event: a date for an all-day event, else the
     date-time in the event's time zone."""
     local = moment.astimezone(ZoneInfo(event.time_zone))
@@ -86,7 +87,7 @@ class EventService:
             raise Invalid("end", "must be after start")
         if end - start > timedelta(days=MAX_RANGE_DAYS):
             raise Invalid("end", f"the range is at most {MAX_RANGE_DAYS} days")
-        events = (await session.scalars(event_repository.overlapping(actor, start, end))).all()
+        events = (await session.execute(event_repository.overlapping(actor, start, end))).all()
         found: list[Occurrence] = []
         for event in events:
             for s, e in Series.of(event).between(start, end):

@@ -19,6 +19,7 @@ from crm.kit.mail import send_mail
 from crm.models import Reminder, ReminderStatus, Role, UserAccount
 from crm.notifications.service import notification as notification_service
 from crm.reminders.service import PENDING
+from crm.reminders.service import reminder as reminder_service
 
 log = structlog.get_logger()
 # Where a reminder links back to, by what it is about (most specific first).
@@ -68,13 +69,20 @@ async def deliver(
         )
         if reminder is None:
             return False
+        if await reminder_service.moved_later(session, actor, reminder=reminder):
+            return False
         user = await session.get_one(UserAccount, user_id)
         link, entity_type, entity_id = link_of(reminder)
         if "in_app" in reminder.channels:
             await notification_service.add(
-                session, actor, kind="reminder", title=reminder.message, link=link,
+                session,
+                actor,
+                kind="reminder",
+                title=reminder.message,
+                link=link,
                 source_key=f"reminder:{reminder.id}:{reminder.remind_at.isoformat()}",
-                entity_type=entity_type, entity_id=entity_id,
+                entity_type=entity_type,
+                entity_id=entity_id,
                 data={"reminder_id": str(reminder.id)},
             )
         if "email" in reminder.channels:
@@ -84,6 +92,7 @@ async def deliver(
         reminder.status = ReminderStatus.sent
         reminder.sent_at = datetime.now(UTC)
         reminder.version += 1
+        await reminder_service.rearm(session, actor, reminder=reminder)
     log.info("reminder_delivered", reminder_id=str(reminder_id))
     return True
 
@@ -102,8 +111,9 @@ async def _email(settings: Settings, user: UserAccount, reminder: Reminder, link
         f'<p><a href="{escape(url)}">Open it in the CRM</a></p>'
     )
     return await send_mail(
-        settings, to=user.email, subject=f"Reminder: {reminder.message[:120]}", text=text,
+        settings,
+        to=user.email,
+        subject=f"Reminder: {reminder.message[:120]}",
+        text=text,
         html=html,
     )
-
-

@@ -26,13 +26,23 @@ router = APIRouter(prefix="/api/v1/reminders", tags=["reminders"], responses=pro
 
 def reminder_out(reminder: Reminder) -> ReminderOut:
     return ReminderOut(
-        id=reminder.id, message=reminder.message, remind_at=reminder.remind_at,
-        relative_to=reminder.anchor, minutes_before=reminder.minutes_before,
+        id=reminder.id,
+        message=reminder.message,
+        remind_at=reminder.remind_at,
+        relative_to=reminder.anchor,
+        minutes_before=reminder.minutes_before,
         channels=list(reminder.channels),  # type: ignore[arg-type]
-        status=reminder.status, sent_at=reminder.sent_at, contact_id=reminder.contact_id,
-        organization_id=reminder.organization_id, project_id=reminder.project_id,
-        task_id=reminder.task_id, event_id=reminder.event_id, metadata=reminder.custom_fields,
-        version=reminder.version, created_at=reminder.created_at, updated_at=reminder.updated_at,
+        status=reminder.status,
+        sent_at=reminder.sent_at,
+        contact_id=reminder.contact_id,
+        organization_id=reminder.organization_id,
+        project_id=reminder.project_id,
+        task_id=reminder.task_id,
+        event_id=reminder.event_id,
+        metadata=reminder.custom_fields,
+        version=reminder.version,
+        created_at=reminder.created_at,
+        updated_at=reminder.updated_at,
     )
 
 
@@ -50,9 +60,7 @@ async def list_reminders(
     return found.page(reminder_out)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)}
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)})
 async def create_reminder(
     body: ReminderInput, response: Response, session: SessionDep, actor: ActorDep
 ) -> ReminderOut:
@@ -147,7 +155,5 @@ async def reminder_activity(
     actor: ActorDep,
 ) -> Page[ActivityOut]:
     """Every change to the reminder, newest first."""
-    found = await reminder_service.activity(
-        session, actor, reminder_id=reminder_id, query=query
-    )
+    found = await reminder_service.activity(session, actor, reminder_id=reminder_id, query=query)
     return found.page(ActivityOut.of)

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic_core import to_jsonable_python
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import jobs
@@ -202,6 +203,48 @@ class ReminderService:
             when = _next_start(event) - timedelta(minutes=reminder.minutes_before or 0)
             if when != reminder.remind_at:
                 await self._write(session, actor, reminder, {"remind_at": when})
+
+    async def moved_later(
+        self, session: AsyncSession, actor: Actor, *, reminder: Reminder
+    ) -> datetime | None:
+        """For a due reminder relative to a task: the new time when the task's due date has
+        moved later since (the reminder is then scheduled again for it), else None."""
+        if reminder.anchor != ReminderAnchor.task or reminder.task_id is None:
+            return None
+        due = await session.scalar(select(Task.due_date).where(Task.id == reminder.task_id))
+        if due is None:
+            return None
+        zone = await user_zone(session, actor)
+        when = datetime.combine(due, DUE_TIME, tzinfo=zone) - timedelta(
+            minutes=reminder.minutes_before or 0
+        )
+        if when <= datetime.now(UTC):
+            return None
+        reminder.remind_at = when.astimezone(UTC)
+        await session.flush()
+        await self._schedule(session, reminder)
+        return when
+
+    async def rearm(self, session: AsyncSession, actor: Actor, *, reminder: Reminder) -> None:
+        """After a reminder relative to a recurring event fired: schedule it for the event's
+        next occurrence, if there is one."""
+        if reminder.anchor != ReminderAnchor.event or reminder.event_id is None:
+            return
+        event = await event_repository.get(session, actor, reminder.event_id)
+        if event is None or event.rrule is None:
+            return
+        before = timedelta(minutes=reminder.minutes_before or 0)
+        fired_for = reminder.remind_at + before
+        upcoming = Series.of(event).between(
+            fired_for + timedelta(seconds=1), fired_for + timedelta(days=400)
+        )
+        following = next((start for start, _ in upcoming if start > fired_for), None)
+        if following is None:
+            return
+        reminder.remind_at = (following - before).astimezone(UTC)
+        reminder.status = ReminderStatus.scheduled
+        await session.flush()
+        await self._schedule(session, reminder)
 
     async def _change_state(
         self,

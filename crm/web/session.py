@@ -25,6 +25,7 @@ from crm.auth.tokens import AccessClaims
 from crm.db import Database
 from crm.errors import CRMError, Unauthorized
 from crm.models import UserAccount, Workspace
+from crm.notifications.service import notification as notification_service
 from crm.workspaces.service import workspace as workspace_service
 
 # Set-Cookie headers a page route wants sent with whatever response it ends up giving;
@@ -138,6 +139,7 @@ class Shell:
     user: UserAccount
     workspace: Workspace
     logo_version: int | None
+    unread: int = 0
 
 
 async def load_shell(session: AsyncSession, actor: Actor) -> Shell:
@@ -145,7 +147,8 @@ async def load_shell(session: AsyncSession, actor: Actor) -> Shell:
     workspace = await workspace_service.get(session, actor)
     logo = await workspace_service.logo(session, actor)
     version = int(logo.updated_at.timestamp()) if logo is not None else None
-    return Shell(actor, user, workspace, version)
+    unread = await notification_service.unread(session, actor)
+    return Shell(actor, user, workspace, version, unread)
 
 
 async def page_shell(session: SessionDep, actor: PageActorDep) -> Shell:

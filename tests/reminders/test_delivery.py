@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from crm.db import Database, app_url
 from crm.jobs import running_worker
 from crm.reminders.delivery import deliver
-from tests.conftest import make_settings
+from tests.conftest import http_client, make_settings
 from tests.people import sign_up
 from tests.rows import fetch
 from tests.smtp import Inbox, SMTPServer, free_port
@@ -228,3 +228,17 @@ async def test_a_worker_killed_mid_delivery_still_delivers_once(client, admin_ur
             worker.kill()
             await worker.wait()
         smtp.stop()
+
+
+async def test_the_app_runs_a_worker_in_process_when_asked(custom_app, admin_url):
+    async with custom_app(crm_worker_in_process=True) as app:
+        async with http_client(app) as client:
+            ada = await sign_up(client, "Ada")
+            reminder = (
+                await client.post(
+                    "/api/v1/reminders",
+                    json={"message": "In process", "remind_at": soon()},
+                    headers=ada.headers,
+                )
+            ).json()
+            await until(lambda: delivered(admin_url, reminder["id"]) == ("sent", 1))

@@ -1,0 +1,52 @@
+"""/notifications: the inbox behind the bell, and marking it read."""
+
+from dataclasses import replace
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.auth.dependencies import SessionDep
+from crm.kit.pagination import PageQuery
+from crm.notifications.service import notification as notification_service
+from crm.web.session import Shell, ShellDep
+from crm.web.settings import SettingsTab
+from crm.web.templating import render, toast
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _nothing(session: AsyncSession, shell: Shell) -> dict[str, Any]:
+    return {}  # the tab reads the server's mail settings and the user's e-mail address
+
+
+notifications_tab = SettingsTab(
+    "notifications", "Notifications", "bell", "settings/_notifications.html", _nothing
+)
+
+
+async def _page(
+    request: Request,
+    session: AsyncSession,
+    shell: Shell,
+    toasts: list[dict[str, str]] | None = None,
+) -> HTMLResponse:
+    found = await notification_service.list(session, shell.actor, query=PageQuery(limit=100))
+    unread = await notification_service.unread(session, shell.actor)
+    # Marking read just now changes the bell's count too.
+    context = {"shell": replace(shell, unread=unread), "items": found.items, "unread": unread}
+    return render(request, "notifications/page.html", context, block="notifications", toasts=toasts)
+
+
+@router.get("/notifications")
+async def notifications_page(
+    request: Request, session: SessionDep, shell: ShellDep
+) -> HTMLResponse:
+    return await _page(request, session, shell)
+
+
+@router.post("/notifications/read")
+async def read_all(request: Request, session: SessionDep, shell: ShellDep) -> HTMLResponse:
+    await notification_service.mark_read(session, shell.actor, ids=[], every=True)
+    return await _page(request, session, shell, [toast("All read.")])

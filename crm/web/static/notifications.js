@@ -1,0 +1,45 @@
+// The bell's unread count, kept live: a WebSocket to /api/v1/notifications/ws (signed in by
+// the session cookie) tells the count when it opens and each new notification after; a toast
+// shows it. Reconnects after a pause when the connection drops. Without JavaScript the bell
+// is a plain link to /notifications with the count the page was rendered with.
+"use strict";
+
+(function () {
+  const RETRY_MS = 5000;
+
+  function setCount(bell, count) {
+    const badge = bell.querySelector("[data-notifications-count]");
+    if (!badge) return;
+    badge.textContent = String(count);
+    badge.hidden = count <= 0;
+    bell.setAttribute("aria-label", count > 0 ? "Notifications, " + count + " unread" : "Notifications");
+    bell.dataset.unread = String(count);
+  }
+
+  function announce(text) {
+    document.body.dispatchEvent(new CustomEvent("toast", { detail: { kind: "info", text: text } }));
+  }
+
+  function connect(bell) {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/api/v1/notifications/ws");
+    socket.addEventListener("message", function (event) {
+      const message = JSON.parse(event.data);
+      if (message.type === "unread") {
+        setCount(bell, message.unread);
+      } else if (message.type === "notification") {
+        setCount(bell, Number(bell.dataset.unread || "0") + 1);
+        announce(message.notification.title);
+        document.dispatchEvent(new CustomEvent("crm:notification", { detail: message.notification }));
+      }
+    });
+    socket.addEventListener("close", function (event) {
+      if (event.code !== 1008) setTimeout(function () { connect(bell); }, RETRY_MS);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const bell = document.querySelector("[data-notifications]");
+    if (bell && "WebSocket" in window) connect(bell);
+  });
+})();
