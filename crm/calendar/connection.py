@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.ai.service import Rotation
 from crm.auth.actor import Actor
 from crm.calendar.caldav_server import CalDAVServer
 from crm.calendar.interchange_schemas import CalDAVConnectInput
@@ -95,6 +96,15 @@ class ConnectionService:
         """Forget the connection and its password; the events stay on both sides."""
         connection = await self.require(session, actor, for_update=True)
         await session.delete(connection)
+        await session.flush()
+
+    async def rotate_passwords(
+        self, session: AsyncSession, *, box: SecretBox, report: Rotation
+    ) -> None:
+        """Re-seal every saved password under the first secret key (`crm keys rotate`, as the
+        tables' owner, across users)."""
+        for row in await session.scalars(select(CalendarConnection).with_for_update()):
+            row.password_sealed = report.reseal(box, row.password_sealed, password_context(row))
         await session.flush()
 
     def server(self, connection: CalendarConnection, box: SecretBox) -> CalendarServer:

@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from icalendar import Alarm
@@ -27,10 +27,12 @@ from crm.models import (
     ProjectStatus,
     Reminder,
     ReminderAnchor,
+    ReminderStatus,
     TaskStatus,
 )
 from crm.projects.schemas import ProjectQuery
 from crm.projects.service import project as project_service
+from crm.reminders.schemas import ReminderQuery
 from crm.reminders.service import reminder as reminder_service
 from crm.tasks.schemas import TaskQuery
 from crm.tasks.service import task as task_service
@@ -39,8 +41,7 @@ NO_FEED = "No such calendar feed (it may have been replaced by a new one)."
 OPEN_TASKS = [TaskStatus.todo, TaskStatus.in_progress, TaskStatus.blocked]
 OPEN_PROJECTS = [ProjectStatus.planned, ProjectStatus.in_progress, ProjectStatus.on_hold]
 T = TypeVar("T")
-REMINDERS_BEFORE = timedelta(days=30)
-REMINDERS_AHEAD = timedelta(days=730)
+SHOWN = [ReminderStatus.scheduled, ReminderStatus.snoozed, ReminderStatus.sent]
 
 
 @dataclass(frozen=True)
@@ -132,15 +133,15 @@ class FeedService:
 async def _reminders(
     session: AsyncSession, actor: Actor
 ) -> tuple[dict[uuid.UUID, list[Reminder]], list[Reminder]]:
-    """The actor's reminders that are not dismissed, from REMINDERS_BEFORE ago to
-    REMINDERS_AHEAD: those of an event (its alarms) by event, and the others."""
-    now = datetime.now(UTC)
-    found = await reminder_service.between(
-        session, actor, start=now - REMINDERS_BEFORE, end=now + REMINDERS_AHEAD
-    )
+    """The actor's reminders that are not dismissed: those of an event (its alarms) by event,
+    and the others."""
     alarms: dict[uuid.UUID, list[Reminder]] = defaultdict(list)
     standalone = []
-    for reminder in found:
+    async for reminder in _every(
+        lambda cursor: reminder_service.list(
+            session, actor, query=ReminderQuery(limit=200, status=SHOWN, cursor=cursor)
+        )
+    ):
         if reminder.event_id is not None:
             alarms[reminder.event_id].append(reminder)
         else:

@@ -10,7 +10,6 @@ Conflicts are settled by three rules (docs/calendar.md):
    deleted.
 """
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -58,9 +57,6 @@ class Run:
     zone: str
     items: dict[str, CalendarSyncItem]  # by href
     report: SyncReport = field(default_factory=SyncReport)
-
-    def item_of(self, event_id: uuid.UUID) -> CalendarSyncItem | None:
-        return next((i for i in self.items.values() if i.event_id == event_id), None)
 
 
 class SyncService:
@@ -188,8 +184,9 @@ class SyncService:
 
     # Push ----------------------------------------------------------------------------------
     async def _push(self, run: Run) -> None:
+        by_event = {i.event_id: i for i in run.items.values() if i.event_id is not None}
         for event in await event_service.every(run.session, run.actor):
-            item = run.item_of(event.id)
+            item = by_event.get(event.id)
             if item is None:
                 await self._push_new(run, event)
             elif event.version != item.synced_version:

@@ -247,3 +247,19 @@ async def test_the_worker_syncs_on_schedule_until_disconnected(client, app, admi
         app.state.db, app.state.settings, user_id=ada.user_id, workspace_id=ada.workspace_id
     )
     assert fetch(admin_url, queued, SYNC) == []
+
+
+async def test_key_rotation_reseals_caldav_passwords(client, admin_url, radicale):
+    from crm.kit.crypto import SecretBox
+    from tests.ai.test_key_rotation import NEW, rotate
+    from tests.conftest import SECRET
+
+    ada = await sign_up(client, "Ada")
+    radicale.make_calendar("work")
+    assert (await connect(client, ada, radicale)).status_code == 200
+    [(before,)] = fetch(admin_url, "SELECT password_sealed FROM calendar_connection")
+    done = rotate(admin_url, f"{NEW},{SECRET}")
+    assert done.returncode == 0, done.stderr
+    [(after,)] = fetch(admin_url, "SELECT password_sealed FROM calendar_connection")
+    context = f"calendar_connection.password:{ada.workspace_id}:{ada.user_id}"
+    assert after != before and SecretBox([NEW]).decrypt(after, context=context) == PASSWORD

@@ -1,7 +1,7 @@
 """The secret ICS feed: parsed back with icalendar, revocable, one per user, stored as a hash;
 and importing an .ics file, where a second import updates instead of adding copies."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -51,6 +51,18 @@ async def test_the_feed_carries_events_with_their_recurrence_and_due_dates(clien
     task = {"name": "Send quote", "project_id": project.json()["id"], "due_date": "2027-01-10"}
     assert (await client.post("/api/v1/tasks", json=task, headers=ada.headers)).status_code == 201
 
+    before = {
+        "message": "Prepare",
+        "relative_to": "event",
+        "minutes_before": 15,
+        "event_id": created.json()["id"],
+    }
+    soon = (datetime.now(UTC) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    standalone = {"message": "Call Jane", "remind_at": soon.isoformat()}
+    for body in (before, standalone):
+        made = await client.post("/api/v1/reminders", json=body, headers=ada.headers)
+        assert made.status_code == 201, made.text
+
     calendar = await read_feed(client, await new_feed(client, ada))
     events = {str(e["summary"]): e for e in calendar.walk("VEVENT")}
     standup = events["Stand-up"]
@@ -67,6 +79,14 @@ async def test_the_feed_carries_events_with_their_recurrence_and_due_dates(clien
     assert events["Due: Send quote"].decoded("dtstart") == date(2027, 1, 10)
     assert events["Project due: Launch"].decoded("dtstart") == date(2027, 1, 15)
     assert str(calendar["version"]) == "2.0" and calendar["prodid"]
+    [alarm] = standup.walk("VALARM")
+    assert (str(alarm["description"]), alarm.decoded("trigger")) == (
+        "Prepare",
+        -timedelta(minutes=15),
+    )
+    call = events["Call Jane"]
+    assert call.decoded("dtstart") == soon
+    assert [str(a["action"]) for a in call.walk("VALARM")] == ["DISPLAY"]
 
 
 async def test_a_new_feed_url_revokes_the_old_and_only_its_hash_is_stored(client, admin_url):

@@ -97,9 +97,15 @@ def upgrade() -> None:
     protect("calendar_feed", f"({own}) OR token_hash = {ctx('token_hash', 'text')}", own)
     protect("calendar_connection", own)
     protect("calendar_sync_item", own)
+    # `crm keys rotate` re-seals the CalDAV passwords too, as the tables' owner (as in 0006).
+    op.execute(
+        "CREATE POLICY calendar_connection_key_rotation ON calendar_connection FOR ALL "
+        "TO CURRENT_USER USING (true) WITH CHECK (true)"
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP POLICY IF EXISTS calendar_connection_key_rotation ON calendar_connection")
     for table in TABLES:
         unprotect(table)
         op.drop_table(table)
