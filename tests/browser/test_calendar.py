@@ -148,3 +148,30 @@ def _events(admin_url: str) -> list[tuple[str, str, str, str]]:
         (t, s.astimezone(zone).isoformat(), e.astimezone(zone).isoformat(), z)
         for t, s, e, z in rows
     ]
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1440", "390"])
+def test_settings_calendar_feed_and_caldav(open_tab, radicale, viewport):  # noqa: F811
+    from tests.radicale import PASSWORD, USER
+
+    radicale.make_calendar("work", "Work")
+    tab = open_tab(viewport)
+    register(tab)
+    page = tab.go("/settings/calendar")
+    expect(page.get_by_role("heading", name="Calendar feed")).to_be_visible()
+    page.get_by_role("button", name="Make a feed address").click()
+    expect(page.get_by_label(re.compile("Your feed address"))).to_have_value(
+        re.compile(r"/api/v1/calendar/feed/.+\.ics$")
+    )
+    page.get_by_label("Server address").fill(radicale.url)
+    page.get_by_label("User name").fill(USER)
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("#caldav-password-error")).to_contain_text("refused")
+    tab.check()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("[data-caldav-calendar]")).to_have_text("Work")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("[data-sync-report]")).to_be_visible()
+    tab.check("settings-calendar")
