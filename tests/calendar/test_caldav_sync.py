@@ -263,3 +263,20 @@ async def test_key_rotation_reseals_caldav_passwords(client, admin_url, radicale
     [(after,)] = fetch(admin_url, "SELECT password_sealed FROM calendar_connection")
     context = f"calendar_connection.password:{ada.workspace_id}:{ada.user_id}"
     assert after != before and SecretBox([NEW]).decrypt(after, context=context) == PASSWORD
+
+
+async def test_connections_and_sync_state_are_their_users_alone(client, admin_url, radicale):
+    from tests.rows import as_app
+
+    ada, bob = await sign_up(client, "Ada"), await sign_up(client, "Bob")
+    radicale.make_calendar("work")
+    assert (await connect(client, ada, radicale)).status_code == 200
+    body = {"title": "Mine", "start": "2026-12-09T10:00:00Z"}
+    assert (await client.post(EVENTS, json=body, headers=ada.headers)).status_code == 201
+    await sync(client, ada)
+    for table in ("calendar_connection", "calendar_sync_item"):
+        assert len(as_app(admin_url, f"SELECT id FROM {table}", context=ada.context)) == 1
+        assert as_app(admin_url, f"SELECT id FROM {table}", context=bob.context) == []
+        assert as_app(admin_url, f"SELECT id FROM {table}") == []  # no context: nothing
+    assert (await client.get(CALDAV, headers=bob.headers)).status_code == 404
+    assert (await client.post(SYNC, headers=bob.headers)).status_code == 404
