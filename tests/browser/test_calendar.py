@@ -76,6 +76,17 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     expect(page.locator(".toast", has_text="Event moved.")).to_be_visible()
     assert _events(admin_url)[0][1:3] == (at(12).isoformat(), at(13).isoformat())
 
+    # Resize it: its bottom edge half an hour lower.
+    event = page.locator(".cal-event", has_text="Call Jane")
+    event.hover()
+    box = event.bounding_box()
+    assert box
+    bottom = (box["x"] + box["width"] / 2, box["y"] + box["height"] - 2)
+    lower = slot(page, iso, "13:00:00")
+    drag(page, bottom, (bottom[0], lower[1] + 2))
+    expect(page.locator(".toast", has_text="Event resized.")).to_be_visible()
+    assert _events(admin_url)[0][1:3] == (at(12).isoformat(), at(13).replace(minute=30).isoformat())
+
     # Edit: a new title and place.
     page.locator(".cal-event", has_text="Call Jane").click()
     expect(dialog.get_by_label("Title")).to_have_value("Call Jane")

@@ -121,7 +121,7 @@
 
   function refresh() { calendar.refetchEvents(); }
 
-  function saveMove(info) {
+  function saveMove(info, done) {
     var item = info.event.extendedProps.item;
     var request;
     if (item.kind === "reminder") {
@@ -132,7 +132,7 @@
       request = api("PATCH", "/api/v1/calendar/events/" + item.id, body);
     }
     request.then(function () {
-      toast("success", KIND_LABELS[item.kind] + " moved.");
+      toast("success", KIND_LABELS[item.kind] + " " + done + ".");
       refresh();
     }).catch(function (problem) {
       info.revert();
@@ -170,8 +170,8 @@
       calendar.unselect();
       openDialog("New event", values, null, false);
     },
-    eventDrop: saveMove,
-    eventResize: saveMove,
+    eventDrop: function (info) { saveMove(info, "moved"); },
+    eventResize: function (info) { saveMove(info, "resized"); },
     eventClick: function (info) {
       var item = info.event.extendedProps.item;
       info.jsEvent.preventDefault();
