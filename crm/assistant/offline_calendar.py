@@ -190,6 +190,11 @@ class CalendarPlans:
     def find_event(self, reference: str) -> Generator[Any, Any, dict[str, Any] | str]:
         """The one event of the coming months whose title is or contains `reference`."""
         wanted = re.sub(r"^(the|my)\s+", "", reference.strip(), flags=re.I).lower()
+        if wanted in ("it", "this", "that", "this event", "that event"):
+            latest = self.latest(("event",))  # type: ignore[attr-defined]
+            if latest is None:
+                return "I don't know which event you mean; say its title, please."
+            return {"id": str(latest.id), "title": latest.name}
         start, end = self.today - timedelta(days=1), self.today + LOOK_AHEAD
         outcome = yield _call("list_events", {"start": start.isoformat(), "end": end.isoformat()})
         if not outcome.ok:
