@@ -121,6 +121,40 @@
 
   function refresh() { calendar.refetchEvents(); }
 
+  // A reminder: snooze it or dismiss it.
+  var reminderDialog = document.getElementById("reminder-dialog");
+  var reminderError = document.getElementById("reminder-error");
+  var reminder = null;
+
+  function openReminder(item) {
+    reminder = item;
+    reminderError.hidden = true;
+    document.getElementById("reminder-text").textContent = item.title;
+    var when = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short", timeZone: zone })
+      .format(new Date(item.start));
+    document.getElementById("reminder-when").textContent = when + (item.status ? " · " + item.status : "");
+    reminderDialog.showModal();
+  }
+
+  reminderDialog.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-reminder-action]");
+    if (!button || !reminder) return;
+    var action = button.dataset.reminderAction;
+    if (action === "close") { reminderDialog.close(); return; }
+    var url = "/api/v1/reminders/" + reminder.id;
+    var request = action === "dismiss"
+      ? api("POST", url + "/dismiss", {})
+      : api("POST", url + "/snooze", { until: new Date(Date.now() + (action === "hour" ? 1 : 24) * 3600e3).toISOString() });
+    request.then(function () {
+      reminderDialog.close();
+      toast("success", action === "dismiss" ? "Reminder dismissed." : "Reminder snoozed.");
+      refresh();
+    }).catch(function (problem) {
+      reminderError.textContent = problemText(problem);
+      reminderError.hidden = false;
+    });
+  });
+
   function saveMove(info, done) {
     var item = info.event.extendedProps.item;
     var request;
@@ -175,6 +209,10 @@
     eventClick: function (info) {
       var item = info.event.extendedProps.item;
       info.jsEvent.preventDefault();
+      if (item.kind === "reminder") {
+        openReminder(item);
+        return;
+      }
       if (item.kind !== "event") {
         toast("info", KIND_LABELS[item.kind] + ": " + item.title + (item.status ? " (" + item.status.replace("_", " ") + ")" : ""));
         return;
