@@ -113,6 +113,10 @@ class FeedService:
         page = f"{base_url.rstrip('/')}/calendar"
         calendar = ics.new_calendar("CRM")
         calendar.add("x-wr-timezone", zone)
+        # Subscribers: Outlook reads METHOD, Apple REFRESH-INTERVAL, Outlook.com X-PUBLISHED-TTL.
+        calendar.add("method", "PUBLISH")
+        calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
         alarms, standalone = await _reminders(session, actor)
         for event in await event_service.every(session, actor):
             component = ics.event_component(event, url=page)

@@ -79,6 +79,8 @@ async def test_the_feed_carries_events_with_their_recurrence_and_due_dates(clien
     assert events["Due: Send quote"].decoded("dtstart") == date(2027, 1, 10)
     assert events["Project due: Launch"].decoded("dtstart") == date(2027, 1, 15)
     assert str(calendar["version"]) == "2.0" and calendar["prodid"]
+    assert str(calendar["method"]) == "PUBLISH"
+    assert calendar.decoded("refresh-interval") == timedelta(hours=1)
     [alarm] = standup.walk("VALARM")
     assert (str(alarm["description"]), alarm.decoded("trigger")) == (
         "Prepare",
