@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import NARROW, WIDE
 from tests.browser.test_pages import open_tab, register  # noqa: F401 (a fixture)
+from tests.rows import fetch
 
 ZONE = "Europe/Paris"
 KINDS_SHOWN = ("event", "reminder", "project-due")
@@ -97,6 +98,13 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     assert _events(admin_url)[0][0] == "Call Jane Doe"
     tab.check("calendar-week")
 
+    # The link of a notification opens the event.
+    [(event_id,)] = fetch(admin_url, "SELECT id FROM calendar_event")
+    page = tab.go(f"/calendar?event={event_id}")
+    expect(dialog.get_by_label("Title")).to_have_value("Call Jane Doe")
+    dialog.get_by_role("button", name="Cancel").click()
+    page.get_by_role("tab", name="Week view").click()
+
     # Delete it.
     page.once("dialog", lambda confirm: confirm.accept())
     page.locator(".cal-event", has_text="Call Jane Doe").click()
@@ -158,8 +166,6 @@ def test_month_view_shows_events_reminders_and_due_dates(open_tab, viewport):  #
 
 
 def _events(admin_url: str) -> list[tuple[str, str, str, str]]:
-    from tests.rows import fetch
-
     rows = fetch(
         admin_url,
         "SELECT title, starts_at, ends_at, time_zone FROM calendar_event ORDER BY starts_at",

@@ -224,6 +224,15 @@
   });
   calendar.render();
 
+  // /calendar?event=<id> (the links of notifications and e-mails): go to it and open it.
+  var linked = new URLSearchParams(window.location.search).get("event");
+  if (linked) {
+    api("GET", "/api/v1/calendar/events/" + encodeURIComponent(linked)).then(function (event) {
+      calendar.gotoDate(String(event.start).slice(0, 10));
+      openDialog("Edit event", event, event.id, !!event.rrule);
+    }).catch(function (problem) { toast("error", problemText(problem)); });
+  }
+
   fields.all_day.addEventListener("change", function () { setAllDay(fields.all_day.checked); });
   document.getElementById("event-cancel").addEventListener("click", function () { dialog.close(); });
 
