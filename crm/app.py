@@ -21,6 +21,8 @@ from crm.auth.service import TokenIssuer
 from crm.auth.tokens import TokenSigner
 from crm.calendar.endpoints import items_router as calendar_items_router
 from crm.calendar.endpoints import router as calendar_event_router
+from crm.calendar.interchange_endpoints import router as calendar_interchange_router
+from crm.calendar.pages import router as calendar_pages
 from crm.config import Settings, get_settings
 from crm.contacts.endpoints import router as contact_router
 from crm.contacts.pages import router as contact_pages
@@ -63,6 +65,7 @@ ROUTERS = (
     calendar_items_router,
     reminder_router,
     notification_router,
+    calendar_interchange_router,
     feedback_router,
     chat_router,
     ai_router,
@@ -79,6 +82,7 @@ ROUTERS = (
     project_pages,
     task_pages,
     notification_pages,
+    calendar_pages,
 )
 
 

@@ -268,9 +268,9 @@ async def _eval(  # type: ignore[no-untyped-def]
 
 @keys_app.command("rotate")
 def rotate_keys() -> None:
-    """Re-seal every stored secret (model providers' API keys) under the first key of
-    CRM_SECRET_KEY. Put the new key first, keep the old ones after it, run this, then drop the
-    old ones. Running it again changes nothing."""
+    """Re-seal every stored secret (model providers' API keys, CalDAV passwords) under the
+    first key of CRM_SECRET_KEY. Put the new key first, keep the old ones after it, run this,
+    then drop the old ones. Running it again changes nothing."""
     from crm.kit.crypto import SecretBox
 
     box = SecretBox.from_settings(get_settings())
@@ -293,13 +293,16 @@ def rotate_keys() -> None:
 
 async def _rotate_keys(admin_url: str, box):  # type: ignore[no-untyped-def]
     from crm.ai.service import ai as ai_service
+    from crm.calendar.connection import connection as connection_service
     from crm.db import Database
 
     # As the tables' owner: the rotation policy lets it see every workspace's rows.
     db = Database(admin_url, pool_size=1)
     try:
         async with db.transaction() as session:
-            return await ai_service.rotate_keys(session, box=box)
+            report = await ai_service.rotate_keys(session, box=box)
+            await connection_service.rotate_passwords(session, box=box, report=report)
+            return report
     finally:
         await db.close()
 

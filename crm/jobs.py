@@ -27,7 +27,7 @@ from crm.db import Database, database_url
 log = structlog.get_logger()
 QUEUE = "crm"
 # Modules whose `register(app)` adds their tasks to the workers' app.
-TASK_MODULES = ("crm.reminders.jobs",)
+TASK_MODULES = ("crm.reminders.jobs", "crm.calendar.jobs")
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, NULL, "
     "CAST(:args AS jsonb), :at)::procrastinate_job_to_defer_v1])"

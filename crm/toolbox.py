@@ -2,6 +2,7 @@
 set (calendar, reminders, an integration's) is one more import and one more line below; the
 assistant's agent, its confirmation of destructive tools and the MCP server pick it up."""
 
+from crm.calendar import tools as calendar_tools
 from crm.contacts import tools as contact_tools
 from crm.kit.tools import Tool, toolbox
 from crm.organizations import tools as organization_tools
@@ -15,4 +16,5 @@ TOOLS: dict[str, Tool] = toolbox(
     project_tools.TOOLS,
     task_tools.TOOLS,
     workspace_tools.TOOLS,
+    calendar_tools.TOOLS,
 )

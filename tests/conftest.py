@@ -19,6 +19,7 @@ from pydantic_ai import models
 from crm.app import create_app
 from crm.config import Settings
 from crm.db import app_url, database_url, migrate
+from tests.radicale import RadicaleServer
 
 # Tests create (and drop) this database on the server; parallel runs need their own names.
 # No test reaches a real model provider: a request through a non-test model fails, unless a test
@@ -152,3 +153,10 @@ async def register(
 
 def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+@pytest.fixture
+def radicale() -> Iterator[RadicaleServer]:
+    """A real CalDAV server of its own (tests/radicale.py), empty, for one test."""
+    with RadicaleServer() as server:
+        yield server

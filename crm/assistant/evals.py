@@ -17,9 +17,12 @@ from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolRetu
 from pydantic_ai.models import Model
 from pydantic_ai.models.function import FunctionModel
 
+from crm.assistant.eval_calendar import compare_calendar, event_id, when
+
 # Shipped inside the package (package data), so `crm eval` finds them however it is installed.
 CASES = Path(__file__).resolve().parent / "eval_cases"
 KINDS = ("organization", "contact", "project", "task")
+CALENDAR_KINDS = ("event", "reminder")  # compared by calendar_view (crm/assistant/eval_calendar.py)
 REFERENCE = re.compile(r"^@(contact|organization|project|task):(.+)$")
 PASSWORD = "eval-password-" + "x" * 12
 
@@ -118,6 +121,10 @@ class Session:
             return self.user_id
         if isinstance(value, str) and value.startswith("@member:"):
             return self.members[value.removeprefix("@member:")]
+        if isinstance(value, str) and value.startswith("@when:"):
+            return when(value.removeprefix("@when:"))
+        if isinstance(value, str) and value.startswith("@event:"):
+            return await event_id(self, value.removeprefix("@event:"))
         if isinstance(value, str) and (match := REFERENCE.match(value)):
             return await self.find(match[1], match[2])
         if isinstance(value, dict):
@@ -153,6 +160,7 @@ async def compare(session: Session, case: Case, reply: str, pending: bool) -> li
         order = lambda d: sorted(repr(sorted(x.items())) for x in d)  # noqa: E731
         if order(actual) != order(wanted):
             problems.append(f"{kind}s: expected {wanted}, found {actual}")
+    problems += await compare_calendar(session, case.expect)
     text = reply.lower()
     for needle in case.expect.get("reply_contains", []):
         if needle.lower() not in text:
@@ -221,7 +229,9 @@ async def run_case(
             reply, pending = answer["reply"], answer["pending"] is not None
         if gold:
             expectations = {
-                k: v for k, v in case.expect.items() if k.endswith("s") and k[:-1] in KINDS
+                k: v
+                for k, v in case.expect.items()
+                if k.endswith("s") and k[:-1] in (*KINDS, *CALENDAR_KINDS)
             }
             problems = await compare(
                 session, Case(case.id, case.turns, expectations), reply, pending

@@ -26,6 +26,8 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
+from crm.assistant.offline_calendar import CAPABILITIES as CALENDAR_CAPABILITIES
+from crm.assistant.offline_calendar import CalendarPlans
 from crm.assistant.reading import (
     KINDS,
     details,
@@ -83,7 +85,7 @@ class Outcome:
 Plan = Generator[Call, Outcome, str]
 
 
-class Interpreter:
+class Interpreter(CalendarPlans):
     """One turn of the offline assistant, for one user."""
 
     def __init__(
@@ -163,7 +165,7 @@ class Interpreter:
         yield  # a generator that says one thing
 
     def _help(self, slots: dict[str, Any]) -> Plan:
-        return self._say(f"{INTRO} {CAPABILITIES}")
+        return self._say(f"{INTRO} {CAPABILITIES}{CALENDAR_CAPABILITIES}")
 
     def _create_contact(self, slots: dict[str, Any], found: dict[str, str] | None = None) -> Plan:
         args: dict[str, Any] = {"name": slots["name"], **(found or {})}

@@ -12,6 +12,8 @@ import yaml
 from hassil import Intents, RecognizeResult, recognize_all
 from hassil.intents import SlotList, TextSlotList
 
+from crm.assistant.offline_calendar import SENTENCES as CALENDAR_SENTENCES
+
 SENTENCES = Path(__file__).parent / "sentences.yaml"
 MAX_NAME_WORDS = 5
 KINDS = ("contact", "organization", "project", "task")
@@ -29,7 +31,12 @@ PHONE_LABEL = r"(?:\b(?:e-?mail|phone|mobile|cell|number|tel)\b\s*(?:is|:)?\s*)?
 
 @cache
 def intents() -> Intents:
-    return Intents.from_dict(yaml.safe_load(SENTENCES.read_text()))
+    """The sentence templates: the records' (sentences.yaml) and the calendar's."""
+    merged = yaml.safe_load(SENTENCES.read_text())
+    calendar = yaml.safe_load(CALENDAR_SENTENCES.read_text())
+    merged["intents"].update(calendar["intents"])
+    merged["lists"].update(calendar["lists"])
+    return Intents.from_dict(merged)
 
 
 def _wildcard_chars(result: RecognizeResult) -> int:

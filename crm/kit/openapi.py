@@ -9,7 +9,9 @@ _DESCRIPTIONS = {
     404: "No such record (or not yours)",
     409: "Conflicts with an existing record",
     412: "If-Match names a version the record no longer has",
+    413: "The body is too large",
     422: "Invalid input; `errors` names each field",
+    502: "A server the CRM depends on (a calendar server) failed",
 }
 # RFC 9457 problem details, written out inline: a JSON schema with $defs would not resolve
 # inside the OpenAPI document.

@@ -11,6 +11,7 @@ from crm.models.calendar import (
     ReminderAnchor,
     ReminderStatus,
 )
+from crm.models.calendar_sync import CalendarConnection, CalendarFeed, CalendarSyncItem
 from crm.models.contact import Contact, Organization
 from crm.models.conversation import Conversation, ConversationEntity, ConversationMessage
 from crm.models.feedback import Feedback, FeedbackCategory
@@ -32,7 +33,10 @@ __all__ = [
     "AISetting",
     "Activity",
     "Base",
+    "CalendarConnection",
     "CalendarEvent",
+    "CalendarFeed",
+    "CalendarSyncItem",
     "Contact",
     "Conversation",
     "ConversationEntity",

@@ -18,6 +18,7 @@ NAV: list[NavEntry] = [
     NavEntry("Organizations", "/organizations", "building-2"),
     NavEntry("Projects", "/projects", "folder-kanban"),
     NavEntry("Tasks", "/tasks", "square-check"),
+    NavEntry("Calendar", "/calendar", "calendar"),
     NavEntry("Settings", "/settings", "settings", bottom=True),
     NavEntry("Feedback", "/feedback", "message-square", bottom=True),
 ]

@@ -3,8 +3,15 @@ assistant's AI providers and the integrations, when their issues land)."""
 
 from crm.ai.pages import ai_tab
 from crm.auth.pages import profile_tab
+from crm.calendar.pages import calendar_tab
 from crm.notifications.pages import notifications_tab
 from crm.web.settings import SettingsTab
 from crm.workspaces.pages import workspace_tab
 
-SETTINGS_TABS: list[SettingsTab] = [profile_tab, workspace_tab, ai_tab, notifications_tab]
+SETTINGS_TABS: list[SettingsTab] = [
+    profile_tab,
+    workspace_tab,
+    ai_tab,
+    calendar_tab,
+    notifications_tab,
+]

@@ -8,7 +8,7 @@ index, reading only the index, for a common one (matches come early). Before, a 
 read 2,000 matches and then scanned the records themselves.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-25
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from crm.migrations.rls import APP_ROLE, ctx
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

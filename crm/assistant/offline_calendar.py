@@ -1,0 +1,236 @@
+"""The offline interpreter's calendar commands: reminders ("remind me Friday at 9 to call
+Jane"), the agenda ("what's on my calendar tomorrow?"), and events ("schedule a call with Acme
+next Tuesday 3pm for 30 minutes", "move the call with Acme to Wednesday 4pm", "cancel the call
+with Acme"). A mixin of the Interpreter (crm/assistant/offline.py): the same plans of tool
+calls, times read in the user's time zone."""
+
+import re
+import uuid
+from collections.abc import Generator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+SENTENCES = Path(__file__).parent / "sentences_calendar.yaml"
+CAPABILITIES = (
+    ' For the calendar: "remind me Friday at 9 to call Jane", "what\'s on my calendar '
+    'tomorrow?", "schedule a call with Acme next Tuesday 3pm for 30 minutes", "move the call '
+    'with Acme to Wednesday 4pm", "cancel the call with Acme".'
+)
+DAY_WORDS = (
+    "today|tonight|tomorrow|next|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+# Where the time of a phrase starts: "call Jane | on Friday at 9".
+WHEN_STARTS = re.compile(rf"\s+(?=(?:on|at|by|in|{DAY_WORDS}|\d{{4}}-\d\d-\d\d)\b)", re.I)
+DURATION = re.compile(
+    r"\s+for\s+(?:(?P<hour>an?|one)\s+hour|half\s+an\s+hour|(?P<n>\d+)\s*(?P<unit>minutes?|mins?|m|hours?|hrs?|h))\s*$",
+    re.I,
+)
+TIME_GIVEN = re.compile(r"\d\s*(am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bat\s+\d", re.I)
+DEFAULT_HOUR = 9  # a reminder or an event given a day without a time
+LOOK_AHEAD = timedelta(days=120)  # how far "move"/"cancel" look for the event named
+Plan = Generator[Any, Any, str]
+
+
+def split_when(text: str) -> tuple[str, str | None]:
+    """ "call Jane on Friday at 9" -> ("call Jane", "on Friday at 9")."""
+    found = WHEN_STARTS.search(text)
+    if found is None:
+        return text.strip(), None
+    return text[: found.start()].strip(), text[found.end() :].strip()
+
+
+def duration_of(text: str) -> tuple[str, timedelta | None]:
+    """ "call with Acme next Tuesday 3pm for 30 minutes" -> (the rest, 30 minutes)."""
+    found = DURATION.search(text)
+    if found is None:
+        return text, None
+    if found["hour"]:
+        length = timedelta(hours=1)
+    elif found["n"] is None:
+        length = timedelta(minutes=30)
+    else:
+        n = int(found["n"])
+        length = (
+            timedelta(hours=n) if found["unit"].lower().startswith("h") else timedelta(minutes=n)
+        )
+    return text[: found.start()], length
+
+
+class CalendarPlans:
+    """Calendar plans of the offline Interpreter (it provides zone, time_zone, today, resolve)."""
+
+    zone: ZoneInfo
+    time_zone: str
+    today: date
+
+    def moment(self, text: str) -> datetime | None:
+        """A date and time in the user's time zone (naive: the API reads it there). A day
+        without a time is at DEFAULT_HOUR; "at 9" is 09:00."""
+        cleaned = re.sub(r"^\s*(on|at|by)\s+", "", text.strip().rstrip("?.!"), flags=re.I)
+        cleaned = re.sub(
+            r"\bat\s+(\d{1,2})(?![\d:])(?!\s*(am|pm))", r"at \1:00", cleaned, flags=re.I
+        )
+        base = datetime.combine(self.today, datetime.now(self.zone).time().replace(microsecond=0))
+        settings: Any = {
+            "TIMEZONE": self.time_zone,
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": base,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        }
+        parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
+        if parsed is None:
+            return None
+        if not TIME_GIVEN.search(cleaned) and not re.search(r"\bin\s+\d", cleaned, re.I):
+            parsed = datetime.combine(parsed.date(), time(DEFAULT_HOUR))
+        return parsed.replace(second=0, microsecond=0)
+
+    def shown(self, moment: datetime) -> str:
+        return f"{moment:%A %-d %B at %H:%M}"
+
+    def _create_reminder(self, slots: dict[str, Any]) -> Plan:
+        what, when = slots.get("what"), slots.get("when")
+        if what is None:
+            what, when = split_when(slots.get("rest", ""))
+        if not when:
+            return "When should I remind you? For example: remind me Friday at 9 to call Jane."
+        at = self.moment(when)
+        if at is None:
+            return f"I did not understand the time \u201c{when}\u201d."
+        args: dict[str, Any] = {
+            "message": what,
+            "remind_at": at.isoformat(),
+            "channels": ["in_app", "email"],
+        }
+        linked = yield from self.named_record(what)
+        if linked is not None:
+            args[f"{linked[0]}_id"] = str(linked[1])
+        outcome = yield _call("create_reminder", args)
+        if not outcome.ok:
+            return f"I could not add the reminder: {outcome.error}"
+        about = f" (about {linked[0]} {linked[2]})" if linked else ""
+        return f"I'll remind you on {self.shown(at)} to {what}{about}, by e-mail and in the app."
+
+    def _list_calendar(self, slots: dict[str, Any]) -> Plan:
+        day = self.today
+        if slots.get("when"):
+            moment = self.moment(slots["when"])
+            if moment is None:
+                return f"I did not understand the day \u201c{slots['when']}\u201d."
+            day = moment.date()
+        end = day + timedelta(days=1)
+        outcome = yield _call("list_calendar", {"start": day.isoformat(), "end": end.isoformat()})
+        if not outcome.ok:
+            return f"I could not read your calendar: {outcome.error}"
+        items = outcome.data["items"]
+        heading = f"{day:%A %-d %B}"
+        if not items:
+            return f"Nothing on your calendar on {heading}."
+        return f"On {heading}:\n" + "\n".join(f"- {self.item_line(i)}" for i in items)
+
+    def item_line(self, item: dict[str, Any]) -> str:
+        kind, title = item["kind"], item["title"]
+        if item["all_day"]:
+            label = {"task_due": "Task due", "project_due": "Project due"}.get(kind, "All day")
+            return f"{label}: {title}"
+        start = datetime.fromisoformat(item["start"]).astimezone(self.zone)
+        if kind == "reminder":
+            return f"{start:%H:%M} Reminder: {title}"
+        end = datetime.fromisoformat(item["end"]).astimezone(self.zone)
+        return f"{start:%H:%M}\u2013{end:%H:%M} {title}"
+
+    def _schedule_event(self, slots: dict[str, Any]) -> Plan:
+        rest = re.sub(r"^(a|an|the)\s+", "", slots["rest"].strip(), flags=re.I)
+        rest, length = duration_of(rest)
+        title, when = split_when(rest)
+        if not when or not title:
+            return "When is it? For example: schedule a call with Acme next Tuesday 3pm."
+        start = self.moment(when)
+        if start is None:
+            return f"I did not understand the time \u201c{when}\u201d."
+        title = title[:1].upper() + title[1:]
+        args: dict[str, Any] = {"title": title, "start": start.isoformat()}
+        if length is not None:
+            args["end"] = (start + length).isoformat()
+        linked = yield from self.named_record(title)
+        if linked is not None:
+            args[f"{linked[0]}_id"] = str(linked[1])
+        outcome = yield _call("create_event", args)
+        if not outcome.ok:
+            return f"I could not add the event: {outcome.error}"
+        end = datetime.fromisoformat(outcome.data["end"]).astimezone(self.zone)
+        return f"Scheduled {title} on {self.shown(start)} until {end:%H:%M}."
+
+    def _move_event(self, slots: dict[str, Any]) -> Plan:
+        event = yield from self.find_event(slots["event"])
+        if isinstance(event, str):
+            return event
+        start = self.moment(slots["when"])
+        if start is None:
+            return f"I did not understand the time \u201c{slots['when']}\u201d."
+        outcome = yield _call("move_event", {"id": event["id"], "start": start.isoformat()})
+        if not outcome.ok:
+            return f"I could not move {event['title']}: {outcome.error}"
+        return f"Moved {event['title']} to {self.shown(start)}."
+
+    def _cancel_event(self, slots: dict[str, Any]) -> Plan:
+        event = yield from self.find_event(slots["event"])
+        if isinstance(event, str):
+            return event
+        outcome = yield _call("cancel_event", {"id": event["id"]})
+        if not outcome.ok:
+            return f"I could not cancel {event['title']}: {outcome.error}"
+        return (
+            f"Do you want me to cancel {event['title']}? Answer yes to cancel it, or no to keep it."
+        )
+
+    def find_event(self, reference: str) -> Generator[Any, Any, dict[str, Any] | str]:
+        """The one event of the coming months whose title is or contains `reference`."""
+        wanted = re.sub(r"^(the|my)\s+", "", reference.strip(), flags=re.I).lower()
+        if wanted in ("it", "this", "that", "this event", "that event"):
+            latest = self.latest(("event",))  # type: ignore[attr-defined]
+            if latest is None:
+                return "I don't know which event you mean; say its title, please."
+            return {"id": str(latest.id), "title": latest.name}
+        start, end = self.today - timedelta(days=1), self.today + LOOK_AHEAD
+        outcome = yield _call("list_events", {"start": start.isoformat(), "end": end.isoformat()})
+        if not outcome.ok:
+            return f"I could not read your calendar: {outcome.error}"
+        events: dict[str, dict[str, Any]] = {}
+        for item in outcome.data["items"]:
+            events.setdefault(item["event_id"], item)
+        exact = [e for e in events.values() if e["title"].lower() == wanted]
+        partial = [e for e in events.values() if wanted in e["title"].lower()]
+        found = exact or partial
+        if len(found) == 1:
+            return {"id": found[0]["event_id"], "title": found[0]["title"]}
+        if not found:
+            return f"I found no event called \u201c{reference}\u201d in the coming months."
+        names = "; ".join(f"{e['title']} ({e['start'][:16].replace('T', ' ')})" for e in found[:5])
+        return f"Which one? Several events match: {names}. Say the full title."
+
+    def named_record(self, text: str) -> Generator[Any, Any, tuple[str, uuid.UUID, str] | None]:
+        """The one contact (else organization) of the user named in `text` ("call Jane",
+        "call with Acme"): tried on its capitalised words, longest first."""
+        after_first = text.split(maxsplit=1)[1] if " " in text.strip() else ""  # not "Call"
+        words = re.findall(r"\b[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*)*", after_first)
+        for phrase in sorted(set(words), key=len, reverse=True):
+            for kind in ("contact", "organization"):
+                outcome = yield _call(f"search_{kind}s", {"q": phrase, "limit": 5})
+                if not outcome.ok:
+                    continue
+                items = outcome.data["items"]
+                exact = [i for i in items if i["name"].lower() == phrase.lower()]
+                matches = exact or [i for i in items if phrase.lower() in i["name"].lower()]
+                if len(matches) == 1:
+                    return kind, uuid.UUID(matches[0]["id"]), matches[0]["name"]
+        return None
+
+
+def _call(tool: str, args: dict[str, Any]) -> Any:
+    from crm.assistant.offline import Call  # the Interpreter's own call type
+
+    return Call(tool, args)

@@ -1,0 +1,147 @@
+"""CalDAV servers (Nextcloud, iCloud, Fastmail, Radicale...) through the `caldav` library,
+which is synchronous: every call runs in a worker thread so the event loop never blocks."""
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import urljoin
+
+import caldav
+from caldav.elements import dav
+from caldav.lib import error
+
+from crm.calendar.remote import (
+    RemoteAuthError,
+    RemoteCalendar,
+    RemoteChanges,
+    RemoteConflict,
+    RemoteError,
+    RemoteObject,
+)
+
+T = TypeVar("T")
+TIMEOUT_SECONDS = 30
+ICS_HEADERS = {"Content-Type": "text/calendar; charset=utf-8"}
+ETAGS_PROPFIND = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>'
+)
+
+
+class CalDAVServer:
+    """One CalDAV account: its URL, user name and password."""
+
+    def __init__(self, url: str, username: str, password: str) -> None:
+        self._client = caldav.DAVClient(
+            url=url, username=username, password=password, timeout=TIMEOUT_SECONDS
+        )
+
+    async def calendars(self) -> list[RemoteCalendar]:
+        return await _run(self._calendars)
+
+    async def changes(
+        self, calendar_url: str, *, sync_token: str | None, known: dict[str, str]
+    ) -> RemoteChanges:
+        return await _run(lambda: self._changes(calendar_url, sync_token, known))
+
+    async def put(self, href: str, ics: str, *, etag: str | None) -> str:
+        return await _run(lambda: self._put(href, ics, etag))
+
+    async def delete(self, href: str, *, etag: str | None) -> None:
+        await _run(lambda: self._delete(href, etag))
+
+    def _calendars(self) -> list[RemoteCalendar]:
+        found = []
+        for calendar in self._client.principal().calendars():
+            if "VEVENT" not in calendar.get_supported_components():
+                continue
+            url = str(calendar.url)
+            found.append(RemoteCalendar(url, calendar.get_display_name() or url))
+        return found
+
+    def _changes(
+        self, calendar_url: str, sync_token: str | None, known: dict[str, str]
+    ) -> RemoteChanges:
+        calendar = self._client.calendar(url=calendar_url)
+        try:
+            result = calendar.objects_by_sync_token(sync_token=sync_token, load_objects=False)
+        except error.DAVError:
+            # A token the server no longer knows, or a server without sync tokens: compare
+            # every object's ETag with the ones we know instead.
+            return self._by_etags(calendar_url, known)
+        listed: dict[str, str] = {}
+        deleted: set[str] = set()
+        for item in result.objects:
+            etag = item.props.get(dav.GetEtag.tag)
+            if etag is None:
+                deleted.add(str(item.url))  # listed with 404: removed since the token
+            else:
+                listed[str(item.url)] = str(etag)
+        if sync_token is None:
+            deleted |= set(known) - set(listed)
+        token = str(result.sync_token) if result.sync_token else None
+        return RemoteChanges(
+            self._load(listed, known), sorted(deleted), token, complete=sync_token is None
+        )
+
+    def _by_etags(self, calendar_url: str, known: dict[str, str]) -> RemoteChanges:
+        response = self._client.propfind(calendar_url, props=ETAGS_PROPFIND, depth=1)
+        listed = {
+            urljoin(calendar_url, path): str(props[dav.GetEtag.tag])
+            for path, props in response.expand_simple_props([dav.GetEtag()]).items()
+            if props.get(dav.GetEtag.tag) and not path.endswith("/")  # not the calendar itself
+        }
+        deleted = sorted(set(known) - set(listed))
+        return RemoteChanges(self._load(listed, known), deleted, None, complete=True)
+
+    def _load(self, listed: dict[str, str], known: dict[str, str]) -> list[RemoteObject]:
+        """The objects whose ETag is not the one we know (ours, or unchanged, are skipped)."""
+        changed = []
+        for href, etag in sorted(listed.items()):
+            if known.get(href) == etag:
+                continue
+            response = self._client.request(href, "GET")
+            if response.status == 404:
+                continue  # deleted meanwhile; the next sync says so
+            if response.status != 200:
+                raise RemoteError(f"the server answered {response.status} to reading {href}")
+            text = response.raw if isinstance(response.raw, str) else response.raw.decode()
+            changed.append(RemoteObject(href, response.headers.get("ETag") or etag, text))
+        return changed
+
+    def _put(self, href: str, ics: str, etag: str | None) -> str:
+        condition = {"If-None-Match": "*"} if etag is None else {"If-Match": etag}
+        response = self._client.put(href, ics, {**ICS_HEADERS, **condition})
+        if response.status == 412:
+            raise RemoteConflict(f"{href} changed on the server")
+        if response.status not in (200, 201, 204):
+            raise RemoteError(f"the server answered {response.status} to saving {href}")
+        new_etag = response.headers.get("ETag")
+        return new_etag or self._etag(href)
+
+    def _etag(self, href: str) -> str:
+        # Some servers answer a PUT without an ETag (they changed the object on the way in).
+        etag = self._client.request(href, "GET").headers.get("ETag")
+        if etag is None:
+            raise RemoteError(f"the server gave no ETag for {href}")
+        return str(etag)
+
+    def _delete(self, href: str, etag: str | None) -> None:
+        response = self._client.request(href, "DELETE", "", {"If-Match": etag} if etag else {})
+        if response.status == 412:
+            raise RemoteConflict(f"{href} changed on the server")
+        if response.status not in (200, 204, 404):
+            raise RemoteError(f"the server answered {response.status} to deleting {href}")
+
+
+async def _run(call: Callable[[], T]) -> T:
+    """Run a blocking caldav call in a thread, its failures as RemoteError."""
+    try:
+        return await asyncio.to_thread(call)
+    except error.AuthorizationError as exc:
+        raise RemoteAuthError("the server refused the user name or password") from exc
+    except RemoteError:
+        raise
+    except Exception as exc:
+        # The library raises its own errors and its HTTP backend's, of many kinds.
+        raise RemoteError(f"the calendar server failed: {exc}") from exc

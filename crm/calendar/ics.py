@@ -1,0 +1,293 @@
+"""iCalendar (RFC 5545) text: events written out for the feed and for CalDAV, and calendars
+read back (an imported .ics file, a CalDAV object). Plain functions over icalendar's types;
+what to read or write is the services' business."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Alarm, Calendar, Event, vRecur
+
+from crm.models import CalendarEvent
+
+PRODID = "-//CRM//Calendar//EN"
+TITLE_LIMIT = 200
+LOCATION_LIMIT = 500
+
+
+class UnreadableCalendar(ValueError):
+    """The text is not iCalendar the CRM can read."""
+
+
+@dataclass
+class ParsedEvent:
+    """One VEVENT as the CRM stores events: the first occurrence, its zone and recurrence."""
+
+    uid: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+    time_zone: str
+    description: str | None = None
+    location: str | None = None
+    rrule: str | None = None
+    exdates: list[datetime] = field(default_factory=list)
+    attendees: list[str] = field(default_factory=list)
+    sequence: int = 0
+    last_modified: datetime | None = None
+
+
+def new_calendar(name: str | None = None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if name:
+        calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def finish(calendar: Calendar) -> bytes:
+    """The calendar's text, with a VTIMEZONE for every zone its times name."""
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def event_component(event: CalendarEvent, *, url: str | None = None) -> Event:
+    """A VEVENT of a stored event, its recurrence (RRULE, EXDATE) included."""
+    zone = zone_of(event.time_zone)
+    component = Event()
+    component.add("uid", event.uid)
+    component.add("dtstamp", datetime.now(UTC))
+    component.add("sequence", event.sequence)
+    component.add("created", event.created_at.astimezone(UTC))
+    component.add("last-modified", event.updated_at.astimezone(UTC))
+    component.add("summary", event.title)
+    if event.all_day:
+        component.add("dtstart", event.starts_at.astimezone(zone).date())
+        component.add("dtend", event.ends_at.astimezone(zone).date())
+    else:
+        component.add("dtstart", event.starts_at.astimezone(zone))
+        component.add("dtend", event.ends_at.astimezone(zone))
+    for name, value in (("description", event.description), ("location", event.location)):
+        if value:
+            component.add(name, value)
+    if event.rrule:
+        component.add("rrule", vRecur.from_ical(event.rrule))
+    for excluded in event.exdates or []:
+        local = excluded.astimezone(zone)
+        component.add("exdate", local.date() if event.all_day else local)
+    for email in event.attendees or []:
+        component.add("attendee", f"mailto:{email}")
+    if url:
+        component.add("url", url)
+    return component
+
+
+def alarm(
+    description: str, *, at: datetime | None = None, before: timedelta | None = None
+) -> Alarm:
+    """A VALARM that displays `description` at a moment, or some time before the start."""
+    component = Alarm()
+    component.add("action", "DISPLAY")
+    component.add("description", description)
+    if at is not None:
+        component.add("trigger", at.astimezone(UTC))
+    else:
+        component.add("trigger", -(before or timedelta()))
+    return component
+
+
+def all_day_component(uid: str, title: str, day: date, *, url: str | None = None) -> Event:
+    """A one-day VEVENT (a due date), shown as free time."""
+    component = Event()
+    component.add("uid", uid)
+    component.add("dtstamp", datetime.now(UTC))
+    component.add("summary", title)
+    component.add("dtstart", day)
+    component.add("dtend", day + timedelta(days=1))
+    component.add("transp", "TRANSPARENT")
+    if url:
+        component.add("url", url)
+    return component
+
+
+def moment_component(
+    uid: str, title: str, at: datetime, zone: str, *, url: str | None = None
+) -> Event:
+    """A VEVENT without length at one moment (a reminder), with an alarm at that moment."""
+    component = Event()
+    component.add("uid", uid)
+    component.add("dtstamp", datetime.now(UTC))
+    component.add("summary", title)
+    local = at.astimezone(zone_of(zone))
+    component.add("dtstart", local)
+    component.add("dtend", local)
+    component.add("transp", "TRANSPARENT")
+    component.add_component(alarm(title, before=timedelta()))
+    if url:
+        component.add("url", url)
+    return component
+
+
+def parse(text: bytes | str, *, default_zone: str) -> list[ParsedEvent]:
+    """The events of an iCalendar text, one per UID (changed single occurrences of a series,
+    RECURRENCE-ID, are left out: the series keeps its rule). Floating times are read in the
+    calendar's X-WR-TIMEZONE, else in `default_zone`."""
+    try:
+        calendar = Calendar.from_ical(text)
+    except ValueError as exc:
+        raise UnreadableCalendar(f"this is not an iCalendar file: {exc}") from exc
+    if calendar.name != "VCALENDAR":
+        raise UnreadableCalendar("this is not an iCalendar file (no VCALENDAR)")
+    declared = str(calendar.get("x-wr-timezone", "")) or default_zone
+    zone_name = declared if _known(declared) else default_zone
+    events: dict[str, ParsedEvent] = {}
+    for component in calendar.walk("VEVENT"):
+        if "recurrence-id" in component or "dtstart" not in component:
+            continue
+        parsed = parse_event(component, zone_name)
+        events[parsed.uid] = parsed
+    return list(events.values())
+
+
+def parse_event(component: Event, zone_name: str) -> ParsedEvent:
+    """One VEVENT read into the CRM's terms."""
+    start = component.decoded("dtstart")
+    all_day = not isinstance(start, datetime)
+    own_zone = _zone_name(start) if not all_day else None
+    zone_name = own_zone or zone_name
+    zone = zone_of(zone_name)
+    starts_at = _moment(start, zone)
+    ends_at = _end(component, start, zone, starts_at)
+    uid = str(component.get("uid") or "").strip()
+    if not uid:
+        raise UnreadableCalendar("an event has no UID")
+    modified = component.get("last-modified") or component.get("dtstamp")
+    return ParsedEvent(
+        uid=uid[:255],
+        title=(str(component.get("summary") or "").strip() or "(no title)")[:TITLE_LIMIT],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        all_day=all_day,
+        time_zone=zone_name,
+        description=_text(component.get("description")),
+        location=_text(component.get("location"), LOCATION_LIMIT),
+        rrule=component["rrule"].to_ical().decode() if "rrule" in component else None,
+        exdates=_exdates(component, zone),
+        attendees=_attendees(component),
+        sequence=int(component.get("sequence", 0)),
+        last_modified=_moment(modified.dt, ZoneInfo("UTC")) if modified else None,
+    )
+
+
+def _end(component: Event, start: date, zone: ZoneInfo, starts_at: datetime) -> datetime:
+    if "dtend" in component:
+        ends_at = _moment(component.decoded("dtend"), zone)
+    elif "duration" in component:
+        ends_at = starts_at + component.decoded("duration")
+    elif not isinstance(start, datetime):
+        ends_at = starts_at + timedelta(days=1)
+    else:
+        ends_at = starts_at
+    return max(ends_at, starts_at)
+
+
+def _exdates(component: Event, zone: ZoneInfo) -> list[datetime]:
+    found: list[datetime] = []
+    values = component.get("exdate")
+    for value in values if isinstance(values, list) else [values] if values else []:
+        found += [_moment(item.dt, zone) for item in value.dts]
+    return sorted(set(found))
+
+
+def _attendees(component: Event) -> list[str]:
+    values = component.get("attendee")
+    emails = []
+    for value in values if isinstance(values, list) else [values] if values else []:
+        text = str(value)
+        if text.lower().startswith("mailto:") and "@" in text:
+            emails.append(text[7:].strip())
+    return emails
+
+
+def _moment(value: Any, zone: ZoneInfo) -> datetime:
+    """A DATE (midnight) or DATE-TIME (floating ones in `zone`) as an aware datetime."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(), zone)
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def _zone_name(value: datetime) -> str | None:
+    if value.tzinfo is None:
+        return None
+    key = getattr(value.tzinfo, "key", None) or getattr(value.tzinfo, "zone", None)
+    if key and _known(str(key)):
+        return str(key)
+    return "UTC" if value.utcoffset() == timedelta(0) else None
+
+
+def _text(value: Any, limit: int | None = None) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return (text[:limit] if limit else text) or None
+
+
+def _known(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def zone_of(name: str) -> ZoneInfo:
+    return ZoneInfo(name) if _known(name) else ZoneInfo("UTC")
+
+
+def object_text(event: CalendarEvent, *, previous: str | None = None) -> bytes:
+    """The event as one calendar object resource (CalDAV). Given the object as the server last
+    had it, only the properties the CRM models are replaced in its main VEVENT: alarms, changed
+    single occurrences and the other properties stay as they were."""
+    fresh = event_component(event)
+    if previous:
+        try:
+            calendar = Calendar.from_ical(previous)
+        except ValueError:
+            calendar = None
+        master = _master(calendar, event.uid) if calendar is not None else None
+        if calendar is not None and master is not None:
+            for name in MODELLED:
+                master.pop(name, None)
+            for name, value in fresh.property_items(recursive=False):
+                if name.lower() in MODELLED:
+                    master.add(name, value, encode=False)
+            return finish(calendar)
+    calendar = new_calendar()
+    calendar.add_component(fresh)
+    return finish(calendar)
+
+
+# What event_component writes from the event's columns (and so replaces in a merged object).
+MODELLED = (
+    "dtstamp",
+    "sequence",
+    "last-modified",
+    "summary",
+    "dtstart",
+    "dtend",
+    "duration",
+    "description",
+    "location",
+    "rrule",
+    "exdate",
+    "attendee",
+)
+
+
+def _master(calendar: Calendar, uid: str) -> Event | None:
+    for component in calendar.walk("VEVENT"):
+        if str(component.get("uid", "")) == uid and "recurrence-id" not in component:
+            return component
+    return None

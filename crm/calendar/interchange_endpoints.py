@@ -1,0 +1,173 @@
+"""REST endpoints of calendar interchange: the secret ICS feed, .ics import, and the CalDAV
+connection with its sync (DESIGN.md section 4)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, Response, UploadFile, status
+
+from crm.ai.views import SecretBoxDep
+from crm.auth.dependencies import ActorDep, SessionDep
+from crm.calendar.connection import connection as connection_service
+from crm.calendar.feed import feed as feed_service
+from crm.calendar.imports import ImportReport
+from crm.calendar.imports import importer as import_service
+from crm.calendar.interchange_schemas import (
+    CalDAVChooseInput,
+    CalDAVConnectInput,
+    CalDAVConnectionOut,
+    FeedOut,
+    FeedStatus,
+    ImportOut,
+    RemoteCalendarOut,
+    SkippedEventOut,
+    SyncOut,
+)
+from crm.calendar.remote import RemoteCalendar
+from crm.calendar.sync import SyncReport
+from crm.calendar.sync import sync as sync_service
+from crm.errors import Invalid, PayloadTooLarge
+from crm.kit.openapi import problems
+from crm.models import CalendarConnection
+
+router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=problems(401))
+MAX_ICS_BYTES = 5 * 1024 * 1024
+ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
+
+
+def feed_url(request: Request, token: str) -> str:
+    base = request.app.state.settings.crm_base_url.rstrip("/")
+    return f"{base}{router.prefix}/feed/{token}.ics"
+
+
+@router.post("/feed", responses=problems(422))
+async def new_feed(request: Request, session: SessionDep, actor: ActorDep) -> FeedOut:
+    """A new secret URL of your calendar as an ICS feed (events, reminders, due dates) for
+    Outlook, Google Calendar or Apple Calendar to subscribe to; the previous URL stops working."""
+    token = await feed_service.issue(session, actor)
+    return FeedOut(url=feed_url(request, token))
+
+
+@router.get("/feed", responses=problems(422))
+async def feed_status(session: SessionDep, actor: ActorDep) -> FeedStatus:
+    """Whether you have a feed URL (the URL itself is shown only when made)."""
+    found = await feed_service.get(session, actor)
+    return FeedStatus(active=found is not None, created_at=found.created_at if found else None)
+
+
+@router.delete("/feed", status_code=status.HTTP_204_NO_CONTENT, responses=problems(422))
+async def revoke_feed(session: SessionDep, actor: ActorDep) -> None:
+    """Turn your feed off: its URL answers 404 from now on."""
+    await feed_service.revoke(session, actor)
+
+
+@router.get(
+    "/feed/{token}.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, **problems(404)},
+)
+async def read_feed(token: str, request: Request, session: SessionDep) -> Response:
+    """The feed itself (RFC 5545); the secret in its URL is the only credential."""
+    body = await feed_service.render(
+        session, token=token, base_url=request.app.state.settings.crm_base_url
+    )
+    headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"}
+    return Response(body, media_type=ICS_MEDIA_TYPE, headers=headers)
+
+
+@router.post("/import", responses=problems(413, 422))
+async def import_ics(
+    session: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]
+) -> ImportOut:
+    """Import an .ics file: its events join your calendar under their own UIDs, so importing
+    the same file again updates them. Events that cannot be stored are listed in `skipped`."""
+    return import_out(await import_service.import_ics(session, actor, text=await read_ics(file)))
+
+
+async def read_ics(file: UploadFile) -> bytes:
+    text = await file.read(MAX_ICS_BYTES + 1)
+    if len(text) > MAX_ICS_BYTES:
+        raise PayloadTooLarge(f"An .ics file may be at most {MAX_ICS_BYTES // 1024 // 1024} MB.")
+    if not text.strip():
+        raise Invalid("file", "is empty")
+    return text
+
+
+def import_out(report: ImportReport) -> ImportOut:
+    return ImportOut(
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        skipped=[SkippedEventOut.model_validate(s, from_attributes=True) for s in report.skipped],
+    )
+
+
+def connection_out(
+    connection: CalendarConnection, calendars: list[RemoteCalendar] | None = None
+) -> CalDAVConnectionOut:
+    return CalDAVConnectionOut(
+        url=connection.url,
+        username=connection.username,
+        calendar_url=connection.calendar_url,
+        calendar_name=connection.calendar_name,
+        last_synced_at=connection.last_synced_at,
+        last_error=connection.last_error,
+        calendars=None
+        if calendars is None
+        else [RemoteCalendarOut(url=c.url, name=c.name) for c in calendars],
+    )
+
+
+@router.put("/caldav", responses=problems(422))
+async def connect_caldav(
+    body: CalDAVConnectInput, session: SessionDep, actor: ActorDep, box: SecretBoxDep
+) -> CalDAVConnectionOut:
+    """Connect a CalDAV account (Nextcloud, iCloud, Fastmail...): the server is asked first,
+    so a wrong password is a 422. `calendars` lists its calendars; `calendar_url` is the one
+    that syncs (chosen by itself when there is only one)."""
+    connection, calendars = await connection_service.connect(session, actor, box=box, data=body)
+    return connection_out(connection, calendars)
+
+
+@router.get("/caldav", responses=problems(404))
+async def get_caldav(session: SessionDep, actor: ActorDep) -> CalDAVConnectionOut:
+    """Your CalDAV connection (never its password)."""
+    return connection_out(await connection_service.require(session, actor))
+
+
+@router.get("/caldav/calendars", responses=problems(404, 422))
+async def caldav_calendars(
+    session: SessionDep, actor: ActorDep, box: SecretBoxDep
+) -> list[RemoteCalendarOut]:
+    """The calendars of the connected account, asked of the server now."""
+    calendars = await connection_service.calendars(session, actor, box=box)
+    return [RemoteCalendarOut(url=c.url, name=c.name) for c in calendars]
+
+
+@router.post("/caldav/calendar", responses=problems(404, 422))
+async def choose_caldav_calendar(
+    body: CalDAVChooseInput, session: SessionDep, actor: ActorDep, box: SecretBoxDep
+) -> CalDAVConnectionOut:
+    """Sync with this calendar of the account from now on."""
+    connection = await connection_service.choose(
+        session, actor, box=box, calendar_url=body.calendar_url
+    )
+    return connection_out(connection)
+
+
+@router.delete("/caldav", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404))
+async def disconnect_caldav(session: SessionDep, actor: ActorDep) -> None:
+    """Disconnect: the password is forgotten; events stay on both sides."""
+    await connection_service.disconnect(session, actor)
+
+
+@router.post("/sync", responses=problems(404, 422, 502))
+async def sync_now(session: SessionDep, actor: ActorDep, box: SecretBoxDep) -> SyncOut:
+    """Sync your events with the connected CalDAV calendar now, both ways (docs/calendar.md
+    says how conflicts are settled)."""
+    return sync_out(await sync_service.sync(session, actor, box=box))
+
+
+def sync_out(report: SyncReport) -> SyncOut:
+    fields = {k: v for k, v in vars(report).items() if k != "skipped"}
+    skipped = [SkippedEventOut.model_validate(s, from_attributes=True) for s in report.skipped]
+    return SyncOut(**fields, skipped=skipped)

@@ -1,0 +1,92 @@
+"""Bodies and answers of calendar interchange: the ICS feed, .ics import, CalDAV sync."""
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, SecretStr, StringConstraints
+
+from crm.kit.schemas import Input, Output
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+ServerURL = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    AfterValidator(_http_url),
+]
+UserName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+class FeedOut(Output):
+    url: Annotated[
+        str, Field(description="The secret feed URL; subscribe to it, share it with no one")
+    ]
+
+
+class FeedStatus(Output):
+    active: bool
+    created_at: datetime | None
+
+
+class SkippedEventOut(Output):
+    uid: str
+    title: str
+    reason: str
+
+
+class ImportOut(Output):
+    created: int
+    updated: int
+    unchanged: int
+    skipped: list[SkippedEventOut]
+
+
+class CalDAVConnectInput(Input):
+    """A CalDAV account: the server's URL (or the account's), the user name and password,
+    and optionally which of its calendars syncs (the only one is chosen by itself)."""
+
+    url: ServerURL
+    username: UserName
+    password: Annotated[SecretStr, Field(min_length=1, max_length=1000)]
+    calendar_url: ServerURL | None = None
+
+
+class CalDAVChooseInput(Input):
+    calendar_url: ServerURL
+
+
+class RemoteCalendarOut(Output):
+    url: str
+    name: str
+
+
+class CalDAVConnectionOut(Output):
+    """The connection as the API shows it: never the password."""
+
+    url: str
+    username: str
+    calendar_url: str | None
+    calendar_name: str | None
+    last_synced_at: datetime | None
+    last_error: str | None
+    calendars: list[RemoteCalendarOut] | None = None
+
+
+class SyncOut(Output):
+    """What one sync did on each side, and the conflicts it settled (docs/calendar.md)."""
+
+    pulled_created: int
+    pulled_updated: int
+    pulled_deleted: int
+    pushed_created: int
+    pushed_updated: int
+    pushed_deleted: int
+    conflicts: int
+    skipped: list[SkippedEventOut]
