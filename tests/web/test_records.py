@@ -327,3 +327,25 @@ async def test_an_assignee_sees_the_project_and_only_its_owner_changes_it(app, c
                                               "status": "todo", "priority": "low"})  # fmt: skip
         assert "Bob&#39;s task" in (await client.get(f"/projects/{project_id}")).text
         assert (await client.get(f"/tasks/{task_id}")).status_code == 303
+
+
+async def test_record_writes_without_the_csrf_token_are_refused(client):
+    await sign_up(client)
+    contact_id = await create(client, "contacts", {"name": "Kept Person"})
+    for path, data in [
+        ("/contacts", {"name": "Forged"}),
+        (f"/contacts/{contact_id}", {"name": "Forged"}),
+        (f"/contacts/{contact_id}/delete", {}),
+    ]:
+        response = await client.post(path, data={**data, "csrf_token": "forged"})
+        assert response.status_code == 403, path
+    assert "Forged" not in (await client.get("/contacts")).text
+    assert "Kept Person" in (await client.get(f"/contacts/{contact_id}")).text
+
+
+async def test_record_text_is_escaped(client):
+    await sign_up(client)
+    contact_id = await create(client, "contacts", {"name": "<script>alert(1)</script>"})
+    page = await client.get(f"/contacts/{contact_id}")
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
