@@ -185,20 +185,17 @@ async def _load(
     session: AsyncSession, actor: Actor, message: str, conversation_id: uuid.UUID | None
 ) -> tuple[Conversation, TurnDeps]:
     """The conversation (a new one titled by the message) and what the turn's tools run with."""
+    entities = []  # a new conversation has nothing to load yet
     if conversation_id is None:
         conversation = await conversation_service.start(session, actor, title=message.strip())
+        time_zone = await session.scalar(
+            select(UserAccount.time_zone).where(UserAccount.id == actor.user_id)
+        )
     else:
-        conversation = await conversation_service.get(
+        conversation, time_zone = await conversation_service.resume(
             session, actor, conversation_id=conversation_id
         )
-    time_zone = await session.scalar(
-        select(UserAccount.time_zone).where(UserAccount.id == actor.user_id)
-    )
-    entities = (
-        []  # a new conversation has nothing to load yet
-        if conversation_id is None
-        else await conversation_service.entities(session, actor, conversation=conversation)
-    )
+        entities = await conversation_service.entities(session, actor, conversation=conversation)
     return conversation, TurnDeps(session, actor, time_zone=time_zone or "UTC", entities=entities)
 
 

@@ -15,7 +15,7 @@ from crm.assistant.tools import Entity, Pending
 from crm.auth.actor import Actor
 from crm.errors import NotFound
 from crm.kit.pagination import Slice, paginate, sort_keys
-from crm.models import Conversation, ConversationEntity, ConversationMessage
+from crm.models import Conversation, ConversationEntity, ConversationMessage, UserAccount
 
 # About four characters a token: a model context of 32k tokens keeps room for the tools' schemas.
 HISTORY_BUDGET_CHARS = 48_000
@@ -51,6 +51,22 @@ class ConversationService:
         if conversation is None:
             raise NotFound("No such conversation.")
         return conversation
+
+    async def resume(
+        self, session: AsyncSession, actor: Actor, *, conversation_id: uuid.UUID
+    ) -> tuple[Conversation, str]:
+        """One of the actor's conversations and the actor's time zone, in one statement;
+        anyone else's conversation is 404."""
+        row = (
+            await session.execute(
+                select(Conversation, UserAccount.time_zone)
+                .join(UserAccount, UserAccount.id == Conversation.user_id)
+                .where(Conversation.id == conversation_id, Conversation.user_id == actor.user_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("No such conversation.")
+        return row[0], row[1]
 
     async def messages(
         self, session: AsyncSession, actor: Actor, *, conversation: Conversation
