@@ -54,7 +54,8 @@ def live_server(admin_url: str) -> Iterator[str]:
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "crm.cli", "serve", "--port", str(port)],
+        # No worker: it would deliver the reminders that later tests deliver themselves.
+        [sys.executable, "-m", "crm.cli", "serve", "--port", str(port), "--no-worker"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
