@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,7 +56,9 @@ def normalize(text: str, tz: ZoneInfo, first_start: datetime) -> str:
     return rule_text
 
 
+@lru_cache(maxsize=4096)
 def parse(rule_text: str, dtstart: datetime) -> rrule:
+    """The rule from `dtstart` (cached: parsing dominates expanding a range's few)."""
     rule = rrulestr(rule_text, dtstart=dtstart)
     assert isinstance(rule, rrule)
     return rule
@@ -115,7 +118,10 @@ class Series:
         excluded = {d.astimezone(UTC) for d in self.exdates}
         # Occurrences that started before `start` may still be running at it.
         since = (start - self.wall_duration - timedelta(days=1)).astimezone(tz)
-        rule = parse(self.rrule, self._start_near(since))
+        rule = parse(self.rrule, self.starts_at.astimezone(tz))
+        near = self._start_near(since)
+        if near != rule._dtstart:  # dateutil: the parsed rule, from another start
+            rule = rule.replace(dtstart=near)
         for occurrence in rule.xafter(since, inc=True):
             if occurrence.astimezone(UTC) >= end.astimezone(UTC):
                 return
