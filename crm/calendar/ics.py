@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, vRecur
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from crm.models import CalendarEvent
 
@@ -157,7 +158,8 @@ def parse_event(component: Event, zone_name: str) -> ParsedEvent:
     """One VEVENT read into the CRM's terms."""
     start = component.decoded("dtstart")
     all_day = not isinstance(start, datetime)
-    own_zone = _zone_name(start) if not all_day else None
+    tzid = str(component["dtstart"].params.get("TZID", ""))
+    own_zone = None if all_day else (_iana(tzid) or _zone_name(start))
     zone_name = own_zone or zone_name
     zone = zone_of(zone_name)
     starts_at = _moment(start, zone)
@@ -227,6 +229,14 @@ def _zone_name(value: datetime) -> str | None:
     if key and _known(str(key)):
         return str(key)
     return "UTC" if value.utcoffset() == timedelta(0) else None
+
+
+def _iana(tzid: str) -> str | None:
+    """The IANA name of a TZID: itself, or Outlook's Windows name mapped ("W. Europe
+    Standard Time" is Europe/Berlin)."""
+    if tzid and _known(tzid):
+        return tzid
+    return WINDOWS_TO_OLSON.get(tzid)
 
 
 def _text(value: Any, limit: int | None = None) -> str | None:

@@ -110,7 +110,7 @@ async def list_events(
     session: AsyncSession, actor: Actor, params: RangeQuery
 ) -> Page[OccurrenceAnswer]:
     found = await event_service.occurrences(session, actor, query=params)
-    items = [OccurrenceAnswer.model_validate(occurrence_out(o).model_dump()) for o in found]
+    items = [OccurrenceAnswer.model_validate(occurrence_out(o)) for o in found]
     return Page[OccurrenceAnswer](items=items, next_cursor=None)
 
 

@@ -14,6 +14,7 @@ from tests.browser.test_pages import open_tab, register  # noqa: F401 (a fixture
 from tests.rows import fetch
 
 ZONE = "Europe/Paris"
+SLOW = 15_000  # ms: what waits on the server may take a while on a loaded machine
 KINDS_SHOWN = ("event", "reminder", "project-due")
 # The colour an item is drawn in (FullCalendar puts it in a custom property of the element).
 COLOUR = "e => getComputedStyle(e).getPropertyValue('--fc-event-color')"
@@ -23,7 +24,7 @@ def use_zone(page: Page) -> None:
     page.goto(page.url.split("/settings")[0] + "/settings/profile")
     page.get_by_label("Time zone").select_option(ZONE)
     page.get_by_role("button", name="Save profile").click()
-    expect(page.locator(".toast").first).to_be_visible()
+    expect(page.locator(".toast").first).to_be_visible(timeout=SLOW)
 
 
 def slot(page: Page, day: str, time: str):
@@ -58,14 +59,14 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
 
     drag(page, slot(page, iso, "10:00:00"), slot(page, iso, "10:30:00"))
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_be_visible()
+    expect(dialog).to_be_visible(timeout=SLOW)
     expect(dialog.get_by_label("Starts")).to_have_value(f"{iso}T10:00")
     expect(dialog.get_by_label("Ends")).to_have_value(f"{iso}T11:00")
     dialog.get_by_label("Title").fill("Call Jane")
     tab.check("calendar-dialog")
     dialog.get_by_role("button", name="Save").click()
     event = page.locator(".cal-event", has_text="Call Jane")
-    expect(event).to_be_visible()
+    expect(event).to_be_visible(timeout=SLOW)
     at = lambda hour: datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(ZONE))  # noqa: E731
     assert _events(admin_url) == [("Call Jane", at(10).isoformat(), at(11).isoformat(), ZONE)]
 
@@ -74,7 +75,7 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     assert box
     target = slot(page, iso, "12:00:00")
     drag(page, (box["x"] + box["width"] / 2, box["y"] + 6), (target[0], target[1] - 3))
-    expect(page.locator(".toast", has_text="Event moved.")).to_be_visible()
+    expect(page.locator(".toast", has_text="Event moved.")).to_be_visible(timeout=SLOW)
     assert _events(admin_url)[0][1:3] == (at(12).isoformat(), at(13).isoformat())
 
     # Resize it: its bottom edge half an hour lower.
@@ -85,23 +86,23 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     bottom = (box["x"] + box["width"] / 2, box["y"] + box["height"] - 2)
     lower = slot(page, iso, "13:00:00")
     drag(page, bottom, (bottom[0], lower[1] + 2))
-    expect(page.locator(".toast", has_text="Event resized.")).to_be_visible()
+    expect(page.locator(".toast", has_text="Event resized.")).to_be_visible(timeout=SLOW)
     assert _events(admin_url)[0][1:3] == (at(12).isoformat(), at(13).replace(minute=30).isoformat())
 
     # Edit: a new title and place.
     page.locator(".cal-event", has_text="Call Jane").click()
-    expect(dialog.get_by_label("Title")).to_have_value("Call Jane")
+    expect(dialog.get_by_label("Title")).to_have_value("Call Jane", timeout=SLOW)
     dialog.get_by_label("Title").fill("Call Jane Doe")
     dialog.get_by_label("Location").fill("Phone")
     dialog.get_by_role("button", name="Save").click()
-    expect(page.locator(".cal-event", has_text="Call Jane Doe")).to_be_visible()
+    expect(page.locator(".cal-event", has_text="Call Jane Doe")).to_be_visible(timeout=SLOW)
     assert _events(admin_url)[0][0] == "Call Jane Doe"
     tab.check("calendar-week")
 
     # The link of a notification opens the event.
     [(event_id,)] = fetch(admin_url, "SELECT id FROM calendar_event")
     page = tab.go(f"/calendar?event={event_id}")
-    expect(dialog.get_by_label("Title")).to_have_value("Call Jane Doe")
+    expect(dialog.get_by_label("Title")).to_have_value("Call Jane Doe", timeout=SLOW)
     dialog.get_by_role("button", name="Cancel").click()
     page.get_by_role("tab", name="Week view").click()
 
@@ -109,7 +110,7 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     page.once("dialog", lambda confirm: confirm.accept())
     page.locator(".cal-event", has_text="Call Jane Doe").click()
     dialog.get_by_role("button", name="Delete").click()
-    expect(page.locator(".cal-event")).to_have_count(0)
+    expect(page.locator(".cal-event")).to_have_count(0, timeout=SLOW)
     assert _events(admin_url) == []
     tab.check()
 
@@ -143,25 +144,27 @@ def test_month_view_shows_events_reminders_and_due_dates(open_tab, viewport):  #
     page = tab.go("/calendar")
     if viewport is NARROW:
         page.get_by_role("tab", name="Month view").click()
-    expect(page.locator(".cal-event", has_text="Board meeting")).to_be_visible()
-    expect(page.locator(".cal-reminder", has_text="Call Acme")).to_be_visible()
-    expect(page.locator(".cal-project-due", has_text="Launch")).to_be_visible()
+    expect(page.locator(".cal-event", has_text="Board meeting")).to_be_visible(timeout=SLOW)
+    expect(page.locator(".cal-reminder", has_text="Call Acme")).to_be_visible(timeout=SLOW)
+    expect(page.locator(".cal-project-due", has_text="Launch")).to_be_visible(timeout=SLOW)
     colours = {kind: page.locator(f".cal-{kind}").first.evaluate(COLOUR) for kind in KINDS_SHOWN}
     assert len(set(colours.values())) == 3, colours
     tab.check("calendar-month")
     page.locator(".cal-reminder", has_text="Call Acme").click()
     reminder_dialog = page.get_by_role("dialog", name="Reminder")
-    expect(reminder_dialog).to_contain_text("Call Acme")
+    expect(reminder_dialog).to_contain_text("Call Acme", timeout=SLOW)
     tab.check()
     reminder_dialog.get_by_role("button", name="Dismiss").click()
-    expect(page.locator(".cal-reminder")).to_have_count(0)  # dismissed: off the calendar
+    expect(page.locator(".cal-reminder")).to_have_count(
+        0, timeout=SLOW
+    )  # dismissed: off the calendar
     title = page.locator("#calendar [role=heading]")
     shown = title.inner_text()
     page.get_by_role("button", name=re.compile("^Next")).click()
     expect(title).not_to_have_text(shown)
     page.get_by_role("button", name=re.compile("^This ")).click()
     expect(title).to_have_text(shown)
-    expect(page.locator(".cal-event", has_text="Board meeting")).to_be_visible()
+    expect(page.locator(".cal-event", has_text="Board meeting")).to_be_visible(timeout=SLOW)
     tab.check()
 
 
@@ -194,13 +197,13 @@ def test_settings_calendar_feed_and_caldav(open_tab, radicale, viewport):  # noq
     page.get_by_label("User name").fill(USER)
     page.get_by_label("Password").fill("wrong password")
     page.get_by_role("button", name="Connect").click()
-    expect(page.locator("#caldav-password-error")).to_contain_text("refused")
+    expect(page.locator("#caldav-password-error")).to_contain_text("refused", timeout=SLOW)
     tab.check()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Connect").click()
     expect(page.locator("[data-caldav-calendar]")).to_have_text("Work")
     page.get_by_role("button", name="Sync now").click()
-    expect(page.locator("[data-sync-report]")).to_be_visible()
+    expect(page.locator("[data-sync-report]")).to_be_visible(timeout=SLOW)
     # Toasts fade by themselves; stacked and fading they fool the contrast check.
     page.evaluate("document.querySelectorAll('[data-toast]').forEach(t => t.remove())")
     tab.check("settings-calendar")

@@ -187,3 +187,47 @@ async def test_an_unreadable_file_is_a_422_and_stores_nothing(client, admin_url)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "file"
     assert fetch(admin_url, "SELECT count(*) FROM calendar_event")[0][0] == 0
+
+
+OUTLOOK = """BEGIN:VCALENDAR
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
+VERSION:2.0
+BEGIN:VTIMEZONE
+TZID:W. Europe Standard Time
+BEGIN:STANDARD
+DTSTART:16011028T030000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010325T020000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:outlook-1
+DTSTAMP:20261101T120000Z
+DTSTART;TZID=W. Europe Standard Time:20261203T140000
+DTEND;TZID=W. Europe Standard Time:20261203T150000
+SUMMARY:Outlook meeting
+RRULE:FREQ=WEEKLY;COUNT=3
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+async def test_an_outlook_zone_name_becomes_its_iana_zone(client):
+    ada = await sign_up(client, "Ada")
+    assert (await upload(client, ada, OUTLOOK)).json()["created"] == 1
+    found = await client.get(
+        EVENTS, params={"start": "2026-12-01", "end": "2026-12-31"}, headers=ada.headers
+    )
+    starts = [(o["timezone"], o["start"]) for o in found.json()["items"]]
+    assert starts == [
+        ("Europe/Berlin", "2026-12-03T14:00:00+01:00"),
+        ("Europe/Berlin", "2026-12-10T14:00:00+01:00"),
+        ("Europe/Berlin", "2026-12-17T14:00:00+01:00"),
+    ]

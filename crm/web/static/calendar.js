@@ -81,6 +81,10 @@
     fields.start.value = values.all_day ? values.start : localInput(values.start);
     fields.end.value = values.all_day ? addDays(values.end, -1) : localInput(values.end);
     deleteButton.hidden = !id;
+    // An event kept in another time zone (imported, say) is edited in its own zone's times.
+    var zoneHint = document.getElementById("event-zone");
+    zoneHint.hidden = !values.timezone || values.timezone === zone;
+    zoneHint.textContent = "Times in " + (values.timezone || zone) + ", the event's time zone.";
     document.getElementById("event-recurring").hidden = !recurring;
     dialog.showModal();
     fields.title.focus();
