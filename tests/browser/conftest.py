@@ -53,18 +53,21 @@ def live_server(admin_url: str) -> Iterator[str]:
         "RATE_LIMIT_AUTH": "1000/minute",
         "PYTHONUNBUFFERED": "1",
     }
+    # The server's log goes to a file: a pipe nobody reads fills up after some requests and
+    # then blocks the server on its next log line.
+    log_path = Path(data_dir) / "server.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         # No worker: it would deliver the reminders that later tests deliver themselves.
         [sys.executable, "-m", "crm.cli", "serve", "--port", str(port), "--no-worker"],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     deadline = time.monotonic() + 20
     while True:
         if process.poll() is not None:
-            raise AssertionError(f"crm serve exited: {process.stdout.read()}")
+            raise AssertionError(f"crm serve exited: {log_path.read_text()}")
         try:
             if httpx.get(f"{url}/ready").status_code == 200:
                 break
@@ -79,9 +82,10 @@ def live_server(admin_url: str) -> Iterator[str]:
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            process.communicate(timeout=20)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

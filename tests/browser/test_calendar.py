@@ -4,6 +4,7 @@ on each state; screenshots at 1440 and 390 px."""
 
 import re
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +22,8 @@ COLOUR = "e => getComputedStyle(e).getPropertyValue('--fc-event-color')"
 
 
 def use_zone(page: Page) -> None:
-    page.goto(page.url.split("/settings")[0] + "/settings/profile")
+    site = urlsplit(page.url)
+    page.goto(f"{site.scheme}://{site.netloc}/settings/profile")
     page.get_by_label("Time zone").select_option(ZONE)
     page.get_by_role("button", name="Save profile").click()
     expect(page.locator(".toast").first).to_be_visible(timeout=SLOW)
