@@ -181,3 +181,13 @@ async def test_search_pages_in_name_order_from_the_search_index(client):
     assert await walk(client, ada, q="smith", limit=5) == expected
     assert await walk(client, ada, q="smitth", limit=2) == ["Smith A", "Smith B", "Smith C"]
     assert await walk(client, ada, q="jonnes", limit=1) == ["Jones"]
+
+
+async def test_a_nul_character_in_metadata_is_422_and_nothing_is_written(client):
+    ada = await sign_up(client)
+    response = await client.post(
+        CONTACTS, json={"name": "Jane", "metadata": {"note": "a\x00b"}}, headers=ada.headers
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "metadata"
+    assert await names(client, ada) == []
