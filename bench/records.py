@@ -4,6 +4,7 @@ against the same queries through asyncpg alone (same role, same RLS settings) as
 Prints p50/p95 for each operation and the ratio API/floor.
 
     python bench/records.py [--contacts 1000000] [--tasks 100000] [--requests 1000] [--reuse]
+                            [--clients 16]
 
 BENCH_DATABASE_URL names the server (a superuser connection; default: the local test server);
 the benchmark creates and uses the database `crm_bench` on it.
@@ -36,7 +37,7 @@ from crm.kit.pagination import encode_cursor
 
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASE = "crm_bench"
-CONCURRENCY = 16
+CONCURRENCY = 16  # --clients
 PASSWORD = "bench password 2026"
 SYLLABLES = [c + v for c in "bdfghklmnprstvz" for v in "aeiou"] + ["an", "el", "or", "is"]
 CONTACT_COLUMNS = (
@@ -372,12 +373,15 @@ async def run_all(base: str, s: Scenario, requests: int) -> None:
 
 
 def main() -> None:
+    global CONCURRENCY  # one run, one setting
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true", help="keep the data of the last run")
+    parser.add_argument("--clients", type=int, default=CONCURRENCY, help="concurrent clients")
     args = parser.parse_args()
+    CONCURRENCY = args.clients
 
     if not args.reuse:
         print(f"creating {DATABASE} and migrating")
