@@ -168,6 +168,9 @@ def test_month_view_shows_events_reminders_and_due_dates(open_tab, viewport):  #
     expect(title).to_have_text(shown)
     expect(page.locator(".cal-event", has_text="Board meeting")).to_be_visible(timeout=SLOW)
     tab.check()
+    page.locator(".cal-project-due", has_text="Launch").click()  # a due date opens its record
+    expect(page).to_have_url(f"{base}/projects/{project.json()['id']}", timeout=SLOW)
+    expect(page.get_by_role("heading", name="Launch")).to_be_visible()
 
 
 def _events(admin_url: str) -> list[tuple[str, str, str, str]]:

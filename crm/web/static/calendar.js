@@ -218,7 +218,7 @@
         return;
       }
       if (item.kind !== "event") {
-        toast("info", KIND_LABELS[item.kind] + ": " + item.title + (item.status ? " (" + item.status.replace("_", " ") + ")" : ""));
+        window.location.assign(item.link);  // a task's or a project's due date: its page
         return;
       }
       api("GET", "/api/v1/calendar/events/" + item.id).then(function (event) {
