@@ -64,7 +64,7 @@ class AgendaService:
                     when,
                     None,
                     False,
-                    f"/reminders/{r.id}",
+                    f"/calendar?reminder={r.id}",
                     status=r.status.value,
                 )
             )

@@ -39,7 +39,7 @@ def link_of(reminder: Reminder) -> tuple[str, str | None, uuid.UUID | None]:
         if record_id is not None:
             kind = field.removesuffix("_id")
             return page.format(record_id), kind, record_id
-    return f"/reminders/{reminder.id}", "reminder", reminder.id
+    return f"/calendar?reminder={reminder.id}", "reminder", reminder.id
 
 
 async def deliver(

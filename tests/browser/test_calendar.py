@@ -171,6 +171,10 @@ def test_month_view_shows_events_reminders_and_due_dates(open_tab, viewport):  #
     page.locator(".cal-project-due", has_text="Launch").click()  # a due date opens its record
     expect(page).to_have_url(f"{base}/projects/{project.json()['id']}", timeout=SLOW)
     expect(page.get_by_role("heading", name="Launch")).to_be_visible()
+    # A reminder's notification links to /calendar?reminder=<id>, which opens it.
+    page = tab.go(f"/calendar?reminder={reminder.json()['id']}")
+    reminder_dialog = page.get_by_role("dialog", name="Reminder")
+    expect(reminder_dialog).to_contain_text("Call Acme", timeout=SLOW)
 
 
 def _events(admin_url: str) -> list[tuple[str, str, str, str]]:

@@ -52,7 +52,7 @@ async def test_items_bring_events_reminders_and_due_dates_of_what_i_see(client):
     ]
     task = items[2]
     assert (task["all_day"], task["end"], task["status"]) == (True, "2030-05-09", "todo")
-    assert items[0]["event_id"] and items[1]["link"].startswith("/reminders/")
+    assert items[0]["event_id"] and items[1]["link"] == f"/calendar?reminder={items[1]['id']}"
     # The assignee sees the project's and task's due dates, not Ada's events or reminders.
     theirs = (
         await client.get("/api/v1/calendar/items", params=params, headers=linus.headers)

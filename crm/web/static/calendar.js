@@ -228,12 +228,21 @@
   });
   calendar.render();
 
-  // /calendar?event=<id> (the links of notifications and e-mails): go to it and open it.
-  var linked = new URLSearchParams(window.location.search).get("event");
+  // /calendar?event=<id> and ?reminder=<id> (the links of notifications and e-mails): go to
+  // it and open it.
+  var query = new URLSearchParams(window.location.search);
+  var linked = query.get("event");
   if (linked) {
     api("GET", "/api/v1/calendar/events/" + encodeURIComponent(linked)).then(function (event) {
       calendar.gotoDate(String(event.start).slice(0, 10));
       openDialog("Edit event", event, event.id, !!event.rrule);
+    }).catch(function (problem) { toast("error", problemText(problem)); });
+  }
+  var linkedReminder = query.get("reminder");
+  if (linkedReminder) {
+    api("GET", "/api/v1/reminders/" + encodeURIComponent(linkedReminder)).then(function (found) {
+      calendar.gotoDate(String(found.remind_at).slice(0, 10));
+      openReminder({ id: found.id, title: found.message, start: found.remind_at, status: found.status });
     }).catch(function (problem) { toast("error", problemText(problem)); });
   }
 
