@@ -22,6 +22,8 @@ async def test_the_calendar_page_and_its_import_form(client, admin_url):
     assert page.status_code == 200
     assert "fullcalendar-7.1.0.global.js" in page.text and "/static/calendar.js" in page.text
     assert 'href="/calendar"' in page.text  # in the sidebar
+    assert re.search(r"<title>Calendar · [^<]*</title>", page.text)
+    assert page.text.count('id="reminder-dialog"') == 1
     files = {"file": ("cal.ics", ICS.encode(), "text/calendar")}
     data = {"csrf_token": client.cookies["crm_csrf"]}
     imported = await client.post("/calendar/import", data=data, files=files)
