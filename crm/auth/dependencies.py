@@ -6,19 +6,22 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth import cookies
 from crm.auth.actor import Actor, Channel
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import AccessClaims
-from crm.db import Database, set_context
+from crm.db import Database
 from crm.errors import CRMError, Forbidden, Unauthorized
 from crm.kit.ratelimit import RateLimits
-from crm.models import Membership, UserAccount
+from crm.models import Role
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_ACTOR = text(
+    "SELECT role, password_changed_at FROM crm_actor(:user_id, :workspace_id)"
+).bindparams(bindparam("user_id", type_=Uuid), bindparam("workspace_id", type_=Uuid))
 
 
 async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
@@ -85,15 +88,10 @@ async def actor_for(
     RLS context and loads the current role (a removed member is refused at once, and so is a
     token issued before the user's last password change)."""
     await limits.hit_api(str(claims.user_id))
-    await set_context(session, user_id=claims.user_id, workspace_id=claims.workspace_id)
+    # One round trip sets the context and reads the membership (migration 0012).
     row = (
         await session.execute(
-            select(Membership.role, UserAccount.password_changed_at)
-            .join(UserAccount, UserAccount.id == Membership.user_id)
-            .where(
-                Membership.workspace_id == claims.workspace_id,
-                Membership.user_id == claims.user_id,
-            )
+            _ACTOR, {"user_id": claims.user_id, "workspace_id": claims.workspace_id}
         )
     ).one_or_none()
     if row is None:
@@ -101,7 +99,7 @@ async def actor_for(
     role, password_changed_at = row
     if claims.issued_at < int(password_changed_at.timestamp()):
         raise Unauthorized("Your password was changed; sign in again.")
-    return Actor(claims.user_id, claims.workspace_id, role, channel)
+    return Actor(claims.user_id, claims.workspace_id, Role(role), channel)
 
 
 async def check_csrf(request: Request) -> None:
