@@ -139,8 +139,8 @@ async def change_status(
     )
     project = ProjectOut.of(view)
     label = PROJECT_STATUS[project.status][0]
-    return status_changed(
-        request, project, url=f"/projects/{project.id}/status", choices=PROJECT_STATUS,
+    return await status_changed(
+        request, shell, project, url=f"/projects/{project.id}/status", choices=PROJECT_STATUS,
         text=f"“{project.name}” is now {label.lower()}.", go_to=f"/projects/{project.id}",
     )  # fmt: skip
 

@@ -18,7 +18,7 @@ from crm.tasks.schemas import TaskInput, TaskOut, TaskPatch, TaskQuery
 from crm.tasks.service import task as task_service
 from crm.web.forms import parse
 from crm.web.labels import PRIORITY, TASK_STATUS, options
-from crm.web.records import RecordPages, read_status, record_router, status_changed
+from crm.web.records import RecordPages, read_status, record_router, status_changed, today_of
 from crm.web.session import Shell, ShellDep
 from crm.web.templating import environment
 from crm.workspaces.service import workspace as workspace_service
@@ -97,7 +97,7 @@ class TaskPages(RecordPages[TaskQuery, TaskOut]):
     def adapt_query(self, request: Request, shell: Shell, params: dict[str, Any]) -> dict[str, Any]:
         """`due` (overdue, this week) as the service's dates, in the user's time zone."""
         due = request.query_params.get("due")
-        today = self._base(shell)["today"]
+        today = today_of(shell)
         if due == "overdue":
             params["overdue"] = True
         elif due == "week":
@@ -129,9 +129,10 @@ async def change_status(
     changes = await read_status(request, TaskPatch)
     task = await task_service.update(session, shell.actor, task_id=task_id, changes=changes)
     label = TASK_STATUS[task.status][0]
-    return status_changed(
-        request, TaskOut.of(task), url=f"/tasks/{task.id}/status", choices=TASK_STATUS,
+    return await status_changed(
+        request, shell, TaskOut.of(task), url=f"/tasks/{task.id}/status", choices=TASK_STATUS,
         text=f"“{task.name}” is now {label.lower()}.", go_to=f"/projects/{task.project_id}",
+        row_template="tasks/_row.html", row_name="task",
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ import typing
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
@@ -130,6 +130,11 @@ def refused(values: dict[str, Any], exc: Exception) -> tuple[FormState, int]:
     return form, 422 if isinstance(exc, ValidationError | Invalid) else 409
 
 
+def today_of(shell: Shell) -> date:
+    """The user's today, in their time zone."""
+    return datetime.now(zoneinfo.ZoneInfo(shell.user.time_zone)).date()
+
+
 async def read_status(request: Request, model: type[M]) -> M:
     """A posted status as the record's patch (only the status changes)."""
     status = (await request.form()).get("status")
@@ -139,18 +144,26 @@ async def read_status(request: Request, model: type[M]) -> M:
         raise Invalid("status", "is not one of the statuses") from exc
 
 
-def status_changed(
+async def status_changed(
     request: Request,
+    shell: Shell,
     record: Any,
     *,
     url: str,
     choices: dict[str, Choice],
     text: str,
     go_to: str,
+    row_template: str | None = None,
+    row_name: str = "record",
 ) -> Response:
-    """After a status changed in place: its select again (HTMX), or back to `go_to`."""
+    """After a status changed in place: its select again (HTMX), or its whole table row when
+    it was changed in one (`row`, `row_template`), whose other cells may depend on it (a task
+    done is no longer late); without HTMX, back to `go_to`."""
     if not is_htmx(request):
         return RedirectResponse(go_to, status_code=303)
+    if row_template and (await request.form()).get("row"):
+        context = {"shell": shell, "today": today_of(shell), row_name: record}
+        return render(request, row_template, context, toasts=[toast(text)])
     context = {"url": url, "record": record, "choices": choices}
     return render(request, "records/_status.html", context, toasts=[toast(text)])
 
@@ -236,8 +249,7 @@ class RecordPages(Generic[Q, R]):
         return fields
 
     def _base(self, shell: Shell) -> dict[str, Any]:
-        today = datetime.now(zoneinfo.ZoneInfo(shell.user.time_zone)).date()
-        return {"shell": shell, "pages": self, "panel": None, "today": today}
+        return {"shell": shell, "pages": self, "panel": None, "today": today_of(shell)}
 
     # ------------------------------------------------------------------ answers
 

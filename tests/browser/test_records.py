@@ -117,8 +117,12 @@ def add_tasks_and_change_statuses(tab: Tab) -> None:
         form.get_by_role("button", name="Add").click()
         toast(page, f"Task “{name}” is added.")
         expect(page.get_by_role("row", name=re.compile(name))).to_contain_text(assignee)
+    drawn = page.get_by_role("row", name=re.compile("Draw the plans"))
+    expect(drawn.locator("time.late")).to_have_count(1)
     page.get_by_label("Status of Draw the plans").select_option(label="Done")
     toast(page, "“Draw the plans” is now done.")
+    expect(drawn.locator("time.late")).to_have_count(0)  # the row is drawn again, done
+    expect(page.get_by_label("Status of Draw the plans")).to_have_value("done")
     page.get_by_label("Status of Difference Engine").select_option(label="In progress")
     toast(page, "“Difference Engine” is now in progress.")
     tab.check("project")

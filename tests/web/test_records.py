@@ -349,3 +349,55 @@ async def test_record_text_is_escaped(client):
     page = await client.get(f"/contacts/{contact_id}")
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+async def test_a_task_done_in_its_row_is_no_longer_shown_late(client):
+    await sign_up(client)
+    project_id = await create(client, "projects", {"name": "Chores", "status": "planned"})
+    late = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    task_id = await create(
+        client,
+        "tasks",
+        {"name": "File taxes", "project_id": project_id, "status": "todo",
+         "priority": "high", "due_date": late},
+    )  # fmt: skip
+    listing = (await client.get("/tasks")).text
+    row = listing.split(f'id="status-{task_id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="late"' in row
+    assert 'hx-target="closest tr"' in listing and 'name="row" value="1"' in listing
+
+    changed = await post_form(
+        client, f"/tasks/{task_id}/status", {"status": "done", "row": "1"}, htmx=True
+    )
+    assert changed.status_code == 200
+    assert changed.text.lstrip().startswith("<tr>") and changed.text.rstrip().endswith("</tr>")
+    assert '<option value="done" selected>' in changed.text and "File taxes" in changed.text
+    assert 'class="late"' not in changed.text
+    assert "is now done" in changed.headers["HX-Trigger"]
+
+
+async def test_a_projects_assignee_is_not_offered_edit_or_delete(app, client):
+    await sign_up(client, name="Olivia Owner")
+    link = await invite_link(client, f"{uuid.uuid4().hex[:8]}@example.com")
+    async with http_client(app) as member:
+        path = link.removeprefix("http://127.0.0.1:8000")
+        await member.get(path)
+        await post_form(member, path, {"name": "Bob Builder", "password": PASSWORD})
+        member_id = (await member.get("/api/v1/me")).json()["id"]
+        project_id = await create(
+            client, "projects", {"name": "Launch", "status": "planned", "assignee_ids": [member_id]}
+        )
+        edit = f'href="/projects/{project_id}/edit"'
+        status = f'id="status-{project_id}"'
+        owners_list, owners_page = (
+            await client.get("/projects"),
+            await client.get(f"/projects/{project_id}"),
+        )
+        assert edit in owners_list.text and edit in owners_page.text and status in owners_page.text
+
+        assignees_list = await member.get("/projects")
+        assignees_page = await member.get(f"/projects/{project_id}")
+        assert "Launch" in assignees_list.text and "Launch" in assignees_page.text
+        assert edit not in assignees_list.text and edit not in assignees_page.text
+        assert f'href="/projects/{project_id}/delete"' not in assignees_page.text
+        assert status not in assignees_page.text and "pill tone-gray" in assignees_page.text
