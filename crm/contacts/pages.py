@@ -57,8 +57,14 @@ class ContactPages(RecordPages[ContactQuery, ContactOut]):
         )
         return ContactOut.of(contact)
 
-    async def delete(self, session: AsyncSession, shell: Shell, record_id: uuid.UUID) -> None:
-        await contact_service.delete(session, shell.actor, contact_id=record_id)
+    async def delete(
+        self,
+        session: AsyncSession,
+        shell: Shell,
+        record_id: uuid.UUID,
+        if_match: frozenset[int] | None,
+    ) -> None:
+        await contact_service.delete(session, shell.actor, contact_id=record_id, if_match=if_match)
 
     def form_values(self, record: ContactOut) -> dict[str, Any]:
         return {**{f: getattr(record, f) or "" for f in FIELDS}, "version": record.version}

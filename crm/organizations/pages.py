@@ -68,8 +68,16 @@ class OrganizationPages(RecordPages[OrganizationQuery, OrganizationOut]):
         )
         return OrganizationOut.of(changed)
 
-    async def delete(self, session: AsyncSession, shell: Shell, record_id: uuid.UUID) -> None:
-        await organization_service.delete(session, shell.actor, organization_id=record_id)
+    async def delete(
+        self,
+        session: AsyncSession,
+        shell: Shell,
+        record_id: uuid.UUID,
+        if_match: frozenset[int] | None,
+    ) -> None:
+        await organization_service.delete(
+            session, shell.actor, organization_id=record_id, if_match=if_match
+        )
 
     def form_values(self, record: OrganizationOut) -> dict[str, Any]:
         return {**{f: getattr(record, f) or "" for f in FIELDS}, "version": record.version}

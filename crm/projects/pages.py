@@ -71,8 +71,14 @@ class ProjectPages(RecordPages[ProjectQuery, ProjectOut]):
         )
         return ProjectOut.of(view)
 
-    async def delete(self, session: AsyncSession, shell: Shell, record_id: uuid.UUID) -> None:
-        await project_service.delete(session, shell.actor, project_id=record_id)
+    async def delete(
+        self,
+        session: AsyncSession,
+        shell: Shell,
+        record_id: uuid.UUID,
+        if_match: frozenset[int] | None,
+    ) -> None:
+        await project_service.delete(session, shell.actor, project_id=record_id, if_match=if_match)
 
     def form_values(self, record: ProjectOut) -> dict[str, Any]:
         values = {f: getattr(record, f) for f in FIELDS if f != "assignee_ids"}

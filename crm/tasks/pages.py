@@ -71,8 +71,14 @@ class TaskPages(RecordPages[TaskQuery, TaskOut]):
         )
         return TaskOut.of(task)
 
-    async def delete(self, session: AsyncSession, shell: Shell, record_id: uuid.UUID) -> None:
-        await task_service.delete(session, shell.actor, task_id=record_id)
+    async def delete(
+        self,
+        session: AsyncSession,
+        shell: Shell,
+        record_id: uuid.UUID,
+        if_match: frozenset[int] | None,
+    ) -> None:
+        await task_service.delete(session, shell.actor, task_id=record_id, if_match=if_match)
 
     def form_values(self, record: TaskOut) -> dict[str, Any]:
         values = {f: getattr(record, f) for f in FIELDS}

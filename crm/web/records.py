@@ -198,7 +198,13 @@ class RecordPages(Generic[Q, R]):
     ) -> R:
         raise NotImplementedError
 
-    async def delete(self, session: AsyncSession, shell: Shell, record_id: uuid.UUID) -> None:
+    async def delete(
+        self,
+        session: AsyncSession,
+        shell: Shell,
+        record_id: uuid.UUID,
+        if_match: frozenset[int] | None,
+    ) -> None:
         raise NotImplementedError
 
     def form_values(self, record: R) -> dict[str, Any]:
@@ -321,11 +327,15 @@ class RecordPages(Generic[Q, R]):
             f"{self.plural}/_form.html", f"Edit {noun}", url, form, record_id, f"{url}/edit"
         )
 
-    def delete_panel(self, record: R) -> Panel:
+    def delete_panel(self, record: R, form: FormState | None = None) -> Panel:
+        """The delete to confirm, at the version shown (a stale one says so: `form`)."""
         record_id = self.record_id(record)
-        form = FormState(values={"name": self.name(record)})
-        title = f"Delete this {self.noun}?"
-        return Panel("records/_delete.html", title, f"{self.record_url(record_id)}/delete", form)
+        values = {"name": self.name(record), "version": getattr(record, "version", "")}
+        url = self.record_url(record_id)
+        return Panel(
+            "records/_delete.html", f"Delete this {self.noun}?", f"{url}/delete",
+            form or FormState(values=values), record_id,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ writes
 
@@ -358,7 +368,15 @@ class RecordPages(Generic[Q, R]):
         self, request: Request, session: AsyncSession, shell: Shell, record_id: uuid.UUID
     ) -> Response:
         record = await self.get(session, shell, record_id)
-        await self.delete(session, shell, record_id)
+        values = await read_values(request)
+        try:
+            async with session.begin_nested():
+                await self.delete(session, shell, record_id, expected_version(values))
+        except PreconditionFailed as exc:
+            # Changed since the question was asked: ask again, showing it as it is now.
+            form, status = refused({"name": self.name(record)}, exc)
+            panel = self.delete_panel(record, form)
+            return await self.show_panel(request, session, shell, panel, status=status)
         text = f"{self.noun.capitalize()} “{self.name(record)}” is deleted."
         current = request.headers.get("hx-current-url")
         if is_htmx(request) and current and urlsplit(current).path == self.record_url(record_id):

@@ -183,6 +183,30 @@ async def test_delete_asks_first_then_deletes(client):
     assert (await client.get(f"/contacts/{contact_id}")).status_code == 404
 
 
+async def test_a_delete_asked_before_someone_elses_change_asks_again(client):
+    await sign_up(client)
+    contact_id = await create(client, "contacts", {"name": "Changing Person"})
+    confirm = await client.get(f"/contacts/{contact_id}/delete", headers=HTMX)
+    version = re.search(r'name="version" value="(\d+)"', confirm.text).group(1)
+    changed = await api_patch(client, f"/api/v1/contacts/{contact_id}", {"job_position": "CTO"})
+    assert changed.status_code == 200
+
+    stale = await post_form(
+        client, f"/contacts/{contact_id}/delete", {"version": version}, htmx=True
+    )
+    assert stale.status_code == 409
+    assert "Someone else changed this contact after you asked to delete it." in stale.text
+    assert (await client.get(f"/api/v1/contacts/{contact_id}")).status_code == 200
+    current = re.search(r'name="version" value="(\d+)"', stale.text).group(1)
+    assert current == str(changed.json()["version"])
+
+    done = await post_form(
+        client, f"/contacts/{contact_id}/delete", {"version": current}, htmx=True
+    )
+    assert done.status_code == 200 and "records-changed" in done.headers["HX-Trigger"]
+    assert (await client.get(f"/api/v1/contacts/{contact_id}")).status_code == 404
+
+
 async def test_deleting_from_the_records_own_page_goes_to_the_list(client):
     await sign_up(client)
     organization_id = await create(client, "organizations", {"name": "Gone Ltd"})
