@@ -238,6 +238,10 @@ async def api_ops(base: str, s: Scenario) -> dict[str, Callable[[int], Awaitable
         q = s.fragments[i % len(s.fragments)]
         await ok(await client.get("/api/v1/contacts", params={"q": q, "limit": 50}))
 
+    async def task_filter(i: int) -> None:
+        # A filter that matches no task (the benchmark's tasks are low or medium).
+        await ok(await client.get("/api/v1/tasks", params={"priority": "urgent", "limit": 50}))
+
     async def create(i: int) -> None:
         body = {"name": f"Bench Person {i}", "email": f"bench{i}@example.com"}
         await ok(await client.post("/api/v1/contacts", json=body))
@@ -250,7 +254,7 @@ async def api_ops(base: str, s: Scenario) -> dict[str, Callable[[int], Awaitable
 
     return {
         "get by id": get, "first page": first_page, "deep page": deep_page,
-        "search": search, "create": create, "update": update,
+        "search": search, "task filter": task_filter, "create": create, "update": update,
     }  # fmt: skip
 
 
@@ -299,6 +303,14 @@ async def floor_ops(pool: asyncpg.Pool, s: Scenario) -> dict[str, Callable[[int]
                 f"{CONTACT} AND c.id = ANY($3) ORDER BY c.sort_name, c.id LIMIT 51", ws, user, found
             )
 
+    async def task_filter(i: int) -> None:
+        await run(
+            "SELECT * FROM task WHERE workspace_id = $1 AND (project_owner_id = $2 OR project_id "
+            "IN (SELECT project_id FROM project_assignee WHERE workspace_id = $1 AND user_id = $2))"
+            " AND priority_rank = 4 ORDER BY due_key, id LIMIT 51",
+            ws, user,
+        )  # fmt: skip
+
     async def create(i: int) -> None:
         await run(
             "INSERT INTO contact (id, workspace_id, owner_id, name, email) "
@@ -315,7 +327,7 @@ async def floor_ops(pool: asyncpg.Pool, s: Scenario) -> dict[str, Callable[[int]
 
     return {
         "get by id": get, "first page": first_page, "deep page": deep_page,
-        "search": search, "create": create, "update": update,
+        "search": search, "task filter": task_filter, "create": create, "update": update,
     }  # fmt: skip
 
 

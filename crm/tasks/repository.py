@@ -14,6 +14,7 @@ from crm.auth.actor import Actor
 from crm.kit.pagination import sort_keys
 from crm.kit.search import find
 from crm.models import ProjectAssignee, Task, TaskStatus
+from crm.models.project import PRIORITY_RANKS, STATUS_KEYS
 from crm.tasks.schemas import TaskQuery
 
 SORTS = sort_keys(
@@ -59,10 +60,13 @@ class TaskRepository:
         if query.q:
             found = await find(session, "task", query.q)
             statement = statement.where(found.condition(Task.id, [Task.name]))
+        # Statuses and priorities are compared as their numbers, which an index can seek under
+        # row-level security (crm.models.project.STATUS_KEYS says why).
         if query.status:
-            statement = statement.where(Task.status.in_(query.status))
+            statement = statement.where(Task.status_key.in_([STATUS_KEYS[s] for s in query.status]))
         if query.priority:
-            statement = statement.where(Task.priority.in_(query.priority))
+            ranks = [PRIORITY_RANKS[p] for p in query.priority]
+            statement = statement.where(Task.priority_rank.in_(ranks))
         if query.assignee_id:
             statement = statement.where(Task.assignee_id == query.assignee_id)
         if query.project_id:
@@ -73,8 +77,9 @@ class TaskRepository:
         if query.due_after:
             statement = statement.where(Task.due_key > query.due_after, Task.due_date.is_not(None))
         if query.overdue is not None and today is not None:
-            overdue = (Task.due_key < today) & (Task.status != TaskStatus.done)
-            not_overdue = or_(Task.due_key >= today, Task.status == TaskStatus.done)
+            done = STATUS_KEYS[TaskStatus.done]
+            overdue = (Task.due_key < today) & (Task.status_key != done)
+            not_overdue = or_(Task.due_key >= today, Task.status_key == done)
             statement = statement.where(overdue if query.overdue else not_overdue)
         return statement
 
