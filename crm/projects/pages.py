@@ -84,7 +84,11 @@ class ProjectPages(RecordPages[ProjectQuery, ProjectOut]):
         values = {f: getattr(record, f) for f in FIELDS if f != "assignee_ids"}
         values = {k: "" if v is None else str(v) for k, v in values.items()}
         assignees = [str(i) for i in record.assignee_ids]
-        return {**values, "assignee_ids": assignees, "version": record.version}
+        organization = record.organization.name if record.organization else ""
+        return {
+            **values, "assignee_ids": assignees, "version": record.version,
+            "organization_id_label": organization,
+        }  # fmt: skip
 
     async def choices(self, session: AsyncSession, shell: Shell) -> dict[str, Any]:
         query = OrganizationQuery(limit=200)

@@ -83,7 +83,7 @@ class TaskPages(RecordPages[TaskQuery, TaskOut]):
     def form_values(self, record: TaskOut) -> dict[str, Any]:
         values = {f: getattr(record, f) for f in FIELDS}
         values = {k: "" if v is None else str(v) for k, v in values.items()}
-        return {**values, "version": record.version}
+        return {**values, "version": record.version, "project_id_label": record.project.name}
 
     def new_values(self, request: Request) -> dict[str, Any]:
         return {"project_id": request.query_params.get("project_id", "")}

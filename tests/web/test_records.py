@@ -425,3 +425,29 @@ async def test_a_projects_assignee_is_not_offered_edit_or_delete(app, client):
         assert edit not in assignees_list.text and edit not in assignees_page.text
         assert f'href="/projects/{project_id}/delete"' not in assignees_page.text
         assert status not in assignees_page.text and "pill tone-gray" in assignees_page.text
+
+
+async def test_editing_keeps_an_organization_beyond_the_first_choices(client):
+    await sign_up(client)
+    headers = {"X-CSRF-Token": csrf(client)}
+    for n in range(200):
+        created = await client.post(
+            "/api/v1/organizations", json={"name": f"Org {n:03d}"}, headers=headers
+        )
+        assert created.status_code == 201
+    last = await client.post("/api/v1/organizations", json={"name": "Zeta"}, headers=headers)
+    zeta = last.json()["id"]
+    project_id = await create(
+        client, "projects", {"name": "Far", "status": "planned", "organization_id": zeta}
+    )
+    form = (await client.get(f"/projects/{project_id}/edit", headers=HTMX)).text
+    assert f'<option value="{zeta}" selected>Zeta</option>' in form
+    assert 'name="organization_id_label" value="Zeta"' in form
+
+    # Saved as the form stands (the name changed), the organization stays linked.
+    fields = {"name": "Farther", "status": "planned", "organization_id": zeta,
+              "organization_id_label": "Zeta", "version": "1"}  # fmt: skip
+    saved = await post_form(client, f"/projects/{project_id}", fields, htmx=True)
+    assert saved.status_code == 200, saved.text
+    project = (await client.get(f"/api/v1/projects/{project_id}")).json()
+    assert (project["name"], project["organization"]["id"]) == ("Farther", zeta)
