@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.calendar.agenda import agenda as agenda_service
-from crm.calendar.endpoints import event_out, occurrence_out
+from crm.calendar.endpoints import answer_event, occurrences_out
 from crm.calendar.schemas import (
     CalendarItemOut,
     EventInput,
@@ -25,6 +25,7 @@ from crm.calendar.service import event as event_service
 from crm.kit.records import Deleted
 from crm.kit.schemas import Input, Output, Page
 from crm.kit.tools import ById, Change, Tool
+from crm.models import CalendarEvent
 from crm.reminders.endpoints import reminder_out
 from crm.reminders.schemas import ReminderInput, ReminderOut, ReminderQuery
 from crm.reminders.service import reminder as reminder_service
@@ -73,8 +74,8 @@ class SnoozeReminder(Input):
     until: Annotated[datetime, Field(description="When it fires again (in the future)")]
 
 
-def _event(event: object) -> EventAnswer:
-    return EventAnswer.model_validate(event_out(event).model_dump())  # type: ignore[arg-type]
+async def _event(session: AsyncSession, actor: Actor, event: CalendarEvent) -> EventAnswer:
+    return EventAnswer.model_validate((await answer_event(session, actor, event)).model_dump())
 
 
 def _reminder(reminder: object) -> ReminderAnswer:
@@ -82,24 +83,26 @@ def _reminder(reminder: object) -> ReminderAnswer:
 
 
 async def create_event(session: AsyncSession, actor: Actor, params: EventInput) -> EventAnswer:
-    return _event(await event_service.create(session, actor, data=params))
+    return await _event(session, actor, await event_service.create(session, actor, data=params))
 
 
 async def get_event(session: AsyncSession, actor: Actor, params: ById) -> EventAnswer:
-    return _event(await event_service.get(session, actor, event_id=params.id))
+    event = await event_service.get(session, actor, event_id=params.id)
+    return await _event(session, actor, event)
 
 
 async def update_event(
     session: AsyncSession, actor: Actor, params: Change[EventPatch]
 ) -> EventAnswer:
     event = await event_service.update(session, actor, event_id=params.id, changes=params.changes)
-    return _event(event)
+    return await _event(session, actor, event)
 
 
 async def move_event(session: AsyncSession, actor: Actor, params: MoveEvent) -> EventAnswer:
     fields = {"start": params.start} | ({"end": params.end} if params.end is not None else {})
     changes = EventPatch.model_validate(fields)
-    return _event(await event_service.update(session, actor, event_id=params.id, changes=changes))
+    event = await event_service.update(session, actor, event_id=params.id, changes=changes)
+    return await _event(session, actor, event)
 
 
 async def cancel_event(session: AsyncSession, actor: Actor, params: ById) -> Deleted:
@@ -110,7 +113,8 @@ async def list_events(
     session: AsyncSession, actor: Actor, params: RangeQuery
 ) -> Page[OccurrenceAnswer]:
     found = await event_service.occurrences(session, actor, query=params)
-    items = [OccurrenceAnswer.model_validate(occurrence_out(o)) for o in found]
+    shown = await occurrences_out(session, actor, found)
+    items = [OccurrenceAnswer.model_validate(o) for o in shown]
     return Page[OccurrenceAnswer](items=items, next_cursor=None)
 
 

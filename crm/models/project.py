@@ -73,12 +73,16 @@ class ProjectAssignee(Base):
     __tablename__ = "project_assignee"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["workspace_id", "project_id"], ["project.workspace_id", "project.id"],
-            ondelete="CASCADE", name="fk_project_assignee_project_id_project",
+            ["workspace_id", "project_id"],
+            ["project.workspace_id", "project.id"],
+            ondelete="CASCADE",
+            name="fk_project_assignee_project_id_project",
         ),
         ForeignKeyConstraint(
-            ["workspace_id", "user_id"], ["membership.workspace_id", "membership.user_id"],
-            ondelete="CASCADE", name="fk_project_assignee_user_id_membership",
+            ["workspace_id", "user_id"],
+            ["membership.workspace_id", "membership.user_id"],
+            ondelete="CASCADE",
+            name="fk_project_assignee_user_id_membership",
         ),
         Index("ix_project_assignee_user_id", "user_id"),
     )
@@ -98,8 +102,10 @@ class Project(RecordColumns, Base):
         # The target of the tasks' foreign key, which keeps their copy of the owner right.
         UniqueConstraint("workspace_id", "id", "owner_id", name="uq_project_workspace_id_id_owner"),
         ForeignKeyConstraint(
-            ["owner_id", "organization_id"], ["organization.owner_id", "organization.id"],
-            ondelete="SET NULL (organization_id)", name="fk_project_organization_id_organization",
+            ["owner_id", "organization_id"],
+            ["organization.owner_id", "organization.id"],
+            ondelete="SET NULL (organization_id)",
+            name="fk_project_organization_id_organization",
         ),
         Index("ix_project_owner_sort_name", "owner_id", "sort_name", "id"),
         Index("ix_project_owner_due_key", "owner_id", "due_key", "id"),
@@ -142,16 +148,21 @@ class Task(RecordColumns, Base):
         ForeignKeyConstraint(
             ["workspace_id", "project_id", "project_owner_id"],
             ["project.workspace_id", "project.id", "project.owner_id"],
-            ondelete="CASCADE", name="fk_task_project_id_project",
+            ondelete="CASCADE",
+            name="fk_task_project_id_project",
         ),
         ForeignKeyConstraint(
-            ["workspace_id", "assignee_id"], ["membership.workspace_id", "membership.user_id"],
-            ondelete="SET NULL (assignee_id)", name="fk_task_assignee_id_membership",
+            ["workspace_id", "assignee_id"],
+            ["membership.workspace_id", "membership.user_id"],
+            ondelete="SET NULL (assignee_id)",
+            name="fk_task_assignee_id_membership",
         ),
         # Counts by status per project, read from the index alone (the policy's columns
         # included).
         Index(
-            "ix_task_project_status", "project_id", "status",
+            "ix_task_project_status",
+            "project_id",
+            "status",
             postgresql_include=["workspace_id", "project_owner_id"],
         ),
         Index("ix_task_assignee_id", "assignee_id"),
