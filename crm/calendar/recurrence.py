@@ -145,7 +145,8 @@ class Series:
 
     def end_of(self, start: datetime) -> datetime:
         """The end of the occurrence the rule starts at `start`."""
-        return (start.replace(tzinfo=None) + self.wall_duration).replace(tzinfo=self.tz)
+        local = start.astimezone(self.tz).replace(tzinfo=None)
+        return (local + self.wall_duration).replace(tzinfo=self.tz)
 
     def last_end(self) -> datetime | None:
         """When the last occurrence ends (a moved one included); None when it repeats
