@@ -18,6 +18,7 @@ from crm.calendar.schemas import (
     EventOut,
     EventPatch,
     OccurrenceOut,
+    OccurrencePatch,
     RangeQuery,
     When,
 )
@@ -69,6 +70,23 @@ class MoveEvent(Input):
     end: Annotated[When | None, Field(description="The new end (exclusive)")] = None
 
 
+class ChangeOccurrence(Input):
+    """One occurrence of a repeating event, and what changes in it alone."""
+
+    id: uuid.UUID
+    recurrence_id: Annotated[
+        When, Field(description="Which occurrence: its recurrence_id from list_events")
+    ]
+    changes: OccurrencePatch
+
+
+class CancelOccurrence(Input):
+    id: uuid.UUID
+    recurrence_id: Annotated[
+        When, Field(description="Which occurrence: its recurrence_id from list_events")
+    ]
+
+
 class SnoozeReminder(Input):
     id: uuid.UUID
     until: Annotated[datetime, Field(description="When it fires again (in the future)")]
@@ -102,6 +120,28 @@ async def move_event(session: AsyncSession, actor: Actor, params: MoveEvent) -> 
     fields = {"start": params.start} | ({"end": params.end} if params.end is not None else {})
     changes = EventPatch.model_validate(fields)
     event = await event_service.update(session, actor, event_id=params.id, changes=changes)
+    return await _event(session, actor, event)
+
+
+async def change_occurrence(
+    session: AsyncSession, actor: Actor, params: ChangeOccurrence
+) -> EventAnswer:
+    event = await event_service.change_occurrence(
+        session,
+        actor,
+        event_id=params.id,
+        recurrence_id=params.recurrence_id,
+        changes=params.changes,
+    )
+    return await _event(session, actor, event)
+
+
+async def cancel_occurrence(
+    session: AsyncSession, actor: Actor, params: CancelOccurrence
+) -> EventAnswer:
+    event = await event_service.cancel_occurrence(
+        session, actor, event_id=params.id, recurrence_id=params.recurrence_id
+    )
     return await _event(session, actor, event)
 
 
@@ -158,14 +198,16 @@ TOOLS = [
         "create_event",
         "Add an event to the user's calendar: title, start (and end, else an hour later; "
         "dates with all_day for a whole day), links to a contact, organization, project or "
-        f"task. {TIMES}",
+        "task, attendees (e-mail addresses, or attendee_contact_ids: contacts found with "
+        f"search_contacts, invited by their e-mail), rrule to repeat it. {TIMES}",
         EventInput,
         create_event,
     ),
     Tool("get_event", "Read one event by id.", ById, get_event),
     Tool(
         "update_event",
-        "Change some fields of an event (the whole series, if it repeats).",
+        "Change some fields of an event (the whole series, if it repeats; "
+        "change_occurrence changes one occurrence alone).",
         Change[EventPatch],
         update_event,
     ),
@@ -174,6 +216,20 @@ TOOLS = [
         f"Move an event to a new start; without a new end it keeps its length. {TIMES}",
         MoveEvent,
         move_event,
+    ),
+    Tool(
+        "change_occurrence",
+        "Change or move one occurrence of a repeating event alone (title, start, end, "
+        f"location, description); the rest of the series stays. {TIMES}",
+        ChangeOccurrence,
+        change_occurrence,
+    ),
+    Tool(
+        "cancel_occurrence",
+        "Cancel one occurrence of a repeating event; the rest of the series stays.",
+        CancelOccurrence,
+        cancel_occurrence,
+        destructive=True,
     ),
     Tool(
         "cancel_event",
