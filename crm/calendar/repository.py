@@ -23,7 +23,6 @@ SHOWN = (
     CalendarEvent.rrule,
     CalendarEvent.exdates,
     CalendarEvent.overrides,
-    CalendarEvent.description,
     CalendarEvent.attendees,
     CalendarEvent.contact_id,
     CalendarEvent.organization_id,
