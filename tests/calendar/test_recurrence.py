@@ -78,3 +78,13 @@ def test_an_override_replaces_its_occurrence_in_start_order_and_extends_the_span
         first, first + hour, "Europe/Paris", "FREQ=DAILY;COUNT=3", (moved_from,), (override,)
     )
     assert [s.day for s, _ in cancelled.between(first, first + timedelta(days=30))] == [1, 3]
+
+
+def test_an_occurrence_is_addressable_up_to_its_reach_quickly():
+    first = datetime(2026, 1, 1, 9, tzinfo=PARIS)
+    hourly = Series(first, first + timedelta(hours=1), "Europe/Paris", "FREQ=HOURLY")
+    daily = Series(first, first + timedelta(hours=1), "Europe/Paris", "FREQ=DAILY")
+    assert hourly.makes(datetime(2027, 1, 1, 9, tzinfo=PARIS))
+    assert not hourly.makes(datetime(2029, 1, 1, 9, tzinfo=PARIS))  # beyond two years
+    assert daily.makes(datetime(2076, 1, 1, 9, tzinfo=PARIS))  # from the period before it
+    assert not daily.makes(datetime(2076, 1, 1, 10, tzinfo=PARIS))
