@@ -63,7 +63,8 @@ def test_every_operation_has_a_tool_and_deletes_are_marked_destructive():
                   "set_project_status", "set_task_status", "set_task_priority"):
         assert extra in TOOLS
     assert {n for n, t in TOOLS.items() if t.destructive} == {
-        "delete_contact", "delete_organization", "delete_project", "delete_task", "cancel_event"}
+        "delete_contact", "delete_organization", "delete_project", "delete_task", "cancel_event",
+        "cancel_occurrence"}
 
 
 def test_tool_arguments_are_validated_by_the_input_model():

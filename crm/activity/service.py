@@ -47,8 +47,14 @@ class ActivityService:
     ) -> None:
         """Log one change to one record, by the actor, through the actor's channel."""
         await self.record_each(
-            session, actor, entity_type=entity_type, entity_ids=[entity_id], owner_id=owner_id,
-            action=action, changes=changes, effects=effects,
+            session,
+            actor,
+            entity_type=entity_type,
+            entity_ids=[entity_id],
+            owner_id=owner_id,
+            action=action,
+            changes=changes,
+            effects=effects,
             project_ids=[project_id] if project_id else None,
         )
 

@@ -69,10 +69,14 @@ class CalendarPlans:
 
     def moment(self, text: str) -> datetime | None:
         """A date and time in the user's time zone (naive: the API reads it there). A day
-        without a time is at DEFAULT_HOUR; "at 9" is 09:00."""
+        without a time is at DEFAULT_HOUR; "at 9" is 09:00, and a bare hour from 1 to 6 is
+        in the working afternoon, as people mean it ("at 3" is 15:00)."""
         cleaned = re.sub(r"^\s*(on|at|by)\s+", "", text.strip().rstrip("?.!"), flags=re.I)
         cleaned = re.sub(
-            r"\bat\s+(\d{1,2})(?![\d:])(?!\s*(am|pm))", r"at \1:00", cleaned, flags=re.I
+            r"\bat\s+(\d{1,2})(?![\d:])(?!\s*(am|pm))",
+            lambda m: f"at {_working_hour(int(m[1]))}:00",
+            cleaned,
+            flags=re.I,
         )
         base = datetime.combine(self.today, datetime.now(self.zone).time().replace(microsecond=0))
         settings: Any = {
@@ -158,11 +162,17 @@ class CalendarPlans:
         linked = yield from self.named_record(title)
         if linked is not None:
             args[f"{linked[0]}_id"] = str(linked[1])
+            if linked[3]:  # a contact with an e-mail address is invited
+                args["attendee_contact_ids"] = [str(linked[1])]
         outcome = yield _call("create_event", args)
         if not outcome.ok:
             return f"I could not add the event: {outcome.error}"
         end = datetime.fromisoformat(outcome.data["end"]).astimezone(self.zone)
-        return f"Scheduled {title} on {self.shown(start)} until {end:%H:%M}."
+        invited = "".join(
+            f", inviting {a['name']} ({a['email']})"
+            for a in outcome.data.get("attendee_contacts", [])
+        )
+        return f"Scheduled {title} on {self.shown(start)} until {end:%H:%M}{invited}."
 
     def _move_event(self, slots: dict[str, Any]) -> Plan:
         event = yield from self.find_event(slots["event"])
@@ -212,9 +222,12 @@ class CalendarPlans:
         names = "; ".join(f"{e['title']} ({e['start'][:16].replace('T', ' ')})" for e in found[:5])
         return f"Which one? Several events match: {names}. Say the full title."
 
-    def named_record(self, text: str) -> Generator[Any, Any, tuple[str, uuid.UUID, str] | None]:
+    def named_record(
+        self, text: str
+    ) -> Generator[Any, Any, tuple[str, uuid.UUID, str, str | None] | None]:
         """The one contact (else organization) of the user named in `text` ("call Jane",
-        "call with Acme"): tried on its capitalised words, longest first."""
+        "call with Acme"), with its e-mail address if it is a contact with one: tried on
+        its capitalised words, longest first."""
         after_first = text.split(maxsplit=1)[1] if " " in text.strip() else ""  # not "Call"
         words = re.findall(r"\b[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*)*", after_first)
         for phrase in sorted(set(words), key=len, reverse=True):
@@ -226,8 +239,13 @@ class CalendarPlans:
                 exact = [i for i in items if i["name"].lower() == phrase.lower()]
                 matches = exact or [i for i in items if phrase.lower() in i["name"].lower()]
                 if len(matches) == 1:
-                    return kind, uuid.UUID(matches[0]["id"]), matches[0]["name"]
+                    found = matches[0]
+                    return kind, uuid.UUID(found["id"]), found["name"], found.get("email")
         return None
+
+
+def _working_hour(hour: int) -> int:
+    return hour + 12 if 1 <= hour <= 6 else hour
 
 
 def _call(tool: str, args: dict[str, Any]) -> Any:

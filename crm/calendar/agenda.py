@@ -42,13 +42,13 @@ class AgendaService:
             Item(
                 "event",
                 str(o.event.id),
-                o.event.title,
+                o.title,
                 shown(o.start, o.event),
                 shown(o.end, o.event),
                 o.event.all_day,
                 f"/calendar?event={o.event.id}",
                 event_id=str(o.event.id),
-                recurrence_id=o.start if o.event.rrule else None,
+                recurrence_id=o.recurrence_id,
             )
             for o in await event_service.occurrences(session, actor, query=query)
         ]

@@ -119,10 +119,11 @@ class FeedService:
         calendar.add("x-published-ttl", "PT1H")
         alarms, standalone = await _reminders(session, actor)
         for event in await event_service.every(session, actor):
-            component = ics.event_component(event, url=page)
+            component, *changed = ics.event_components(event, url=page)
             for reminder in alarms.get(event.id, []):
                 component.add_component(_alarm(reminder))
-            calendar.add_component(component)
+            for each in (component, *changed):
+                calendar.add_component(each)
         for reminder in standalone:
             uid = f"reminder-{reminder.id}@crm"
             moment = ics.moment_component(uid, reminder.message, reminder.remind_at, zone, url=page)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Event, vRecur
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from crm.calendar.recurrence import Override, Series
 from crm.models import CalendarEvent
 
 PRODID = "-//CRM//Calendar//EN"
@@ -38,6 +39,7 @@ class ParsedEvent:
     attendees: list[str] = field(default_factory=list)
     sequence: int = 0
     last_modified: datetime | None = None
+    overrides: list[Override] = field(default_factory=list)
 
 
 def new_calendar(name: str | None = None) -> Calendar:
@@ -80,6 +82,40 @@ def event_component(event: CalendarEvent, *, url: str | None = None) -> Event:
     for excluded in event.exdates or []:
         local = excluded.astimezone(zone)
         component.add("exdate", local.date() if event.all_day else local)
+    for email in event.attendees or []:
+        component.add("attendee", f"mailto:{email}")
+    if url:
+        component.add("url", url)
+    return component
+
+
+def event_components(event: CalendarEvent, *, url: str | None = None) -> list[Event]:
+    """The VEVENTs of a stored event: the series, then each occurrence changed on its own
+    (same UID, its RECURRENCE-ID)."""
+    return [event_component(event, url=url)] + [
+        override_component(event, o, url=url) for o in Series.of(event).overrides
+    ]
+
+
+def override_component(event: CalendarEvent, override: Override, *, url: str | None) -> Event:
+    """A VEVENT of one occurrence changed on its own."""
+    zone = zone_of(event.time_zone)
+
+    def local(moment: datetime) -> date | datetime:
+        return moment.astimezone(zone).date() if event.all_day else moment.astimezone(zone)
+
+    component = Event()
+    component.add("uid", event.uid)
+    component.add("recurrence-id", local(override.recurrence_id))
+    component.add("dtstamp", datetime.now(UTC))
+    component.add("sequence", event.sequence)
+    component.add("last-modified", event.updated_at.astimezone(UTC))
+    component.add("summary", override.title)
+    component.add("dtstart", local(override.start))
+    component.add("dtend", local(override.end))
+    for name, value in (("description", override.description), ("location", override.location)):
+        if value:
+            component.add(name, value)
     for email in event.attendees or []:
         component.add("attendee", f"mailto:{email}")
     if url:
@@ -134,9 +170,10 @@ def moment_component(
 
 
 def parse(text: bytes | str, *, default_zone: str) -> list[ParsedEvent]:
-    """The events of an iCalendar text, one per UID (changed single occurrences of a series,
-    RECURRENCE-ID, are left out: the series keeps its rule). Floating times are read in the
-    calendar's X-WR-TIMEZONE, else in `default_zone`."""
+    """The events of an iCalendar text, one per UID, each with its occurrences changed on
+    their own (RECURRENCE-ID components; a cancelled one becomes an exception, one without
+    its series is left out). Floating times are read in the calendar's X-WR-TIMEZONE, else
+    in `default_zone`."""
     try:
         calendar = Calendar.from_ical(text)
     except ValueError as exc:
@@ -146,12 +183,37 @@ def parse(text: bytes | str, *, default_zone: str) -> list[ParsedEvent]:
     declared = str(calendar.get("x-wr-timezone", "")) or default_zone
     zone_name = declared if _known(declared) else default_zone
     events: dict[str, ParsedEvent] = {}
+    changed = []
     for component in calendar.walk("VEVENT"):
-        if "recurrence-id" in component or "dtstart" not in component:
+        if "dtstart" not in component:
+            continue
+        if "recurrence-id" in component:
+            changed.append(component)
             continue
         parsed = parse_event(component, zone_name)
         events[parsed.uid] = parsed
+    for component in changed:
+        series = events.get(str(component.get("uid") or "").strip()[:255])
+        if series is not None and series.rrule:
+            _add_override(series, component)
     return list(events.values())
+
+
+def _add_override(series: ParsedEvent, component: Event) -> None:
+    """A RECURRENCE-ID component read into its series: an override, or an exception when it
+    is cancelled."""
+    zone = zone_of(series.time_zone)
+    rid = _moment(component.decoded("recurrence-id"), zone)
+    if str(component.get("status", "")).upper() == "CANCELLED":
+        series.exdates = sorted({*series.exdates, rid})
+        return
+    own = parse_event(component, series.time_zone)
+    if own.all_day != series.all_day:
+        return  # the CRM keeps one kind per series
+    series.overrides = [o for o in series.overrides if o.recurrence_id != rid]
+    series.overrides.append(
+        Override(rid, own.starts_at, own.ends_at, own.title, own.location, own.description)
+    )
 
 
 def parse_event(component: Event, zone_name: str) -> ParsedEvent:
@@ -258,9 +320,9 @@ def zone_of(name: str) -> ZoneInfo:
 
 def object_text(event: CalendarEvent, *, previous: str | None = None) -> bytes:
     """The event as one calendar object resource (CalDAV). Given the object as the server last
-    had it, only the properties the CRM models are replaced in its main VEVENT: alarms, changed
-    single occurrences and the other properties stay as they were."""
-    fresh = event_component(event)
+    had it, only the properties the CRM models are replaced in its main VEVENT (alarms and the
+    other properties stay as they were), and its changed occurrences are the CRM's."""
+    fresh, *changed = event_components(event)
     if previous:
         try:
             calendar = Calendar.from_ical(previous)
@@ -273,10 +335,22 @@ def object_text(event: CalendarEvent, *, previous: str | None = None) -> bytes:
             for name, value in fresh.property_items(recursive=False):
                 if name.lower() in MODELLED:
                     master.add(name, value, encode=False)
+            calendar.subcomponents = [
+                c for c in calendar.subcomponents if not _occurrence_of(c, event.uid)
+            ] + changed
             return finish(calendar)
     calendar = new_calendar()
-    calendar.add_component(fresh)
+    for component in (fresh, *changed):
+        calendar.add_component(component)
     return finish(calendar)
+
+
+def _occurrence_of(component: Any, uid: str) -> bool:
+    return (
+        component.name == "VEVENT"
+        and "recurrence-id" in component
+        and str(component.get("uid", "")) == uid
+    )
 
 
 # What event_component writes from the event's columns (and so replaces in a merged object).

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.calendar import ics
 from crm.calendar.links import user_zone
+from crm.calendar.recurrence import Override, RecurrenceError, Series, normalize
 from crm.calendar.schemas import EventInput
 from crm.calendar.service import event as event_service
 from crm.errors import CRMError, Invalid
@@ -57,9 +58,33 @@ def as_input(parsed: ics.ParsedEvent, **links: Any) -> EventInput:
             "attendees": parsed.attendees,
             "rrule": parsed.rrule,
             "exdates": [shown(d) for d in parsed.exdates],
+            "overrides": [
+                {
+                    "recurrence_id": shown(o.recurrence_id),
+                    "start": shown(o.start),
+                    "end": shown(o.end) if o.end > o.start else None,
+                    "title": o.title,
+                    "location": o.location,
+                    "description": o.description,
+                }
+                for o in _made(parsed)
+            ],
             **links,
         }
     )
+
+
+def _made(parsed: ics.ParsedEvent) -> list[Override]:
+    """The overrides of occurrences the series' rule makes (a RECURRENCE-ID may name an
+    RDATE, which the CRM does not model); none when the rule does not parse (the event is
+    then refused for its rule)."""
+    zone = ics.zone_of(parsed.time_zone)
+    try:
+        rule = normalize(parsed.rrule, zone, parsed.starts_at) if parsed.rrule else None
+    except RecurrenceError:
+        return []
+    series = Series(parsed.starts_at, parsed.ends_at, zone.key, rule)
+    return [o for o in parsed.overrides if series.makes(o.recurrence_id)]
 
 
 async def by_uid(session: AsyncSession, actor: Actor, uid: str) -> CalendarEvent | None:

@@ -18,7 +18,15 @@ from crm.calendar.interchange_endpoints import MAX_ICS_BYTES, feed_url
 from crm.calendar.interchange_schemas import CalDAVChooseInput, CalDAVConnectInput
 from crm.calendar.remote import RemoteCalendar
 from crm.calendar.sync import sync as sync_service
+from crm.contacts.schemas import ContactQuery
+from crm.contacts.service import contact as contact_service
 from crm.errors import CRMError
+from crm.organizations.schemas import OrganizationQuery
+from crm.organizations.service import organization as organization_service
+from crm.projects.schemas import ProjectQuery
+from crm.projects.service import project as project_service
+from crm.tasks.schemas import TaskQuery
+from crm.tasks.service import task as task_service
 from crm.web.forms import FormState, parse, read_form
 from crm.web.session import Shell, ShellDep
 from crm.web.settings import SettingsTab, render_settings
@@ -28,11 +36,40 @@ router = APIRouter(include_in_schema=False)
 TAB = "calendar"
 
 
-@router.get("/calendar")
-async def calendar_page(request: Request, shell: ShellDep) -> HTMLResponse:
-    return render(
-        request, "calendar/page.html", {"shell": shell, "max_ics_mb": MAX_ICS_BYTES >> 20}
+async def _page_context(session: AsyncSession, shell: Shell) -> dict[str, Any]:
+    """What the event dialog offers: the user's contacts to invite, and the records an event
+    may link to (the first 200 of each, in name order, as the record forms offer them)."""
+    actor = shell.actor
+    contacts = await contact_service.list(session, actor, query=ContactQuery(limit=200))
+    organizations = await organization_service.list(
+        session, actor, query=OrganizationQuery(limit=200)
     )
+    projects = await project_service.list(session, actor, query=ProjectQuery(limit=200))
+    tasks = await task_service.list(session, actor, query=TaskQuery(limit=200))
+    return {
+        "shell": shell,
+        "max_ics_mb": MAX_ICS_BYTES >> 20,
+        "attendee_choices": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "email": c.email,
+                "label": f"{c.name} <{c.email}>" if c.email else f"{c.name} (no e-mail)",
+            }
+            for c in contacts.items
+        ],
+        "link_choices": [
+            ("contact", "Contacts", [(c.id, c.name) for c in contacts.items]),
+            ("organization", "Organizations", [(o.id, o.name) for o in organizations.items]),
+            ("project", "Projects", [(v.project.id, v.project.name) for v in projects.items]),
+            ("task", "Tasks", [(t.id, t.name) for t in tasks.items]),
+        ],
+    }
+
+
+@router.get("/calendar")
+async def calendar_page(request: Request, session: SessionDep, shell: ShellDep) -> HTMLResponse:
+    return render(request, "calendar/page.html", await _page_context(session, shell))
 
 
 @router.post("/calendar/import")
@@ -54,7 +91,7 @@ async def import_page(request: Request, session: SessionDep, shell: ShellDep) ->
             f"Imported: {report.created} new, {report.updated} updated, "
             f"{report.unchanged} unchanged{skipped}."
         )
-    context = {"shell": shell, "max_ics_mb": MAX_ICS_BYTES >> 20}
+    context = await _page_context(session, shell)
     return render(request, "calendar/page.html", context, toasts=[message])
 
 

@@ -18,6 +18,11 @@ MAX_COUNT = 5000
 _UNTIL = re.compile(r"UNTIL=([0-9TZ]+)", re.IGNORECASE)
 
 
+# How far after its first occurrence one occurrence can be changed alone: walking an hourly
+# rule is slow (dateutil walks it from its start), the others are not.
+REACH = {False: timedelta(days=366 * 100), True: timedelta(days=366 * 2)}
+
+
 class RecurrenceError(ValueError):
     pass
 
@@ -65,21 +70,78 @@ def parse(rule_text: str, dtstart: datetime) -> rrule:
 
 
 @dataclass(frozen=True)
+class Override:
+    """One occurrence of a series changed on its own (iCalendar's RECURRENCE-ID component):
+    which one (`recurrence_id`, the start the rule gives it) and what it is now."""
+
+    recurrence_id: datetime
+    start: datetime
+    end: datetime
+    title: str
+    location: str | None = None
+    description: str | None = None
+
+    @classmethod
+    def load(cls, stored: dict[str, Any]) -> "Override":
+        """An override as calendar_event.overrides stores it (instants in ISO 8601)."""
+        moments = {k: datetime.fromisoformat(stored[k]) for k in ("recurrence_id", "start", "end")}
+        return cls(
+            **moments,
+            title=stored["title"],
+            location=stored.get("location"),
+            description=stored.get("description"),
+        )
+
+    def dump(self) -> dict[str, Any]:
+        utc = {
+            k: getattr(self, k).astimezone(UTC).isoformat()
+            for k in ("recurrence_id", "start", "end")
+        }
+        return {
+            **utc,
+            "title": self.title,
+            "location": self.location,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
 class Series:
-    """What expanding an event needs: its first occurrence, its rule and exceptions."""
+    """What expanding an event needs: its first occurrence, its rule, exceptions and the
+    occurrences changed on their own."""
 
     starts_at: datetime
     ends_at: datetime
     time_zone: str
     rrule: str | None
     exdates: tuple[datetime, ...] = ()
+    overrides: tuple[Override, ...] = ()
 
     @classmethod
     def of(cls, event: Any) -> "Series":
         """The series of a calendar event (crm.models.CalendarEvent)."""
         return cls(
-            event.starts_at, event.ends_at, event.time_zone, event.rrule, tuple(event.exdates)
+            event.starts_at,
+            event.ends_at,
+            event.time_zone,
+            event.rrule,
+            tuple(event.exdates),
+            tuple(Override.load(o) for o in event.overrides or ()),
         )
+
+    def makes(self, moment: datetime) -> bool:
+        """Whether the rule gives an occurrence starting at `moment` (exceptions aside), up
+        to REACH after the first one. Expanded as a range is (from the period before it for
+        daily and weekly rules), so it costs no more than a range there."""
+        if not self.rrule:
+            return False
+        hourly = "FREQ=HOURLY" in self.rrule.upper()
+        if moment - self.starts_at > REACH[hourly]:
+            return False
+        rule_only = Series(self.starts_at, self.ends_at, self.time_zone, self.rrule)
+        target = moment.astimezone(UTC)
+        made = rule_only._made(moment, moment + timedelta(seconds=1))
+        return any(start.astimezone(UTC) == target for start, _ in made)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -93,11 +155,14 @@ class Series:
         start = self.starts_at.astimezone(tz).replace(tzinfo=None)
         return self.ends_at.astimezone(tz).replace(tzinfo=None) - start
 
-    def _end_of(self, start: datetime) -> datetime:
-        return (start.replace(tzinfo=None) + self.wall_duration).replace(tzinfo=self.tz)
+    def end_of(self, start: datetime) -> datetime:
+        """The end of the occurrence the rule starts at `start`."""
+        local = start.astimezone(self.tz).replace(tzinfo=None)
+        return (local + self.wall_duration).replace(tzinfo=self.tz)
 
     def last_end(self) -> datetime | None:
-        """When the last occurrence ends; None when it repeats forever."""
+        """When the last occurrence ends (a moved one included); None when it repeats
+        forever."""
         if not self.rrule:
             return self.ends_at
         rule = parse(self.rrule, self.starts_at.astimezone(self.tz))
@@ -106,10 +171,38 @@ class Series:
         last = None
         for last in rule:  # noqa: B007 (bounded by COUNT or UNTIL)
             pass
-        return self._end_of(last).astimezone(UTC) if last else self.ends_at
+        ends = [self.end_of(last).astimezone(UTC) if last else self.ends_at]
+        return max(ends + [o.end.astimezone(UTC) for o in self.overrides])
 
     def between(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """The (start, end) of each occurrence overlapping [start, end), in the event's zone."""
+        """The (start, end) of each occurrence overlapping [start, end), in the event's zone,
+        in start order."""
+        for _, s, e, _ in self.occurrences(start, end):
+            yield s, e
+
+    def occurrences(
+        self, start: datetime, end: datetime
+    ) -> Iterator[tuple[datetime | None, datetime, datetime, Override | None]]:
+        """Each occurrence overlapping [start, end), in start order, in the event's zone:
+        (recurrence_id, start, end, its override). A moved occurrence is where it moved."""
+        if not self.overrides:
+            for s, e in self._made(start, end):
+                yield (s if self.rrule else None), s, e, None
+            return
+        tz, excluded = self.tz, {d.astimezone(UTC) for d in self.exdates}
+        moved = {o.recurrence_id.astimezone(UTC): o for o in self.overrides}
+        found = [
+            (s, s, e, None) for s, e in self._made(start, end) if s.astimezone(UTC) not in moved
+        ]
+        found += [
+            (o.recurrence_id.astimezone(tz), o.start.astimezone(tz), o.end.astimezone(tz), o)
+            for rid, o in moved.items()
+            if rid not in excluded and self._overlaps(o.start, o.end, start, end)
+        ]
+        yield from sorted(found, key=lambda f: f[1])
+
+    def _made(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The occurrences the rule makes overlapping [start, end), exceptions left out."""
         tz = self.tz
         if not self.rrule:
             if self._overlaps(self.starts_at, self.ends_at, start, end):
@@ -125,7 +218,7 @@ class Series:
         for occurrence in rule.xafter(since, inc=True):
             if occurrence.astimezone(UTC) >= end.astimezone(UTC):
                 return
-            finish = self._end_of(occurrence)
+            finish = self.end_of(occurrence)
             if occurrence.astimezone(UTC) in excluded:
                 continue
             if self._overlaps(occurrence, finish, start, end):

@@ -4,7 +4,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
@@ -21,11 +22,16 @@ SHOWN = (
     CalendarEvent.location,
     CalendarEvent.rrule,
     CalendarEvent.exdates,
+    CalendarEvent.overrides,
+    CalendarEvent.attendees,
     CalendarEvent.contact_id,
     CalendarEvent.organization_id,
     CalendarEvent.project_id,
     CalendarEvent.task_id,
 )
+
+
+NO_OVERRIDES = literal([], JSONB)
 
 
 class EventRepository:
@@ -49,14 +55,15 @@ class EventRepository:
         return await session.scalar(statement.execution_options(populate_existing=True))
 
     def overlapping(self, actor: Actor, start: datetime, end: datetime) -> Select[Any]:
-        """The events that can have an occurrence in [start, end): begun before its end and
+        """The events that can have an occurrence in [start, end): begun before its end (or
+        with an occurrence changed alone, which may have moved before the series' start) and
         not over before its start (or repeating forever)."""
         return (
             select(*SHOWN)
             .where(
                 CalendarEvent.workspace_id == actor.workspace_id,
                 CalendarEvent.owner_id == actor.user_id,
-                CalendarEvent.starts_at < end,
+                or_(CalendarEvent.starts_at < end, CalendarEvent.overrides != NO_OVERRIDES),
                 or_(CalendarEvent.last_ends_at.is_(None), CalendarEvent.last_ends_at >= start),
             )
             .order_by(CalendarEvent.starts_at, CalendarEvent.id)

@@ -57,6 +57,44 @@ RRule = Annotated[
 Uid = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
+Attendees = Annotated[
+    list[Email], Field(max_length=200, description="E-mail addresses of the people invited")
+]
+AttendeeContactIds = Annotated[
+    list[uuid.UUID],
+    Field(
+        max_length=200,
+        description="Contacts of yours to invite: each one's e-mail is added to `attendees` "
+        "(422 for a contact without one)",
+    ),
+]
+
+
+class OccurrenceInput(Input):
+    """One occurrence of a repeating event changed on its own (iCalendar's RECURRENCE-ID)."""
+
+    recurrence_id: Annotated[
+        When,
+        Field(description="Which occurrence: its start as the rule makes it (from a range)"),
+    ]
+    start: Annotated[When, Field(description="Its own start (a date for an all-day event)")]
+    end: Annotated[When | None, Field(description="Exclusive; defaults as an event's")] = None
+    title: Annotated[Name | None, Field(description="Defaults to the event's title")] = None
+    location: Location = None
+    description: LongText = None
+
+
+class OccurrencePatch(Input):
+    """What changes in one occurrence; the rest stays as that occurrence is now. A new
+    `start` alone moves it, keeping its length."""
+
+    title: Name | MISSING = MISSING
+    start: When | MISSING = MISSING
+    end: When | MISSING | None = MISSING
+    location: Location | MISSING = MISSING
+    description: LongText | MISSING = MISSING
+
+
 class EventInput(Input):
     """An event as POST creates it and PUT replaces it (fields left out become empty)."""
 
@@ -72,7 +110,8 @@ class EventInput(Input):
     )
     location: Location = None
     description: LongText = None
-    attendees: Annotated[list[Email], Field(max_length=200)] = Field(default_factory=list)
+    attendees: Attendees = Field(default_factory=list)
+    attendee_contact_ids: AttendeeContactIds = Field(default_factory=list)
     contact_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None
     project_id: uuid.UUID | None = None
@@ -81,6 +120,10 @@ class EventInput(Input):
     exdates: Annotated[
         list[When],
         Field(max_length=1000, description="Start of each occurrence the rule skips"),
+    ] = Field(default_factory=list)
+    overrides: Annotated[
+        list[OccurrenceInput],
+        Field(max_length=1000, description="Occurrences changed on their own"),
     ] = Field(default_factory=list)
     uid: Annotated[Uid | None, Field(description="iCalendar UID; generated when left out")] = None
     metadata: Metadata = Field(default_factory=dict)
@@ -96,13 +139,15 @@ class EventPatch(Input):
     timezone: TimeZone | MISSING | None = MISSING
     location: Location | MISSING = MISSING
     description: LongText | MISSING = MISSING
-    attendees: Annotated[list[Email], Field(max_length=200)] | MISSING = MISSING
+    attendees: Attendees | MISSING = MISSING
+    attendee_contact_ids: AttendeeContactIds | MISSING = MISSING
     contact_id: uuid.UUID | MISSING | None = MISSING
     organization_id: uuid.UUID | MISSING | None = MISSING
     project_id: uuid.UUID | MISSING | None = MISSING
     task_id: uuid.UUID | MISSING | None = MISSING
     rrule: RRule | MISSING = MISSING
     exdates: Annotated[list[When], Field(max_length=1000)] | MISSING = MISSING
+    overrides: Annotated[list[OccurrenceInput], Field(max_length=1000)] | MISSING = MISSING
     metadata: Metadata | MISSING = MISSING
 
 
@@ -111,6 +156,25 @@ class RangeQuery(Input):
 
     start: Annotated[When, Field(description="Date or date-time (inclusive)")]
     end: Annotated[When, Field(description="Date or date-time (exclusive)")]
+
+
+class AttendeeContact(Output):
+    """An attendee who is one of your contacts (matched by e-mail, case aside)."""
+
+    id: uuid.UUID
+    name: str
+    email: str
+
+
+class OverrideOut(Output):
+    """An occurrence changed on its own."""
+
+    recurrence_id: datetime | date
+    start: datetime | date
+    end: datetime | date
+    title: str
+    location: str | None
+    description: str | None
 
 
 class EventOut(RecordOut):
@@ -124,17 +188,21 @@ class EventOut(RecordOut):
     location: str | None
     description: str | None
     attendees: list[str]
+    attendee_contacts: list[AttendeeContact]
     contact_id: uuid.UUID | None
     organization_id: uuid.UUID | None
     project_id: uuid.UUID | None
     task_id: uuid.UUID | None
     rrule: str | None
     exdates: list[datetime | date]
+    overrides: list[OverrideOut]
 
 
 class OccurrenceOut(Output):
     """One occurrence of an event in a range. `recurrence_id` is the occurrence's start as
-    the rule makes it (send it in `exdates` to skip this one)."""
+    the rule makes it (send it in `exdates` to skip this one, or to
+    `/events/{id}/occurrences/{recurrence_id}` to change or cancel it alone); `overridden`
+    says it was changed on its own (its title, times and location are its own)."""
 
     event_id: uuid.UUID
     title: str
@@ -145,6 +213,9 @@ class OccurrenceOut(Output):
     location: str | None
     recurring: bool
     recurrence_id: datetime | None
+    overridden: bool
+    attendees: list[str]
+    attendee_contacts: list[AttendeeContact]
     contact_id: uuid.UUID | None
     organization_id: uuid.UUID | None
     project_id: uuid.UUID | None

@@ -1,6 +1,7 @@
 """Events: each user's own calendar, with recurrence expanded in the event's time zone."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -14,29 +15,51 @@ from crm.activity.service import activity as activity_service
 from crm.activity.service import diff
 from crm.auth.actor import Actor
 from crm.calendar.links import check_links, instant, user_zone
-from crm.calendar.recurrence import RecurrenceError, Series, normalize
+from crm.calendar.recurrence import Override, RecurrenceError, Series, normalize
 from crm.calendar.repository import event_repository
-from crm.calendar.schemas import MAX_RANGE_DAYS, EventInput, EventPatch, RangeQuery
+from crm.calendar.schemas import (
+    MAX_RANGE_DAYS,
+    EventInput,
+    EventPatch,
+    OccurrencePatch,
+    RangeQuery,
+)
+from crm.contacts.service import contact as contact_service
 from crm.errors import Invalid, NotFound
 from crm.kit.etags import require_version
 from crm.kit.pagination import PageQuery, Slice
 from crm.kit.problems import field_errors
 from crm.kit.records import Deleted
-from crm.models import Activity, CalendarEvent
+from crm.models import Activity, CalendarEvent, Contact
 from crm.reminders.service import reminder as reminder_service
 
 NOT_FOUND = "No such event."
 MAX_OCCURRENCES = 10_000
 
 
+NO_OCCURRENCE = "No such occurrence of this event."
+
+
 @dataclass(frozen=True)
 class Occurrence:
-    """One occurrence of an event: its start and end in the event's time zone. `event` has
-    the event's columns that a range shows (crm.calendar.repository.SHOWN)."""
+    """One occurrence of an event: its start and end in the event's time zone, which one of
+    the rule's it is (`recurrence_id`, None for an event that does not repeat), and its
+    override when it was changed on its own. `event` has the event's columns that a range
+    shows (crm.calendar.repository.SHOWN)."""
 
     event: Any
     start: datetime
     end: datetime
+    recurrence_id: datetime | None = None
+    override: Override | None = None
+
+    @property
+    def title(self) -> str:
+        return self.override.title if self.override else self.event.title
+
+    @property
+    def location(self) -> str | None:
+        return self.override.location if self.override else self.event.location
 
 
 def shown(moment: datetime, event: Any) -> datetime | date:
@@ -63,8 +86,21 @@ def as_input(event: CalendarEvent) -> dict[str, Any]:
         "task_id": event.task_id,
         "rrule": event.rrule,
         "exdates": [shown(d, event) for d in event.exdates],
+        "overrides": [override_fields(o, event) for o in Series.of(event).overrides],
         "uid": event.uid,
         "metadata": event.custom_fields,
+    }
+
+
+def override_fields(override: Override, event: Any) -> dict[str, Any]:
+    """An override as OccurrenceInput takes it and OverrideOut shows it."""
+    return {
+        "recurrence_id": shown(override.recurrence_id, event),
+        "start": shown(override.start, event),
+        "end": shown(override.end, event),
+        "title": override.title,
+        "location": override.location,
+        "description": override.description,
     }
 
 
@@ -90,8 +126,8 @@ class EventService:
         events = (await session.execute(event_repository.overlapping(actor, start, end))).all()
         found: list[Occurrence] = []
         for event in events:
-            for s, e in Series.of(event).between(start, end):
-                found.append(Occurrence(event, s, e))
+            for rid, s, e, override in Series.of(event).occurrences(start, end):
+                found.append(Occurrence(event, s, e, rid, override))
                 if len(found) > MAX_OCCURRENCES:
                     raise Invalid("end", "too many occurrences in this range; ask for less")
         found.sort(key=lambda o: (o.start.astimezone(UTC), o.event.id))
@@ -105,6 +141,79 @@ class EventService:
         if event is None:
             raise NotFound(NOT_FOUND)
         return event
+
+    async def attendee_contacts(
+        self, session: AsyncSession, actor: Actor, *, events: Iterable[Any]
+    ) -> dict[str, Contact]:
+        """The actor's contacts among the events' attendees, by lower-cased e-mail: one query
+        for any number of events."""
+        emails = {a for event in events for a in event.attendees or ()}
+        found = await contact_service.with_emails(session, actor, emails=emails)
+        return {c.email.lower(): c for c in found if c.email}
+
+    async def change_occurrence(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        *,
+        event_id: uuid.UUID,
+        recurrence_id: datetime | date,
+        changes: OccurrencePatch,
+        if_match: frozenset[int] | None = None,
+    ) -> CalendarEvent:
+        """Change one occurrence of a repeating event alone ("this event"): it keeps its
+        place in the series, with its own times, title, location or description."""
+        event = await self._lock(session, actor, event_id, if_match)
+        rid = self._occurrence(event, recurrence_id)
+        fields = as_input(event)
+        zone = _zone(event)
+        mine = [o for o in fields["overrides"] if instant(o["recurrence_id"], zone) == rid]
+        current = (
+            mine[0]
+            if mine
+            else {
+                "recurrence_id": shown(rid, event),
+                "start": shown(rid, event),
+                "end": shown(Series.of(event).end_of(rid), event),
+                "title": event.title,
+                "location": event.location,
+                "description": event.description,
+            }
+        )
+        given = changes.model_dump()
+        if "start" in given and "end" not in given:
+            length = instant(current["end"], zone) - instant(current["start"], zone)
+            given["end"] = _plus(given["start"], length)
+        others = [o for o in fields["overrides"] if o not in mine]
+        fields["overrides"] = [*others, {**current, **given}]
+        return await self._write(session, actor, event, _validated(fields))
+
+    async def cancel_occurrence(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        *,
+        event_id: uuid.UUID,
+        recurrence_id: datetime | date,
+        if_match: frozenset[int] | None = None,
+    ) -> CalendarEvent:
+        """Cancel one occurrence of a repeating event (its change, if any, goes with it)."""
+        event = await self._lock(session, actor, event_id, if_match)
+        rid = self._occurrence(event, recurrence_id)
+        fields = as_input(event)
+        fields["exdates"] = [*fields["exdates"], shown(rid, event)]
+        fields["overrides"] = [
+            o for o in fields["overrides"] if instant(o["recurrence_id"], _zone(event)) != rid
+        ]
+        return await self._write(session, actor, event, _validated(fields))
+
+    def _occurrence(self, event: CalendarEvent, recurrence_id: datetime | date) -> datetime:
+        """The instant of one of the event's occurrences (not cancelled); 404 for any other."""
+        rid = instant(recurrence_id, _zone(event))
+        series = Series.of(event)
+        if not series.makes(rid) or rid in {d.astimezone(UTC) for d in series.exdates}:
+            raise NotFound(NO_OCCURRENCE)
+        return rid
 
     async def every(self, session: AsyncSession, actor: Actor) -> list[CalendarEvent]:
         """All of the actor's events (for a calendar export), by start."""
@@ -163,12 +272,10 @@ class EventService:
         if "start" in given and "end" not in given and "all_day" not in given:
             length = event.ends_at - event.starts_at
             fields["end"] = None if given["start"] is None else _plus(given["start"], length)
-        try:
-            data = EventInput.model_validate(fields)
-        except ValidationError as exc:
-            first = field_errors(list(exc.errors()))[0]
-            raise Invalid(first["field"], first["message"]) from exc
-        return await self._write(session, actor, event, data)
+        # Changes to the series keep the occurrences changed alone that it still makes.
+        keep_matching = "overrides" not in given
+        data = _validated(fields)
+        return await self._write(session, actor, event, data, keep_matching=keep_matching)
 
     async def delete(
         self,
@@ -194,9 +301,15 @@ class EventService:
         return await activity_service.list(session, actor, entity_id=event_id, query=query)
 
     async def _write(
-        self, session: AsyncSession, actor: Actor, event: CalendarEvent, data: EventInput
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        event: CalendarEvent,
+        data: EventInput,
+        *,
+        keep_matching: bool = False,
     ) -> CalendarEvent:
-        columns = await self._columns(session, actor, data)
+        columns = await self._columns(session, actor, data, keep_matching=keep_matching)
         columns["uid"] = columns["uid"] or event.uid
         changed = {k: v for k, v in columns.items() if getattr(event, k) != v}
         if not changed:
@@ -208,7 +321,7 @@ class EventService:
         event.sequence += 1
         event.updated_at = datetime.now(UTC)
         await session.flush()
-        if changed.keys() & {"starts_at", "rrule", "exdates", "time_zone"}:
+        if changed.keys() & {"starts_at", "rrule", "exdates", "overrides", "time_zone"}:
             await reminder_service.follow_event(session, actor, event=event)
         await self._log(session, actor, event, "updated", diff(before, snapshot(event)))
         return event
@@ -227,12 +340,13 @@ class EventService:
         return event
 
     async def _columns(
-        self, session: AsyncSession, actor: Actor, data: EventInput
+        self, session: AsyncSession, actor: Actor, data: EventInput, *, keep_matching: bool = False
     ) -> dict[str, Any]:
         """The column values of an event input: times as instants, the rule normalised,
-        the links checked."""
+        the links checked, contacts invited by their e-mail. With `keep_matching`, overrides
+        of occurrences the rule no longer makes are dropped (else they are a 422)."""
         zone = ZoneInfo(data.timezone) if data.timezone else await user_zone(session, actor)
-        start, end = _bounds(data, zone)
+        start, end = _bounds(data.start, data.end, data.all_day, zone)
         rrule = None
         if data.rrule:
             try:
@@ -241,7 +355,9 @@ class EventService:
                 raise Invalid("rrule", str(exc)) from exc
         await check_links(session, actor, data.model_dump())
         exdates = sorted({instant(d, zone) for d in data.exdates})
-        last = Series(start, end, zone.key, rrule, tuple(exdates)).last_end()
+        series = Series(start, end, zone.key, rrule, tuple(exdates))
+        overrides = _overrides(data, series, keep_matching=keep_matching)
+        series = Series(start, end, zone.key, rrule, tuple(exdates), tuple(overrides))
         return {
             "uid": data.uid,
             "title": data.title,
@@ -251,16 +367,34 @@ class EventService:
             "time_zone": zone.key,
             "location": data.location,
             "description": data.description,
-            "attendees": [str(a) for a in data.attendees],
+            "attendees": await self._attendees(session, actor, data),
             "contact_id": data.contact_id,
             "organization_id": data.organization_id,
             "project_id": data.project_id,
             "task_id": data.task_id,
             "rrule": rrule,
             "exdates": exdates,
-            "last_ends_at": last,
+            "overrides": [o.dump() for o in overrides],
+            "last_ends_at": series.last_end(),
             "custom_fields": data.metadata,
         }
+
+    async def _attendees(self, session: AsyncSession, actor: Actor, data: EventInput) -> list[str]:
+        """The addresses given, then those of the contacts invited, each once (case aside)."""
+        emails = [str(a) for a in data.attendees]
+        for contact_id in data.attendee_contact_ids:
+            try:
+                contact = await contact_service.get(session, actor, contact_id=contact_id)
+            except NotFound as exc:
+                raise Invalid("attendee_contact_ids", "is not a contact of yours") from exc
+            if not contact.email:
+                raise Invalid(
+                    "attendee_contact_ids",
+                    f"{contact.name} has no e-mail address; add one to invite them",
+                )
+            emails.append(contact.email)
+        seen: set[str] = set()
+        return [e for e in emails if not (e.lower() in seen or seen.add(e.lower()))]
 
     async def _log(
         self,
@@ -287,28 +421,67 @@ def _plus(value: datetime | date, length: timedelta) -> datetime | date:
     return value + timedelta(days=max(1, length.days))
 
 
-def _bounds(data: EventInput, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """Start and end as instants; 422 on the field that does not fit `all_day`."""
-    for field in ("start", "end"):
-        value = getattr(data, field)
+def _bounds(
+    given_start: datetime | date,
+    given_end: datetime | date | None,
+    all_day: bool,
+    zone: ZoneInfo,
+    at: str = "",
+) -> tuple[datetime, datetime]:
+    """Start and end as instants; 422 on the field (under `at`) that does not fit
+    `all_day`."""
+    for field, value in (("start", given_start), ("end", given_end)):
         if value is None:
             continue
         is_day = not isinstance(value, datetime)
-        if data.all_day and not is_day:
-            raise Invalid(field, "must be a date (YYYY-MM-DD) for an all-day event")
-        if not data.all_day and is_day:
-            raise Invalid(field, "must be a date and time (or set all_day)")
-    start = instant(data.start, zone)
-    if data.end is None:
-        default = timedelta(days=1) if data.all_day else timedelta(hours=1)
-        end = instant(data.start + default, zone) if data.all_day else start + default
+        if all_day and not is_day:
+            raise Invalid(at + field, "must be a date (YYYY-MM-DD) for an all-day event")
+        if not all_day and is_day:
+            raise Invalid(at + field, "must be a date and time (or set all_day)")
+    start = instant(given_start, zone)
+    if given_end is None:
+        default = timedelta(days=1) if all_day else timedelta(hours=1)
+        end = instant(given_start + default, zone) if all_day else start + default
     else:
-        end = instant(data.end, zone)
+        end = instant(given_end, zone)
     if end < start:
-        raise Invalid("end", "must not be before start")
-    if data.all_day and end == start:
-        raise Invalid("end", "must be after start (an all-day end is exclusive)")
+        raise Invalid(at + "end", "must not be before start")
+    if all_day and end == start:
+        raise Invalid(at + "end", "must be after start (an all-day end is exclusive)")
     return start, end
+
+
+def _overrides(data: EventInput, series: Series, *, keep_matching: bool) -> list[Override]:
+    """The input's overrides checked against the series: each names one occurrence it makes
+    (once), with times that fit `all_day`."""
+    zone, found = series.tz, {}
+    for index, given in enumerate(data.overrides):
+        at = f"overrides.{index}."
+        rid = instant(given.recurrence_id, zone)
+        if not series.makes(rid):
+            if keep_matching:
+                continue
+            raise Invalid(at + "recurrence_id", "is not an occurrence of the event's rule")
+        if rid in found:
+            raise Invalid(at + "recurrence_id", "is changed twice")
+        start, end = _bounds(given.start, given.end, data.all_day, zone, at)
+        found[rid] = Override(
+            rid, start, end, given.title or data.title, given.location, given.description
+        )
+    return sorted(found.values(), key=lambda o: o.recurrence_id)
+
+
+def _zone(event: CalendarEvent) -> ZoneInfo:
+    return ZoneInfo(event.time_zone)
+
+
+def _validated(fields: dict[str, Any]) -> EventInput:
+    """The event input of `fields`; a 422 naming the first field that does not fit."""
+    try:
+        return EventInput.model_validate(fields)
+    except ValidationError as exc:
+        first = field_errors(list(exc.errors()))[0]
+        raise Invalid(first["field"], first["message"]) from exc
 
 
 event = EventService()

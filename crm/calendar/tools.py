@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.calendar.agenda import agenda as agenda_service
-from crm.calendar.endpoints import event_out, occurrence_out
+from crm.calendar.endpoints import answer_event, occurrences_out
 from crm.calendar.schemas import (
     CalendarItemOut,
     EventInput,
     EventOut,
     EventPatch,
     OccurrenceOut,
+    OccurrencePatch,
     RangeQuery,
     When,
 )
@@ -25,6 +26,7 @@ from crm.calendar.service import event as event_service
 from crm.kit.records import Deleted
 from crm.kit.schemas import Input, Output, Page
 from crm.kit.tools import ById, Change, Tool
+from crm.models import CalendarEvent
 from crm.reminders.endpoints import reminder_out
 from crm.reminders.schemas import ReminderInput, ReminderOut, ReminderQuery
 from crm.reminders.service import reminder as reminder_service
@@ -68,13 +70,30 @@ class MoveEvent(Input):
     end: Annotated[When | None, Field(description="The new end (exclusive)")] = None
 
 
+class ChangeOccurrence(Input):
+    """One occurrence of a repeating event, and what changes in it alone."""
+
+    id: uuid.UUID
+    recurrence_id: Annotated[
+        When, Field(description="Which occurrence: its recurrence_id from list_events")
+    ]
+    changes: OccurrencePatch
+
+
+class CancelOccurrence(Input):
+    id: uuid.UUID
+    recurrence_id: Annotated[
+        When, Field(description="Which occurrence: its recurrence_id from list_events")
+    ]
+
+
 class SnoozeReminder(Input):
     id: uuid.UUID
     until: Annotated[datetime, Field(description="When it fires again (in the future)")]
 
 
-def _event(event: object) -> EventAnswer:
-    return EventAnswer.model_validate(event_out(event).model_dump())  # type: ignore[arg-type]
+async def _event(session: AsyncSession, actor: Actor, event: CalendarEvent) -> EventAnswer:
+    return EventAnswer.model_validate((await answer_event(session, actor, event)).model_dump())
 
 
 def _reminder(reminder: object) -> ReminderAnswer:
@@ -82,24 +101,48 @@ def _reminder(reminder: object) -> ReminderAnswer:
 
 
 async def create_event(session: AsyncSession, actor: Actor, params: EventInput) -> EventAnswer:
-    return _event(await event_service.create(session, actor, data=params))
+    return await _event(session, actor, await event_service.create(session, actor, data=params))
 
 
 async def get_event(session: AsyncSession, actor: Actor, params: ById) -> EventAnswer:
-    return _event(await event_service.get(session, actor, event_id=params.id))
+    event = await event_service.get(session, actor, event_id=params.id)
+    return await _event(session, actor, event)
 
 
 async def update_event(
     session: AsyncSession, actor: Actor, params: Change[EventPatch]
 ) -> EventAnswer:
     event = await event_service.update(session, actor, event_id=params.id, changes=params.changes)
-    return _event(event)
+    return await _event(session, actor, event)
 
 
 async def move_event(session: AsyncSession, actor: Actor, params: MoveEvent) -> EventAnswer:
     fields = {"start": params.start} | ({"end": params.end} if params.end is not None else {})
     changes = EventPatch.model_validate(fields)
-    return _event(await event_service.update(session, actor, event_id=params.id, changes=changes))
+    event = await event_service.update(session, actor, event_id=params.id, changes=changes)
+    return await _event(session, actor, event)
+
+
+async def change_occurrence(
+    session: AsyncSession, actor: Actor, params: ChangeOccurrence
+) -> EventAnswer:
+    event = await event_service.change_occurrence(
+        session,
+        actor,
+        event_id=params.id,
+        recurrence_id=params.recurrence_id,
+        changes=params.changes,
+    )
+    return await _event(session, actor, event)
+
+
+async def cancel_occurrence(
+    session: AsyncSession, actor: Actor, params: CancelOccurrence
+) -> EventAnswer:
+    event = await event_service.cancel_occurrence(
+        session, actor, event_id=params.id, recurrence_id=params.recurrence_id
+    )
+    return await _event(session, actor, event)
 
 
 async def cancel_event(session: AsyncSession, actor: Actor, params: ById) -> Deleted:
@@ -110,7 +153,8 @@ async def list_events(
     session: AsyncSession, actor: Actor, params: RangeQuery
 ) -> Page[OccurrenceAnswer]:
     found = await event_service.occurrences(session, actor, query=params)
-    items = [OccurrenceAnswer.model_validate(occurrence_out(o)) for o in found]
+    shown = await occurrences_out(session, actor, found)
+    items = [OccurrenceAnswer.model_validate(o) for o in shown]
     return Page[OccurrenceAnswer](items=items, next_cursor=None)
 
 
@@ -154,14 +198,16 @@ TOOLS = [
         "create_event",
         "Add an event to the user's calendar: title, start (and end, else an hour later; "
         "dates with all_day for a whole day), links to a contact, organization, project or "
-        f"task. {TIMES}",
+        "task, attendees (e-mail addresses, or attendee_contact_ids: contacts found with "
+        f"search_contacts, invited by their e-mail), rrule to repeat it. {TIMES}",
         EventInput,
         create_event,
     ),
     Tool("get_event", "Read one event by id.", ById, get_event),
     Tool(
         "update_event",
-        "Change some fields of an event (the whole series, if it repeats).",
+        "Change some fields of an event (the whole series, if it repeats; "
+        "change_occurrence changes one occurrence alone).",
         Change[EventPatch],
         update_event,
     ),
@@ -170,6 +216,20 @@ TOOLS = [
         f"Move an event to a new start; without a new end it keeps its length. {TIMES}",
         MoveEvent,
         move_event,
+    ),
+    Tool(
+        "change_occurrence",
+        "Change or move one occurrence of a repeating event alone (title, start, end, "
+        f"location, description); the rest of the series stays. {TIMES}",
+        ChangeOccurrence,
+        change_occurrence,
+    ),
+    Tool(
+        "cancel_occurrence",
+        "Cancel one occurrence of a repeating event; the rest of the series stays.",
+        CancelOccurrence,
+        cancel_occurrence,
+        destructive=True,
     ),
     Tool(
         "cancel_event",

@@ -32,9 +32,7 @@ async def list_contacts(
     return found.page(ContactOut.of)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)}
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)})
 async def create_contact(
     body: ContactInput, response: Response, session: SessionDep, actor: ActorDep
 ) -> ContactOut:

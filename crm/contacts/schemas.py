@@ -15,9 +15,7 @@ from crm.kit.records import (
 from crm.kit.schemas import Input, Name
 from crm.models import Contact
 
-ContactSort = Literal[
-    "name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"
-]
+ContactSort = Literal["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"]
 
 
 class ContactInput(Input):

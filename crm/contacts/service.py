@@ -2,11 +2,12 @@
 organization typed on a contact is linked when it names one of the user's organizations."""
 
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.activity.service import activity as activity_service
@@ -69,6 +70,16 @@ class ContactService:
         if contact is None:
             raise NotFound(NOT_FOUND)
         return contact
+
+    async def with_emails(
+        self, session: AsyncSession, actor: Actor, *, emails: Iterable[str]
+    ) -> Sequence[Contact]:
+        """The actor's contacts whose e-mail is one of `emails` (case aside), in one query."""
+        wanted = sorted({e.lower() for e in emails})
+        if not wanted:
+            return []
+        statement = contact_repository.readable(actor).where(func.lower(Contact.email).in_(wanted))
+        return (await session.scalars(statement.order_by(Contact.sort_name))).all()
 
     async def create(self, session: AsyncSession, actor: Actor, *, data: ContactInput) -> Contact:
         """Add a contact to the actor's address book."""
@@ -157,7 +168,11 @@ class ContactService:
         )
         ids = list(unlinked.scalars())
         await activity_service.record_each(
-            session, actor, entity_type="contact", entity_ids=ids, owner_id=actor.user_id,
+            session,
+            actor,
+            entity_type="contact",
+            entity_ids=ids,
+            owner_id=actor.user_id,
             action="updated",
             changes={"organization_id": {"from": str(organization.id), "to": None}},
         )
@@ -211,9 +226,7 @@ class ContactService:
             columns["phone"] = normalize_phone(fields["phone"])
         if "organization" in fields:
             name = fields["organization"]
-            found = (
-                await organization_repository.by_name(session, actor, name) if name else None
-            )
+            found = await organization_repository.by_name(session, actor, name) if name else None
             columns["organization_id"] = found.id if found else None
             columns["organization_name"] = None if found else name
         return columns
@@ -227,8 +240,13 @@ class ContactService:
         changes: dict[str, Any],
     ) -> None:
         await activity_service.record(
-            session, actor, entity_type="contact", entity_id=contact.id,
-            owner_id=contact.owner_id, action=action, changes=changes,
+            session,
+            actor,
+            entity_type="contact",
+            entity_id=contact.id,
+            owner_id=contact.owner_id,
+            action=action,
+            changes=changes,
         )
 
 

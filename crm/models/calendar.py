@@ -56,7 +56,8 @@ def _link(table: str, ondelete: str = "SET NULL") -> Mapped[uuid.UUID | None]:
 class CalendarEvent(RecordColumns, Base):
     """An event of its owner's calendar. `starts_at`/`ends_at` are the first occurrence (an
     all-day event runs from midnight to midnight in `time_zone`, the end exclusive); `rrule`
-    (RFC 5545, without DTSTART) repeats it in `time_zone`'s wall-clock time, minus `exdates`.
+    (RFC 5545, without DTSTART) repeats it in `time_zone`'s wall-clock time, minus `exdates`;
+    `overrides` replace single occurrences with their own times and fields.
     `last_ends_at` is when the last occurrence ends (NULL: it repeats forever), so a range
     query reads only the events that can have an occurrence in it. `uid` and `sequence` are
     its iCalendar identity: generated here, or kept from an imported calendar."""
@@ -84,6 +85,11 @@ class CalendarEvent(RecordColumns, Base):
     attendees: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     rrule: Mapped[str | None] = mapped_column(String(1000))
     exdates: Mapped[list[datetime]] = mapped_column(ARRAY(TZ), default=list, server_default="{}")
+    # Occurrences changed on their own (RECURRENCE-ID): [{recurrence_id, start, end, title,
+    # location, description}], instants as ISO 8601 in UTC (crm.calendar.recurrence.Override).
+    overrides: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
     last_ends_at: Mapped[datetime | None] = mapped_column(TZ)
     contact_id: Mapped[uuid.UUID | None] = _link("contact")
     organization_id: Mapped[uuid.UUID | None] = _link("organization")

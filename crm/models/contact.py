@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -48,13 +49,16 @@ class Contact(RecordColumns, Base):
     __tablename__ = "contact"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["owner_id", "organization_id"], ["organization.owner_id", "organization.id"],
-            ondelete="SET NULL (organization_id)", name="fk_contact_organization_id_organization",
+            ["owner_id", "organization_id"],
+            ["organization.owner_id", "organization.id"],
+            ondelete="SET NULL (organization_id)",
+            name="fk_contact_organization_id_organization",
         ),
         Index("ix_contact_owner_sort_name", "owner_id", "sort_name", "id"),
         Index("ix_contact_owner_updated", "owner_id", "updated_at", "id"),
         Index("ix_contact_owner_created", "owner_id", "created_at", "id"),
         Index("ix_contact_organization_id", "organization_id"),
+        Index("ix_contact_owner_email", "owner_id", text("lower(email)")),
     )
 
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))

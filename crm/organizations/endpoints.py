@@ -25,9 +25,7 @@ from crm.organizations.service import organization as organization_service
 from crm.projects.schemas import ProjectOut, ProjectQuery
 from crm.projects.service import project as project_service
 
-router = APIRouter(
-    prefix="/api/v1/organizations", tags=["organizations"], responses=problems(401)
-)
+router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"], responses=problems(401))
 
 
 def _answer(response: Response, organization: Organization) -> OrganizationOut:
@@ -62,9 +60,7 @@ async def get_organization(
 ) -> OrganizationOut:
     """One of your organizations, with its ETag. Its contacts and projects are at
     `/organizations/{id}/contacts` and `/organizations/{id}/projects`."""
-    organization = await organization_service.get(
-        session, actor, organization_id=organization_id
-    )
+    organization = await organization_service.get(session, actor, organization_id=organization_id)
     return _answer(response, organization)
 
 
@@ -80,7 +76,10 @@ async def replace_organization(
     """Replace the whole organization; fields left out become empty. With `If-Match`, a
     stale version answers 412 and changes nothing; without it the write applies."""
     organization = await organization_service.replace(
-        session, actor, organization_id=organization_id, data=body,
+        session,
+        actor,
+        organization_id=organization_id,
+        data=body,
         if_match=parse_if_match(if_match),
     )
     return _answer(response, organization)
@@ -99,7 +98,10 @@ async def update_organization(
     `If-Match`, a stale version answers 412 and changes nothing; without it the write
     applies."""
     organization = await organization_service.update(
-        session, actor, organization_id=organization_id, changes=body,
+        session,
+        actor,
+        organization_id=organization_id,
+        changes=body,
         if_match=parse_if_match(if_match),
     )
     return _answer(response, organization)

@@ -96,9 +96,7 @@ class OrganizationService:
         if_match: frozenset[int] | None = None,
     ) -> Organization:
         """Change the given fields (PATCH); a change to nothing writes nothing."""
-        return await self._change(
-            session, actor, organization_id, changes.model_dump(), if_match
-        )
+        return await self._change(session, actor, organization_id, changes.model_dump(), if_match)
 
     async def delete(
         self,
@@ -129,9 +127,7 @@ class OrganizationService:
     ) -> Slice[Activity]:
         """The organization's changes, newest first."""
         await self.get(session, actor, organization_id=organization_id)
-        return await activity_service.list(
-            session, actor, entity_id=organization_id, query=query
-        )
+        return await activity_service.list(session, actor, entity_id=organization_id, query=query)
 
     async def _change(
         self,
@@ -208,8 +204,14 @@ class OrganizationService:
         effects: dict[str, int] | None = None,
     ) -> None:
         await activity_service.record(
-            session, actor, entity_type="organization", entity_id=organization.id,
-            owner_id=organization.owner_id, action=action, changes=changes, effects=effects,
+            session,
+            actor,
+            entity_type="organization",
+            entity_id=organization.id,
+            owner_id=organization.owner_id,
+            action=action,
+            changes=changes,
+            effects=effects,
         )
 
 

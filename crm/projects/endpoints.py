@@ -33,9 +33,7 @@ async def list_projects(
     return found.page(ProjectOut.of)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)}
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)})
 async def create_project(
     body: ProjectInput, response: Response, session: SessionDep, actor: ActorDep
 ) -> ProjectOut:
@@ -133,9 +131,7 @@ async def unassign_member(
     actor: ActorDep,
 ) -> ProjectOut:
     """Take a member off the project (its owner only); answers the project."""
-    view = await project_service.unassign(
-        session, actor, project_id=project_id, user_id=user_id
-    )
+    view = await project_service.unassign(session, actor, project_id=project_id, user_id=user_id)
     return _answer(response, view)
 
 

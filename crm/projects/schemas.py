@@ -13,7 +13,13 @@ if TYPE_CHECKING:
     from crm.projects.service import ProjectView
 
 ProjectSort = Literal[
-    "name", "-name", "due_date", "-due_date", "created_at", "-created_at", "updated_at",
+    "name",
+    "-name",
+    "due_date",
+    "-due_date",
+    "created_at",
+    "-created_at",
+    "updated_at",
     "-updated_at",
 ]
 AssigneeIds = Annotated[
@@ -27,9 +33,9 @@ class ProjectInput(Input):
 
     name: Name
     status: ProjectStatus = ProjectStatus.planned
-    organization_id: Annotated[
-        uuid.UUID | None, Field(description="One of your organizations")
-    ] = None
+    organization_id: Annotated[uuid.UUID | None, Field(description="One of your organizations")] = (
+        None
+    )
     assignee_ids: AssigneeIds = Field(default_factory=list)
     due_date: Day | None = None
     description: LongText = None
@@ -122,4 +128,3 @@ class ProjectOut(RecordOut):
             created_at=project.created_at,
             updated_at=project.updated_at,
         )
-

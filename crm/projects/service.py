@@ -178,16 +178,19 @@ class ProjectService:
                 Project.owner_id == actor.user_id,
                 Project.organization_id == organization.id,
             )
-            .values(
-                organization_id=None, version=Project.version + 1, updated_at=datetime.now(UTC)
-            )
+            .values(organization_id=None, version=Project.version + 1, updated_at=datetime.now(UTC))
             .returning(Project.id)
             .execution_options(synchronize_session=False)
         )
         ids = list(unlinked.scalars())
         await activity_service.record_each(
-            session, actor, entity_type="project", entity_ids=ids, owner_id=actor.user_id,
-            action="updated", project_ids=ids,
+            session,
+            actor,
+            entity_type="project",
+            entity_ids=ids,
+            owner_id=actor.user_id,
+            action="updated",
+            project_ids=ids,
             changes={"organization_id": {"from": str(organization.id), "to": None}},
         )
         return len(ids)
@@ -278,8 +281,14 @@ class ProjectService:
         effects: dict[str, int] | None = None,
     ) -> None:
         await activity_service.record(
-            session, actor, entity_type="project", entity_id=project.id,
-            owner_id=project.owner_id, project_id=project.id, action=action, changes=changes,
+            session,
+            actor,
+            entity_type="project",
+            entity_id=project.id,
+            owner_id=project.owner_id,
+            project_id=project.id,
+            action=action,
+            changes=changes,
             effects=effects,
         )
 

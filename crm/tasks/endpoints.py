@@ -44,9 +44,7 @@ async def list_tasks(
     return (await task_service.list(session, actor, query=query)).page(TaskOut.of)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)}
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)})
 async def create_task(
     body: TaskInput, response: Response, session: SessionDep, actor: ActorDep
 ) -> TaskOut:
@@ -181,7 +179,11 @@ async def replace_project_task(
     answers 412 and changes nothing; without it the write applies."""
     data = TaskInput(**body.model_dump(), project_id=project_id)
     task = await task_service.replace(
-        session, actor, task_id=task_id, data=data, if_match=parse_if_match(if_match),
+        session,
+        actor,
+        task_id=task_id,
+        data=data,
+        if_match=parse_if_match(if_match),
         in_project=project_id,
     )
     return _answer(response, task)
@@ -200,8 +202,12 @@ async def update_project_task(
     """Change the fields given. With `If-Match`, a stale version answers 412 and changes
     nothing; without it the write applies."""
     task = await task_service.update(
-        session, actor, task_id=task_id, changes=TaskPatch(**body.model_dump()),
-        if_match=parse_if_match(if_match), in_project=project_id,
+        session,
+        actor,
+        task_id=task_id,
+        changes=TaskPatch(**body.model_dump()),
+        if_match=parse_if_match(if_match),
+        in_project=project_id,
     )
     return _answer(response, task)
 
@@ -219,6 +225,9 @@ async def delete_project_task(
     """Delete the task. With `If-Match`, a stale version answers 412 and deletes nothing;
     without it the delete applies."""
     await task_service.delete(
-        session, actor, task_id=task_id, if_match=parse_if_match(if_match),
+        session,
+        actor,
+        task_id=task_id,
+        if_match=parse_if_match(if_match),
         in_project=project_id,
     )

@@ -10,8 +10,16 @@ from crm.kit.schemas import Input, Name
 from crm.models import Task, TaskPriority, TaskStatus
 
 TaskSort = Literal[
-    "due_date", "-due_date", "priority", "-priority", "updated_at", "-updated_at",
-    "created_at", "-created_at", "name", "-name",
+    "due_date",
+    "-due_date",
+    "priority",
+    "-priority",
+    "updated_at",
+    "-updated_at",
+    "created_at",
+    "-created_at",
+    "name",
+    "-name",
 ]
 AssigneeId = Annotated[
     uuid.UUID | None, Field(description="The project's owner or one of its assignees")

@@ -95,9 +95,7 @@ class TaskService:
         in_project: uuid.UUID | None = None,
     ) -> Task:
         """Replace every field (PUT); those left out become empty or their default."""
-        return await self._change(
-            session, actor, task_id, data.model_dump(), if_match, in_project
-        )
+        return await self._change(session, actor, task_id, data.model_dump(), if_match, in_project)
 
     async def update(
         self,
@@ -183,9 +181,7 @@ class TaskService:
         require_version(task.version, if_match)
         return task
 
-    async def _project(
-        self, session: AsyncSession, actor: Actor, project_id: uuid.UUID
-    ) -> Project:
+    async def _project(self, session: AsyncSession, actor: Actor, project_id: uuid.UUID) -> Project:
         project = await project_service.find(session, actor, project_id=project_id)
         if project is None:
             raise Invalid("project_id", "is not a project you see")
@@ -199,9 +195,7 @@ class TaskService:
         if not await workspace_service.members_among(session, actor, user_ids=[user_id]):
             raise Invalid("assignee_id", "is not a member of this workspace")
         if user_id != project.owner_id and user_id not in {u.id for u in project.assignees}:
-            raise Invalid(
-                "assignee_id", "is not on this project; assign them to the project first"
-            )
+            raise Invalid("assignee_id", "is not on this project; assign them to the project first")
 
     async def _today(self, session: AsyncSession, actor: Actor) -> date:
         """Today in the actor's time zone, which decides what is overdue."""
@@ -219,8 +213,13 @@ class TaskService:
         self, session: AsyncSession, actor: Actor, task: Task, action: Any, changes: dict[str, Any]
     ) -> None:
         await activity_service.record(
-            session, actor, entity_type="task", entity_id=task.id,
-            owner_id=task.project.owner_id, project_id=task.project_id, action=action,
+            session,
+            actor,
+            entity_type="task",
+            entity_id=task.id,
+            owner_id=task.project.owner_id,
+            project_id=task.project_id,
+            action=action,
             changes=changes,
         )
 

@@ -39,9 +39,7 @@ async def update_task(session: AsyncSession, actor: Actor, params: Change[TaskPa
     return TaskOut.of(task)
 
 
-async def set_task_status(
-    session: AsyncSession, actor: Actor, params: TaskStatusChange
-) -> TaskOut:
+async def set_task_status(session: AsyncSession, actor: Actor, params: TaskStatusChange) -> TaskOut:
     changes = TaskPatch(status=params.status)
     return TaskOut.of(await task_service.update(session, actor, task_id=params.id, changes=changes))
 

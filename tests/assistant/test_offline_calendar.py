@@ -41,4 +41,6 @@ def test_times_are_read_in_the_users_time_zone_from_their_today():
     assert reader.moment("Friday at 9") == datetime(2026, 11, 27, 9, 0)
     assert reader.moment("next Tuesday 3pm") == datetime(2026, 12, 1, 15, 0)
     assert reader.moment("tomorrow") == datetime(2026, 11, 26, 9, 0)  # a day alone: 09:00
+    assert reader.moment("tomorrow at 3") == datetime(2026, 11, 26, 15, 0)  # the afternoon
+    assert reader.moment("tomorrow at 3am") == datetime(2026, 11, 26, 3, 0)
     assert reader.moment("not a time at all") is None

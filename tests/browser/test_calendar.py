@@ -3,8 +3,9 @@ dragging, change it and delete it in the dialog, in the user's time zone; axe-co
 on each state; screenshots at 1440 and 390 px."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -115,6 +116,147 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     expect(page.locator(".cal-event")).to_have_count(0, timeout=SLOW)
     assert _events(admin_url) == []
     tab.check()
+
+
+def api_headers(page: Page) -> dict[str, str]:
+    csrf = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']")
+    return {"X-CSRF-Token": csrf}
+
+
+def make_contact(tab, name: str, email: str | None) -> str:
+    body = {"name": name, **({"email": email} if email else {})}
+    made = tab.page.request.post(
+        f"{tab.base}/api/v1/contacts", data=body, headers=api_headers(tab.page)
+    )
+    assert made.ok, made.text()
+    return made.json()["id"]
+
+
+def test_a_weekly_event_with_a_contact_and_one_occurrence_dragged_alone(open_tab, admin_url):  # noqa: F811
+    tab = open_tab(WIDE)
+    register(tab)
+    page = tab.page
+    use_zone(page)
+    jane = make_contact(tab, "Jane Doe", "jane@example.com")
+    make_contact(tab, "No Mail", None)
+    page = tab.go("/calendar")
+    page.get_by_role("tab", name="Week view").click()
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    day = today + timedelta(days=1) if today.weekday() < 5 else today - timedelta(days=1)
+    iso = day.isoformat()
+
+    drag(page, slot(page, iso, "10:00:00"), slot(page, iso, "10:30:00"))
+    dialog = page.get_by_role("dialog", name="New event")
+    expect(dialog).to_be_visible(timeout=SLOW)
+    dialog.get_by_label("Title").fill("Weekly sync")
+    # A contact without an e-mail cannot be invited: the server says so, naming them.
+    attendee = dialog.get_by_role("combobox", name="Attendees")
+    attendee.fill("No Mail (no e-mail)")
+    attendee.press("Enter")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("No Mail has no e-mail", timeout=SLOW)
+    dialog.get_by_role("button", name="Remove No Mail").click()
+    # A contact picked from the list, and an address typed (keyboard only).
+    attendee.fill("Jane Doe <jane@example.com>")
+    attendee.press("Enter")
+    attendee.fill("pat@elsewhere.org")
+    dialog.get_by_role("button", name="Add", exact=True).click()
+    expect(dialog.get_by_role("list", name="Invited").get_by_role("listitem")).to_have_text(
+        ["Jane Doe (jane@example.com)×", "pat@elsewhere.org×"]
+    )
+    dialog.get_by_label("Linked record").select_option(label="Jane Doe")
+    dialog.get_by_label("Repeat").select_option(label="Every week")
+    dialog.get_by_label("Location").fill("Room 4")
+    dialog.get_by_label("Description").fill("Agenda first")
+    tab.check("calendar-event-dialog")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.locator(".cal-event", has_text="Weekly sync")).to_be_visible(timeout=SLOW)
+    [row] = fetch(
+        admin_url,
+        "SELECT rrule, attendees, contact_id, location, description FROM calendar_event",
+    )
+    assert row == (
+        "FREQ=WEEKLY",
+        ["jane@example.com", "pat@elsewhere.org"],
+        UUID(jane),
+        "Room 4",
+        "Agenda first",
+    )
+
+    # Next week's occurrence, dragged two hours later: "This event" moves only it.
+    page.get_by_role("button", name=re.compile("^Next")).click()
+    later = (day + timedelta(days=7)).isoformat()
+    occurrence = page.locator(".cal-event", has_text="Weekly sync")
+    expect(occurrence).to_be_visible(timeout=SLOW)
+    target = slot(page, later, "12:00:00")  # scrolls first: the box is read after
+    box = occurrence.bounding_box()
+    assert box
+    drag(page, (box["x"] + box["width"] / 2, box["y"] + 6), (target[0], target[1] - 3))
+    scope = page.get_by_role("dialog", name="Move a repeating event")
+    expect(scope).to_be_visible(timeout=SLOW)
+    tab.check("calendar-scope")
+    scope.get_by_role("button", name="This event").click()
+    expect(page.locator(".toast", has_text="Event moved.")).to_be_visible(timeout=SLOW)
+    at = lambda d, hour: datetime(d.year, d.month, d.day, hour, tzinfo=ZoneInfo(ZONE))  # noqa: E731
+    [(starts_at, overrides)] = fetch(admin_url, "SELECT starts_at, overrides FROM calendar_event")
+    assert starts_at == at(day, 10)
+    moved = day + timedelta(days=7)
+    assert [(o["recurrence_id"], o["start"]) for o in overrides] == [
+        (at(moved, 10).astimezone(UTC).isoformat(), at(moved, 12).astimezone(UTC).isoformat())
+    ]
+    # The week before keeps its 10:00; the week after too.
+    found = page.request.get(
+        f"{tab.base}/api/v1/calendar/events",
+        params={"start": iso, "end": (day + timedelta(days=15)).isoformat()},
+    ).json()["items"]
+    assert [o["start"][11:16] for o in found] == ["10:00", "12:00", "10:00"]
+
+    # Its dialog edits it alone too: "This event" keeps the series' title.
+    page.locator(".cal-event", has_text="Weekly sync").click()
+    edit = page.get_by_role("dialog", name="Edit event")
+    expect(edit.get_by_label("Starts")).to_have_value(f"{later}T12:00", timeout=SLOW)
+    expect(edit.get_by_role("list", name="Invited")).to_contain_text("Jane Doe")
+    edit.get_by_label("Title").fill("Weekly sync (moved)")
+    edit.get_by_role("button", name="Save").click()
+    page.get_by_role("dialog", name="Change a repeating event").get_by_role(
+        "button", name="This event"
+    ).click()
+    expect(page.locator(".cal-event", has_text="Weekly sync (moved)")).to_be_visible(timeout=SLOW)
+    [(title, overrides)] = fetch(admin_url, "SELECT title, overrides FROM calendar_event")
+    assert (title, [o["title"] for o in overrides]) == ("Weekly sync", ["Weekly sync (moved)"])
+
+
+def test_the_event_dialog_at_390_px(open_tab, admin_url):  # noqa: F811
+    tab = open_tab(NARROW)
+    register(tab)
+    page = tab.page
+    jane = make_contact(tab, "Jane Doe", "jane@example.com")
+    start = datetime.now(ZoneInfo("UTC")).replace(hour=10, minute=0, second=0, microsecond=0)
+    made = page.request.post(
+        f"{tab.base}/api/v1/calendar/events",
+        data={
+            "title": "Standup",
+            "start": start.isoformat(),
+            "rrule": "FREQ=DAILY",
+            "attendee_contact_ids": [jane],
+        },
+        headers=api_headers(page),
+    )
+    assert made.ok, made.text()
+    page = tab.go("/calendar")  # phones open on the day view: today's occurrence
+    page.locator(".cal-event", has_text="Standup").click()
+    edit = page.get_by_role("dialog", name="Edit event")
+    expect(edit.get_by_role("list", name="Invited")).to_contain_text("Jane Doe", timeout=SLOW)
+    expect(edit.get_by_label("Repeat")).to_have_value("FREQ=DAILY")
+    tab.check("calendar-event-dialog")
+    edit.get_by_role("button", name="Delete").click()
+    scope = page.get_by_role("dialog", name="Delete a repeating event")
+    expect(scope).to_be_visible()
+    tab.check()
+    scope.get_by_role("button", name="This event").click()
+    expect(page.locator(".toast", has_text="Event deleted.")).to_be_visible(timeout=SLOW)
+    [(exdates, rrule)] = fetch(admin_url, "SELECT exdates, rrule FROM calendar_event")
+    assert (exdates, rrule) == ([start], "FREQ=DAILY")
 
 
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1440", "390"])

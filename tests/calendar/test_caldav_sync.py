@@ -280,3 +280,61 @@ async def test_connections_and_sync_state_are_their_users_alone(client, admin_ur
         assert as_app(admin_url, f"SELECT id FROM {table}") == []  # no context: nothing
     assert (await client.get(CALDAV, headers=bob.headers)).status_code == 404
     assert (await client.post(SYNC, headers=bob.headers)).status_code == 404
+
+
+async def test_an_occurrence_changed_alone_syncs_as_recurrence_id_both_ways(
+    client, admin_url, radicale
+):
+    ada = await sign_up(client, "Ada")
+    phone = Phone(radicale.make_calendar("work"))
+    assert (await connect(client, ada, radicale)).status_code == 200
+    body = {
+        "title": "Review",
+        "start": "2026-12-07T10:00:00",
+        "timezone": "Europe/Paris",
+        "rrule": "FREQ=WEEKLY;COUNT=4",
+    }
+    event = (await client.post(EVENTS, json=body, headers=ada.headers)).json()
+    await sync(client, ada)
+    # Here -> there: one occurrence moved alone becomes a RECURRENCE-ID component.
+    occurrence = f"{EVENTS}/{event['id']}/occurrences/2026-12-14T10:00:00%2B01:00"
+    moved = {"start": "2026-12-15T16:00:00+01:00", "title": "Review (Tuesday)"}
+    assert (await client.patch(occurrence, json=moved, headers=ada.headers)).status_code == 200
+    assert (await sync(client, ada))["pushed_updated"] == 1
+    href, remote = phone.events()[event["uid"]]
+    [changed] = [c for c in remote.walk("VEVENT") if "recurrence-id" in c]
+    assert changed.decoded("recurrence-id").isoformat() == "2026-12-14T10:00:00+01:00"
+    assert changed.decoded("dtstart").isoformat() == "2026-12-15T16:00:00+01:00"
+    assert str(changed["summary"]) == "Review (Tuesday)"
+
+    # There -> here: the phone moves another occurrence and cancels a third.
+    text = (
+        remote.to_ical()
+        .decode()
+        .replace(
+            "END:VCALENDAR",
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20991201T000000Z\r\n"
+            "LAST-MODIFIED:20991201T000000Z\r\n"
+            "RECURRENCE-ID;TZID=Europe/Paris:20261221T100000\r\n"
+            "DTSTART;TZID=Europe/Paris:20261221T080000\r\nDTEND;TZID=Europe/Paris:20261221T083000\r\n"
+            "SUMMARY:Review (early)\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20991201T000000Z\r\n"
+            "RECURRENCE-ID;TZID=Europe/Paris:20261228T100000\r\n"
+            "DTSTART;TZID=Europe/Paris:20261228T100000\r\nDTEND;TZID=Europe/Paris:20261228T110000\r\n"
+            "STATUS:CANCELLED\r\nSUMMARY:Review\r\nEND:VEVENT\r\nEND:VCALENDAR".replace(
+                "{uid}", event["uid"]
+            ),
+        )
+    )
+    phone.put(href.rsplit("/", 1)[1], text.replace("LAST-MODIFIED:2026", "LAST-MODIFIED:2099"))
+    report = await sync(client, ada)
+    assert report["pulled_updated"] == 1, report
+    params = {"start": "2026-12-01", "end": "2027-01-01"}
+    found = (await client.get(EVENTS, params=params, headers=ada.headers)).json()["items"]
+    assert [(o["title"], o["start"]) for o in found] == [
+        ("Review", "2026-12-07T10:00:00+01:00"),
+        ("Review (Tuesday)", "2026-12-15T16:00:00+01:00"),
+        ("Review (early)", "2026-12-21T08:00:00+01:00"),
+    ]
+    [(exdates,)] = fetch(admin_url, "SELECT exdates FROM calendar_event")
+    assert [d.isoformat() for d in exdates] == ["2026-12-28T09:00:00+00:00"]

@@ -9,7 +9,7 @@ from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm.calendar.recurrence import Series
+from crm.calendar.recurrence import Override, Series
 
 PARIS = ZoneInfo("Europe/Paris")
 RULES = [
@@ -54,3 +54,37 @@ def test_expansion_matches_walking_the_rule(rule, offset_days, span_days, hour, 
     end = start + timedelta(days=span_days)
     got = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in series.between(start, end)]
     assert got[:500] == reference(rule, first, length, start, end)
+
+
+def test_an_override_replaces_its_occurrence_in_start_order_and_extends_the_span():
+    first = datetime(2026, 12, 1, 9, tzinfo=PARIS)
+    hour = timedelta(hours=1)
+    moved_from = datetime(2026, 12, 2, 9, tzinfo=PARIS)
+    moved_to = datetime(2026, 12, 10, 7, tzinfo=PARIS)  # after the last one the rule makes
+    override = Override(moved_from, moved_to, moved_to + hour, "Late")
+    series = Series(first, first + hour, "Europe/Paris", "FREQ=DAILY;COUNT=3", (), (override,))
+    found = list(series.occurrences(first, first + timedelta(days=30)))
+    assert [(rid.day, start.day, o is not None) for rid, start, _, o in found] == [
+        (1, 1, False),
+        (3, 3, False),
+        (2, 10, True),
+    ]
+    assert series.last_end() == (moved_to + hour).astimezone(UTC)
+    assert series.makes(moved_from) and not series.makes(moved_from + hour)
+    # Stored and read back as the column keeps it.
+    assert Override.load(override.dump()) == override
+    # An exception wins over an override of the same occurrence.
+    cancelled = Series(
+        first, first + hour, "Europe/Paris", "FREQ=DAILY;COUNT=3", (moved_from,), (override,)
+    )
+    assert [s.day for s, _ in cancelled.between(first, first + timedelta(days=30))] == [1, 3]
+
+
+def test_an_occurrence_is_addressable_up_to_its_reach_quickly():
+    first = datetime(2026, 1, 1, 9, tzinfo=PARIS)
+    hourly = Series(first, first + timedelta(hours=1), "Europe/Paris", "FREQ=HOURLY")
+    daily = Series(first, first + timedelta(hours=1), "Europe/Paris", "FREQ=DAILY")
+    assert hourly.makes(datetime(2027, 1, 1, 9, tzinfo=PARIS))
+    assert not hourly.makes(datetime(2029, 1, 1, 9, tzinfo=PARIS))  # beyond two years
+    assert daily.makes(datetime(2076, 1, 1, 9, tzinfo=PARIS))  # from the period before it
+    assert not daily.makes(datetime(2076, 1, 1, 10, tzinfo=PARIS))

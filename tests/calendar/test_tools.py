@@ -58,3 +58,26 @@ async def test_reminders_are_created_snoozed_and_dismissed(client, app):
     assert dismissed.status == "dismissed"
     calendar = await call(app, ada, "list_calendar", {"start": "2030-01-01", "end": "2030-01-31"})
     assert calendar.items == []  # a dismissed reminder is off the calendar
+
+
+async def test_one_occurrence_is_changed_and_cancelled_alone(client, app):
+    ada = await sign_up(client, "Ada")
+    body = {"title": "Standup", "start": "2027-03-01T09:00", "rrule": "FREQ=DAILY;COUNT=3"}
+    made = await call(app, ada, "create_event", body)
+    listed = await call(app, ada, "list_events", {"start": "2027-03-01", "end": "2027-03-04"})
+    second, third = (o.recurrence_id.isoformat() for o in listed.items[1:])
+    changes = {"start": "2027-03-02T11:00", "title": "Standup, late"}
+    changed = await call(
+        app,
+        ada,
+        "change_occurrence",
+        {"id": str(made.id), "recurrence_id": second, "changes": changes},
+    )
+    assert [o.title for o in changed.overrides] == ["Standup, late"]
+    assert TOOLS["cancel_occurrence"].destructive
+    await call(app, ada, "cancel_occurrence", {"id": str(made.id), "recurrence_id": third})
+    listed = await call(app, ada, "list_events", {"start": "2027-03-01", "end": "2027-03-04"})
+    assert [(o.name, o.start.hour) for o in listed.items] == [
+        ("Standup", 9),
+        ("Standup, late", 11),
+    ]

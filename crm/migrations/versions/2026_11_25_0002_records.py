@@ -20,8 +20,13 @@ depends_on = None
 TZ = sa.DateTime(timezone=True)
 NOW = sa.text("now()")
 PROJECT_STATUS = postgresql.ENUM(
-    "planned", "in_progress", "completed", "on_hold", "cancelled",
-    name="project_status", create_type=False,
+    "planned",
+    "in_progress",
+    "completed",
+    "on_hold",
+    "cancelled",
+    name="project_status",
+    create_type=False,
 )
 TASK_STATUS = postgresql.ENUM(
     "todo", "in_progress", "done", "blocked", name="task_status", create_type=False
@@ -65,7 +70,9 @@ def owned_by(table: str) -> list[sa.Constraint]:
     return [
         sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspace.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspace.id"],
+            ondelete="CASCADE",
             name=f"fk_{table}_workspace_id_workspace",
         ),
     ]
@@ -97,7 +104,9 @@ def create_organization_and_contact() -> None:
         sa.Column("industry", sa.String(200)),
         *owned_by("organization"),
         sa.ForeignKeyConstraint(
-            ["owner_id"], ["user_account.id"], ondelete="CASCADE",
+            ["owner_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name="fk_organization_owner_id_user_account",
         ),
         sa.UniqueConstraint("owner_id", "id", name="uq_organization_owner_id_id"),
@@ -125,13 +134,17 @@ def create_organization_and_contact() -> None:
         sa.Column("organization_name", sa.String(200)),
         *owned_by("contact"),
         sa.ForeignKeyConstraint(
-            ["owner_id"], ["user_account.id"], ondelete="CASCADE",
+            ["owner_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name="fk_contact_owner_id_user_account",
         ),
         # A contact links only to an organization of the same owner.
         sa.ForeignKeyConstraint(
-            ["owner_id", "organization_id"], ["organization.owner_id", "organization.id"],
-            ondelete="SET NULL (organization_id)", name="fk_contact_organization_id_organization",
+            ["owner_id", "organization_id"],
+            ["organization.owner_id", "organization.id"],
+            ondelete="SET NULL (organization_id)",
+            name="fk_contact_organization_id_organization",
         ),
     )
     op.create_index("ix_contact_owner_sort_name", "contact", ["owner_id", "sort_name", "id"])
@@ -154,12 +167,16 @@ def create_project_and_task() -> None:
         sa.Column("description", sa.Text()),
         *owned_by("project"),
         sa.ForeignKeyConstraint(
-            ["owner_id"], ["user_account.id"], ondelete="CASCADE",
+            ["owner_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name="fk_project_owner_id_user_account",
         ),
         sa.ForeignKeyConstraint(
-            ["owner_id", "organization_id"], ["organization.owner_id", "organization.id"],
-            ondelete="SET NULL (organization_id)", name="fk_project_organization_id_organization",
+            ["owner_id", "organization_id"],
+            ["organization.owner_id", "organization.id"],
+            ondelete="SET NULL (organization_id)",
+            name="fk_project_organization_id_organization",
         ),
         sa.UniqueConstraint("workspace_id", "id", name="uq_project_workspace_id_id"),
         sa.UniqueConstraint(
@@ -181,13 +198,17 @@ def create_project_and_task() -> None:
         sa.Column("created_at", TZ, server_default=NOW, nullable=False),
         sa.PrimaryKeyConstraint("project_id", "user_id", name="pk_project_assignee"),
         sa.ForeignKeyConstraint(
-            ["workspace_id", "project_id"], ["project.workspace_id", "project.id"],
-            ondelete="CASCADE", name="fk_project_assignee_project_id_project",
+            ["workspace_id", "project_id"],
+            ["project.workspace_id", "project.id"],
+            ondelete="CASCADE",
+            name="fk_project_assignee_project_id_project",
         ),
         # Assignees are members of the project's workspace; leaving it ends the assignment.
         sa.ForeignKeyConstraint(
-            ["workspace_id", "user_id"], ["membership.workspace_id", "membership.user_id"],
-            ondelete="CASCADE", name="fk_project_assignee_user_id_membership",
+            ["workspace_id", "user_id"],
+            ["membership.workspace_id", "membership.user_id"],
+            ondelete="CASCADE",
+            name="fk_project_assignee_user_id_membership",
         ),
     )
     op.create_index("ix_project_assignee_user_id", "project_assignee", ["user_id"])
@@ -212,20 +233,27 @@ def create_project_and_task() -> None:
         sa.ForeignKeyConstraint(
             ["workspace_id", "project_id", "project_owner_id"],
             ["project.workspace_id", "project.id", "project.owner_id"],
-            ondelete="CASCADE", name="fk_task_project_id_project",
+            ondelete="CASCADE",
+            name="fk_task_project_id_project",
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id", "assignee_id"], ["membership.workspace_id", "membership.user_id"],
-            ondelete="SET NULL (assignee_id)", name="fk_task_assignee_id_membership",
+            ["workspace_id", "assignee_id"],
+            ["membership.workspace_id", "membership.user_id"],
+            ondelete="SET NULL (assignee_id)",
+            name="fk_task_assignee_id_membership",
         ),
         sa.ForeignKeyConstraint(
-            ["created_by_id"], ["user_account.id"], ondelete="SET NULL",
+            ["created_by_id"],
+            ["user_account.id"],
+            ondelete="SET NULL",
             name="fk_task_created_by_id_user_account",
         ),
     )
     # Counts by status per project, read from the index alone (the policy's columns included).
     op.create_index(
-        "ix_task_project_status", "task", ["project_id", "status"],
+        "ix_task_project_status",
+        "task",
+        ["project_id", "status"],
         postgresql_include=["workspace_id", "project_owner_id"],
     )
     op.create_index("ix_task_assignee_id", "task", ["assignee_id"])
@@ -252,7 +280,9 @@ def create_activity() -> None:
         sa.Column("created_at", TZ, server_default=NOW, nullable=False),
         *owned_by("activity"),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], ondelete="SET NULL",
+            ["user_id"],
+            ["user_account.id"],
+            ondelete="SET NULL",
             name="fk_activity_user_id_user_account",
         ),
         sa.CheckConstraint(
@@ -358,8 +388,11 @@ def create_search() -> None:
     # One index per kind, so a search of organizations never wades through contacts.
     for kind in SEARCHED_COLUMNS:
         op.create_index(
-            f"ix_record_search_{kind}_trgm", "record_search", ["search_text"],
-            postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
+            f"ix_record_search_{kind}_trgm",
+            "record_search",
+            ["search_text"],
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
             postgresql_where=sa.text(f"entity_type = '{kind}'"),
         )
     op.execute("ALTER TABLE record_search ENABLE ROW LEVEL SECURITY")

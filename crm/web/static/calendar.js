@@ -1,7 +1,8 @@
 // The calendar page: FullCalendar (vendored) over the REST API. Month, week and day views in
 // the user's time zone; select a slot to add an event, drag or resize to change it, click to
-// edit or delete it. Reminders move by dragging; due dates only show. Writes send the CSRF
-// token as the pages' other scripts do.
+// edit or delete it. An occurrence of a repeating event asks "This event / All events" first.
+// Reminders move by dragging; due dates only show. Writes send the CSRF token as the pages'
+// other scripts do.
 (function () {
   "use strict";
   var el = document.getElementById("calendar");
@@ -14,7 +15,13 @@
   var fields = form.elements;
   var errorBox = document.getElementById("event-error");
   var deleteButton = document.getElementById("event-delete");
-  var editing = null; // the event being edited: {id} or null for a new one
+  var editing = null; // the event being edited: {id, event, occurrence} or null for a new one
+  var attendeeInput = document.getElementById("event-attendee");
+  var attendeeList = document.getElementById("event-attendees");
+  var attendeeChoices = document.getElementById("event-attendee-choices");
+  var attendees = []; // [{email, name, contactId}] as shown in the dialog
+  var linkInitial = "";
+  var LINKS = ["contact_id", "organization_id", "project_id", "task_id"];
   var COLORS = { event: "var(--cal-event)", reminder: "var(--cal-reminder)", task_due: "var(--cal-due)", project_due: "var(--cal-due)" };
   var KIND_LABELS = { event: "Event", reminder: "Reminder", task_due: "Task due", project_due: "Project due" };
 
@@ -69,8 +76,62 @@
     });
   }
 
-  function openDialog(title, values, id, recurring) {
-    editing = id ? { id: id } : null;
+  // Attendees: chips of the people invited, added from the contacts' list or typed.
+  function renderAttendees() {
+    attendeeList.replaceChildren();
+    attendees.forEach(function (person, index) {
+      var li = document.createElement("li");
+      li.className = "attendee";
+      var label = document.createElement("span");
+      label.textContent = person.name ? person.name + (person.email ? " (" + person.email + ")" : "") : person.email;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "attendee-remove";
+      remove.setAttribute("aria-label", "Remove " + (person.name || person.email));
+      remove.textContent = "\u00d7";
+      remove.addEventListener("click", function () {
+        attendees.splice(index, 1);
+        renderAttendees();
+        attendeeInput.focus();
+      });
+      li.append(label, remove);
+      attendeeList.append(li);
+    });
+  }
+
+  function addAttendee() {
+    var text = attendeeInput.value.trim();
+    if (!text) return;
+    var option = Array.prototype.find.call(attendeeChoices.options, function (o) { return o.value === text; });
+    var person = option
+      ? { name: option.dataset.name, email: option.dataset.email, contactId: option.dataset.contactId }
+      : /^[^\s@<>]+@[^\s@<>]+$/.test(text) ? { email: text } : null;
+    if (!person) {
+      errorBox.textContent = "Attendees: \u201c" + text + "\u201d is not one of your contacts or an e-mail address.";
+      errorBox.hidden = false;
+      return;
+    }
+    var key = function (p) { return (p.email || "").toLowerCase() || p.contactId; };
+    if (!attendees.some(function (p) { return key(p) === key(person); })) attendees.push(person);
+    attendeeInput.value = "";
+    errorBox.hidden = true;
+    renderAttendees();
+  }
+
+  function setSelect(select, value, customLabel) {
+    Array.prototype.forEach.call(select.querySelectorAll("[data-custom]"), function (o) { o.remove(); });
+    if (value && !Array.prototype.some.call(select.options, function (o) { return o.value === value; })) {
+      var option = new Option(customLabel, value);
+      option.dataset.custom = "";
+      select.add(option);
+    }
+    select.value = value || "";
+  }
+
+  // opening: {id, event, occurrence: {recurrence_id, start, end}} of the event edited, or null.
+  function openDialog(title, values, opening) {
+    editing = opening;
+    var recurring = !!(opening && opening.occurrence);
     document.getElementById("event-dialog-title").textContent = title;
     errorBox.hidden = true;
     fields.title.value = values.title || "";
@@ -80,7 +141,19 @@
     fields.all_day.checked = !!values.all_day;
     fields.start.value = values.all_day ? values.start : localInput(values.start);
     fields.end.value = values.all_day ? addDays(values.end, -1) : localInput(values.end);
-    deleteButton.hidden = !id;
+    var known = {};
+    (values.attendee_contacts || []).forEach(function (c) { known[c.email.toLowerCase()] = c; });
+    attendees = (values.attendees || []).map(function (email) {
+      var contact = known[email.toLowerCase()];
+      return contact ? { email: email, name: contact.name, contactId: contact.id } : { email: email };
+    });
+    attendeeInput.value = "";
+    renderAttendees();
+    var linked = LINKS.filter(function (name) { return values[name]; })[0];
+    linkInitial = linked ? linked + ":" + values[linked] : "";
+    setSelect(fields.link, linkInitial, "A linked " + (linked || "").replace("_id", ""));
+    setSelect(fields.rrule, values.rrule || "", "Custom (" + values.rrule + ")");
+    deleteButton.hidden = !opening;
     // An event kept in another time zone (imported, say) is edited in its own zone's times.
     var zoneHint = document.getElementById("event-zone");
     zoneHint.hidden = !values.timezone || values.timezone === zone;
@@ -90,23 +163,99 @@
     fields.title.focus();
   }
 
-  function formBody() {
+  function times() {
     var allDay = fields.all_day.checked;
-    var body = {
-      title: fields.title.value.trim(),
+    return {
       all_day: allDay,
       start: allDay ? fields.start.value : fields.start.value + ":00",
       end: allDay ? addDays(fields.end.value, 1) : fields.end.value + ":00",
+    };
+  }
+
+  // What one occurrence has of its own.
+  function occurrenceBody() {
+    var when = times();
+    return {
+      title: fields.title.value.trim(),
+      start: when.start,
+      end: when.end,
       location: fields.location.value.trim() || null,
       description: fields.description.value.trim() || null,
     };
+  }
+
+  function formBody() {
+    var body = Object.assign(occurrenceBody(), times());
     if (!editing) body.timezone = zone;
+    body.attendees = attendees.filter(function (p) { return p.email; }).map(function (p) { return p.email; });
+    body.attendee_contact_ids = attendees.filter(function (p) { return p.contactId; }).map(function (p) { return p.contactId; });
+    var link = fields.link.value;
+    if (link !== linkInitial) {
+      if (linkInitial) body[linkInitial.split(":")[0]] = null;
+      if (link) body[link.split(":")[0]] = link.split(":")[1];
+    }
+    body.rrule = fields.rrule.value || null;
     return body;
+  }
+
+  // Wall-clock arithmetic on the API's local times ("2026-12-01T10:00..." or "2026-12-01").
+  function wall(value) {
+    var v = String(value);
+    var p = v.slice(0, 16).split(/[-T:]/).map(Number);
+    return Date.UTC(p[0], p[1] - 1, p[2], p[3] || 0, p[4] || 0);
+  }
+
+  function fromWall(ms, allDay) {
+    var iso = new Date(ms).toISOString();
+    return allDay ? iso.slice(0, 10) : iso.slice(0, 16) + ":00";
+  }
+
+  // "All events" from an occurrence's dialog: the series moves by as much as the occurrence
+  // was moved in it (its own start is not the series' start).
+  function seriesBody() {
+    var body = formBody();
+    var was = editing.occurrence, series = editing.event;
+    var shift = wall(body.start) - wall(was.start), stretch = wall(body.end) - wall(was.end);
+    if (body.all_day !== series.all_day) return body;
+    if (!shift && !stretch) {
+      delete body.start;
+      delete body.end;
+    } else {
+      body.start = fromWall(wall(series.start) + shift, body.all_day);
+      body.end = fromWall(wall(series.end) + stretch, body.all_day);
+    }
+    return body;
+  }
+
+  // "This event" or "All events" for an occurrence of a repeating event: a promise of
+  // "this", "all" or "" (cancelled).
+  var scopeDialog = document.getElementById("scope-dialog");
+  var scopeAnswer = null;
+  function askScope(title) {
+    document.getElementById("scope-dialog-title").textContent = title;
+    scopeDialog.returnValue = "";
+    return new Promise(function (resolve) {
+      scopeAnswer = resolve;
+      scopeDialog.showModal();
+      scopeDialog.querySelector('[data-scope="this"]').focus();
+    });
+  }
+  scopeDialog.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-scope]");
+    if (button) scopeDialog.close(button.dataset.scope);
+  });
+  scopeDialog.addEventListener("close", function () {
+    var answer = scopeAnswer;
+    scopeAnswer = null;
+    if (answer) answer(scopeDialog.returnValue);
+  });
+
+  function occurrenceUrl(eventId, recurrenceId) {
+    return "/api/v1/calendar/events/" + eventId + "/occurrences/" + encodeURIComponent(recurrenceId);
   }
 
   function toEvent(item) {
     var kind = item.kind;
-    var recurring = kind === "event" && !!item.recurrence_id;
     return {
       id: kind + ":" + item.id + ":" + (item.recurrence_id || ""),
       title: item.title,
@@ -116,9 +265,8 @@
       className: "cal-item cal-" + kind.replace("_", "-"),
       color: COLORS[kind],
       contrastColor: "var(--cal-on-item)",
-      // One occurrence of a series is changed in the dialog (for the whole series), not dragged.
-      startEditable: (kind === "event" && !recurring) || kind === "reminder",
-      durationEditable: kind === "event" && !recurring,
+      startEditable: kind === "event" || kind === "reminder",
+      durationEditable: kind === "event",
       extendedProps: { item: item },
     };
   }
@@ -161,20 +309,38 @@
 
   function saveMove(info, done) {
     var item = info.event.extendedProps.item;
+    var moved = { start: info.event.startStr, end: info.event.endStr || null };
     var request;
     if (item.kind === "reminder") {
       request = api("PATCH", "/api/v1/reminders/" + item.id, { remind_at: info.event.startStr });
+    } else if (item.recurrence_id) {
+      request = askScope("Move a repeating event").then(function (scope) {
+        if (scope === "this") return api("PATCH", occurrenceUrl(item.id, item.recurrence_id), moved);
+        if (scope !== "all") throw null;
+        // The series moves by as much as this occurrence did.
+        var shift = Date.parse(info.event.start) - Date.parse(info.oldEvent.start);
+        var stretch = Date.parse(info.event.end || info.event.start) - Date.parse(info.oldEvent.end || info.oldEvent.start);
+        return api("GET", "/api/v1/calendar/events/" + item.id).then(function (series) {
+          var at = function (value, ms) {
+            return series.all_day
+              ? new Date(Date.parse(value) + ms).toISOString().slice(0, 10)
+              : new Date(Date.parse(value) + ms).toISOString();
+          };
+          return api("PATCH", "/api/v1/calendar/events/" + item.id, {
+            start: at(series.start, shift), end: at(series.end, shift + stretch),
+          });
+        });
+      });
     } else {
-      var body = { start: info.event.startStr, all_day: info.event.allDay };
-      body.end = info.event.endStr || null;
-      request = api("PATCH", "/api/v1/calendar/events/" + item.id, body);
+      moved.all_day = info.event.allDay;
+      request = api("PATCH", "/api/v1/calendar/events/" + item.id, moved);
     }
     request.then(function () {
       toast("success", KIND_LABELS[item.kind] + " " + done + ".");
       refresh();
     }).catch(function (problem) {
       info.revert();
-      toast("error", problemText(problem));
+      if (problem !== null) toast("error", problemText(problem));
     });
   }
 
@@ -206,7 +372,7 @@
     select: function (info) {
       var values = { start: info.startStr, end: info.endStr, all_day: info.allDay };
       calendar.unselect();
-      openDialog("New event", values, null, false);
+      openDialog("New event", values, null);
     },
     eventDrop: function (info) { saveMove(info, "moved"); },
     eventResize: function (info) { saveMove(info, "resized"); },
@@ -222,7 +388,19 @@
         return;
       }
       api("GET", "/api/v1/calendar/events/" + item.id).then(function (event) {
-        openDialog("Edit event", event, event.id, !!event.rrule);
+        if (!item.recurrence_id) {
+          openDialog("Edit event", event, { id: event.id, event: event, occurrence: null });
+          return;
+        }
+        // The occurrence clicked: its own times, and its own title, place and notes if it
+        // was changed alone.
+        var own = (event.overrides || []).filter(function (o) {
+          return Date.parse(o.recurrence_id) === Date.parse(item.recurrence_id);
+        })[0];
+        var occurrence = { recurrence_id: item.recurrence_id, start: item.start, end: item.end };
+        var values = Object.assign({}, event, { start: item.start, end: item.end },
+          own ? { title: own.title, location: own.location, description: own.description } : {});
+        openDialog("Edit event", values, { id: event.id, event: event, occurrence: occurrence });
       }).catch(function (problem) { toast("error", problemText(problem)); });
     },
   });
@@ -235,7 +413,7 @@
   if (linked) {
     api("GET", "/api/v1/calendar/events/" + encodeURIComponent(linked)).then(function (event) {
       calendar.gotoDate(String(event.start).slice(0, 10));
-      openDialog("Edit event", event, event.id, !!event.rrule);
+      openDialog("Edit event", event, { id: event.id, event: event, occurrence: null });
     }).catch(function (problem) { toast("error", problemText(problem)); });
   }
   var linkedReminder = query.get("reminder");
@@ -249,31 +427,65 @@
   fields.all_day.addEventListener("change", function () { setAllDay(fields.all_day.checked); });
   document.getElementById("event-cancel").addEventListener("click", function () { dialog.close(); });
 
+  document.getElementById("event-attendee-add").addEventListener("click", addAttendee);
+  attendeeInput.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      addAttendee();
+    }
+  });
+  // A contact picked from the list is added at once.
+  attendeeInput.addEventListener("change", function () {
+    var text = attendeeInput.value.trim();
+    if (Array.prototype.some.call(attendeeChoices.options, function (o) { return o.value === text; })) addAttendee();
+  });
+
+  function failed(problem) {
+    if (problem === null) return; // "Cancel" in the scope dialog
+    errorBox.textContent = problemText(problem);
+    errorBox.hidden = false;
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var body = formBody();
-    var request = editing
-      ? api("PATCH", "/api/v1/calendar/events/" + editing.id, body)
-      : api("POST", "/api/v1/calendar/events", body);
+    var request;
+    if (!editing) {
+      request = api("POST", "/api/v1/calendar/events", formBody());
+    } else if (!editing.occurrence) {
+      request = api("PATCH", "/api/v1/calendar/events/" + editing.id, formBody());
+    } else {
+      var opened = editing;
+      request = askScope("Change a repeating event").then(function (scope) {
+        if (scope === "this") return api("PATCH", occurrenceUrl(opened.id, opened.occurrence.recurrence_id), occurrenceBody());
+        if (scope === "all") return api("PATCH", "/api/v1/calendar/events/" + opened.id, seriesBody());
+        throw null;
+      });
+    }
     request.then(function () {
       dialog.close();
       toast("success", editing ? "Event saved." : "Event added.");
       refresh();
-    }).catch(function (problem) {
-      errorBox.textContent = problemText(problem);
-      errorBox.hidden = false;
-    });
+    }).catch(failed);
   });
 
   deleteButton.addEventListener("click", function () {
-    if (!editing || !window.confirm("Delete this event" + (document.getElementById("event-recurring").hidden ? "" : " and all its occurrences") + "?")) return;
-    api("DELETE", "/api/v1/calendar/events/" + editing.id).then(function () {
+    if (!editing) return;
+    var opened = editing;
+    var request;
+    if (opened.occurrence) {
+      request = askScope("Delete a repeating event").then(function (scope) {
+        if (scope === "this") return api("DELETE", occurrenceUrl(opened.id, opened.occurrence.recurrence_id));
+        if (scope === "all") return api("DELETE", "/api/v1/calendar/events/" + opened.id);
+        throw null;
+      });
+    } else {
+      if (!window.confirm("Delete this event" + (opened.event.rrule ? " and all its occurrences" : "") + "?")) return;
+      request = api("DELETE", "/api/v1/calendar/events/" + opened.id);
+    }
+    request.then(function () {
       dialog.close();
       toast("success", "Event deleted.");
       refresh();
-    }).catch(function (problem) {
-      errorBox.textContent = problemText(problem);
-      errorBox.hidden = false;
-    });
+    }).catch(failed);
   });
 })();
