@@ -4,7 +4,7 @@ statements did before. It runs as the caller (no SECURITY DEFINER), so the membe
 under the policies, with the context it has just set.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-25
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from crm.migrations.rls import APP_ROLE
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
