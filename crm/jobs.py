@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import Settings
 from crm.db import Database, database_url
+from crm.kit.mail import Mailer
 
 log = structlog.get_logger()
 QUEUE = "crm"
@@ -49,6 +50,7 @@ class JobDeps:
 
     db: Database
     settings: Settings
+    mailer: Mailer
 
 
 def queue_app(url: str) -> procrastinate.App:
@@ -95,6 +97,7 @@ async def running_worker(
     """A worker running in this event loop until the block ends (then it stops gracefully,
     waiting for its current jobs)."""
     db = Database(url, pool_size=max(2, concurrency or settings.worker_concurrency))
+    mailer = Mailer(settings)  # the worker's one SMTP connection, shared by its jobs
     app = queue_app(url)
     async with app.open_async():
         worker = asyncio.create_task(
@@ -106,7 +109,7 @@ async def running_worker(
                 stalled_worker_timeout=settings.worker_stalled_seconds,
                 delete_jobs="successful",
                 install_signal_handlers=False,
-                additional_context={"deps": JobDeps(db, settings)},
+                additional_context={"deps": JobDeps(db, settings, mailer)},
             ),
             name="crm-worker",
         )
@@ -118,4 +121,5 @@ async def running_worker(
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(worker, recovery, return_exceptions=True)
+            await mailer.close()
             await db.close()
