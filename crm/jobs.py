@@ -35,6 +35,20 @@ _DEFER = text(
 )
 
 
+_CANCEL_DUE = text(
+    "SELECT procrastinate_cancel_job_v1(id, false, true) FROM procrastinate_jobs "
+    "WHERE status = 'todo' AND queue_name = :queue AND task_name = :task "
+    "AND scheduled_at <= now() AND args->>:key = ANY(:values)"
+)
+
+
+async def cancel_due(session: AsyncSession, task: str, *, key: str, values: list[str]) -> None:
+    """Drop the queued jobs of `task` whose time has come and whose argument `key` is one of
+    `values`, once this transaction commits: their work is done in it. (Through
+    procrastinate's own SQL function; a job already running is left alone.)"""
+    await session.execute(_CANCEL_DUE, {"queue": QUEUE, "task": task, "key": key, "values": values})
+
+
 async def defer(
     session: AsyncSession, task: str, *, at: datetime | None = None, **args: Any
 ) -> None:
@@ -97,7 +111,7 @@ async def running_worker(
     """A worker running in this event loop until the block ends (then it stops gracefully,
     waiting for its current jobs)."""
     db = Database(url, pool_size=max(2, concurrency or settings.worker_concurrency))
-    mailer = Mailer(settings)  # the worker's one SMTP connection, shared by its jobs
+    mailer = Mailer(settings)  # the worker's SMTP connections, shared by its jobs
     app = queue_app(url)
     async with app.open_async():
         worker = asyncio.create_task(

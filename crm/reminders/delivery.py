@@ -1,6 +1,6 @@
 """Delivering due reminders, once, a user's many at a time: a transaction locks up to BATCH of
 the user's due reminders (skipping those another delivery holds), writes their in-app
-notifications in one statement, sends their e-mails over the worker's one SMTP connection,
+notifications in one statement, sends their e-mails over one of the worker's kept SMTP connections,
 marks them sent and commits. A job that runs twice (a retry, a duplicate, a racing worker)
 finds them sent or held and does nothing, and a job killed halfway leaves them as they were for
 its retry. (One case remains: killed after the mail server accepted a message and before the
@@ -8,17 +8,19 @@ commit, the retry sends it again. SMTP has no idempotency key.)
 
 Every reminder has its own job at its time (crm.reminders.service), but any job delivers all
 of its user's reminders that are due: in a burst, the first jobs deliver the reminders of the
-later ones, which then find nothing to do and finish at once."""
+later ones, and drop those jobs of theirs that are queued (a job that started meanwhile finds
+nothing to do and finishes at once)."""
 
 import uuid
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import Message
 from html import escape
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import func, select, update
 
+from crm import jobs
 from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.db import Database
@@ -26,7 +28,7 @@ from crm.kit.mail import Mailer, compose
 from crm.models import Reminder, ReminderAnchor, ReminderStatus, Role, UserAccount
 from crm.notifications.service import Notice
 from crm.notifications.service import notification as notification_service
-from crm.reminders.service import PENDING
+from crm.reminders.service import DELIVER, PENDING
 from crm.reminders.service import reminder as reminder_service
 
 log = structlog.get_logger()
@@ -130,6 +132,10 @@ async def _deliver_batch(
                 version=Reminder.version + 1,
             )
         )
+        if len(due) > 1:  # the jobs of the others have nothing left to do
+            await jobs.cancel_due(
+                session, DELIVER, key="reminder_id", values=[str(r.id) for r in due]
+            )
         for reminder in due:
             if reminder.anchor == ReminderAnchor.event:
                 await reminder_service.rearm(session, actor, reminder=reminder)
@@ -152,7 +158,7 @@ def _notice(reminder: Reminder) -> Notice:
     )
 
 
-def _email(settings: Settings, user: UserAccount, reminder: Reminder) -> EmailMessage:
+def _email(settings: Settings, user: UserAccount, reminder: Reminder) -> Message:
     url = settings.crm_base_url.rstrip("/") + link_of(reminder)[0]
     when = reminder.remind_at.astimezone(ZoneInfo(user.time_zone)).strftime("%a %d %b %Y, %H:%M")
     text = f"Reminder: {reminder.message}\n\n{when}\n\nOpen it in the CRM: {url}\n"
