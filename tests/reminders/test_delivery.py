@@ -281,6 +281,8 @@ async def test_one_job_delivers_all_due_reminders_of_its_user_over_one_smtp_conn
     try:
         settings = mail_settings(admin_url, port)
         assert await deliver(db, settings, **args) == 5
+        # Their jobs, due and queued, are dropped with the delivery: nothing left to do.
+        assert fetch(admin_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 0
         # The jobs of the other four find nothing left to do.
         assert [await deliver(db, settings, **args) for _ in range(4)] == [0, 0, 0, 0]
         # The connection is kept for the next reminder, and opened again when it dropped.
