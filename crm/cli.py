@@ -122,8 +122,15 @@ async def _work(url: str, concurrency: int | None) -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    stopped = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # Stop between two steps of the loop: SystemExit raised by a plain signal handler
+        # lands in whichever task runs, may end only that one and leave the worker hanging.
+        # (Windows has no such hook; there the plain handler stays.)
+        with contextlib.suppress(NotImplementedError):
+            asyncio.get_running_loop().add_signal_handler(signum, stopped.set)
     async with running_worker(url, settings, concurrency=concurrency):
-        await asyncio.Event().wait()
+        await stopped.wait()
 
 
 @app.command(name="migrate")

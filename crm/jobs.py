@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.config import Settings
 from crm.db import Database, database_url
+from crm.kit.mail import Mailer
 
 log = structlog.get_logger()
 QUEUE = "crm"
@@ -32,6 +33,20 @@ _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, NULL, "
     "CAST(:args AS jsonb), :at)::procrastinate_job_to_defer_v1])"
 )
+
+
+_CANCEL_DUE = text(
+    "SELECT procrastinate_cancel_job_v1(id, false, true) FROM procrastinate_jobs "
+    "WHERE status = 'todo' AND queue_name = :queue AND task_name = :task "
+    "AND scheduled_at <= now() AND args->>:key = ANY(:values)"
+)
+
+
+async def cancel_due(session: AsyncSession, task: str, *, key: str, values: list[str]) -> None:
+    """Drop the queued jobs of `task` whose time has come and whose argument `key` is one of
+    `values`, once this transaction commits: their work is done in it. (Through
+    procrastinate's own SQL function; a job already running is left alone.)"""
+    await session.execute(_CANCEL_DUE, {"queue": QUEUE, "task": task, "key": key, "values": values})
 
 
 async def defer(
@@ -49,6 +64,7 @@ class JobDeps:
 
     db: Database
     settings: Settings
+    mailer: Mailer
 
 
 def queue_app(url: str) -> procrastinate.App:
@@ -95,6 +111,7 @@ async def running_worker(
     """A worker running in this event loop until the block ends (then it stops gracefully,
     waiting for its current jobs)."""
     db = Database(url, pool_size=max(2, concurrency or settings.worker_concurrency))
+    mailer = Mailer(settings)  # the worker's SMTP connections, shared by its jobs
     app = queue_app(url)
     async with app.open_async():
         worker = asyncio.create_task(
@@ -106,7 +123,7 @@ async def running_worker(
                 stalled_worker_timeout=settings.worker_stalled_seconds,
                 delete_jobs="successful",
                 install_signal_handlers=False,
-                additional_context={"deps": JobDeps(db, settings)},
+                additional_context={"deps": JobDeps(db, settings, mailer)},
             ),
             name="crm-worker",
         )
@@ -118,4 +135,5 @@ async def running_worker(
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(worker, recovery, return_exceptions=True)
+            await mailer.close()
             await db.close()

@@ -105,6 +105,12 @@ class Reminder(RecordColumns, Base):
     __tablename__ = "reminder"
     __table_args__ = (
         Index("ix_reminder_owner_remind_at", "owner_id", "remind_at", "id"),
+        Index(
+            "ix_reminder_owner_pending_remind_at",
+            "owner_id",
+            "remind_at",
+            postgresql_where="status IN ('scheduled', 'snoozed')",
+        ),
         Index("ix_reminder_event_id", "event_id"),
         Index("ix_reminder_task_id", "task_id"),
         Index("ix_reminder_contact_id", "contact_id"),

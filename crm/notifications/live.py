@@ -53,8 +53,9 @@ class NotificationHub:
     def _received(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         message = json.loads(payload)
         for queue in self.queues.get(uuid.UUID(message["user_id"]), ()):
-            with contextlib.suppress(asyncio.QueueFull):  # a stalled page misses pushes
-                queue.put_nowait(message["notification"])
+            for notification in message["notifications"]:
+                with contextlib.suppress(asyncio.QueueFull):  # a stalled page misses pushes
+                    queue.put_nowait(notification)
 
     async def _listen(self) -> None:
         while True:

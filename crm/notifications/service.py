@@ -5,10 +5,10 @@ instance can push it to that user's open pages (crm.notifications.live)."""
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic_core import to_jsonable_python
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +19,24 @@ from crm.models import Notification
 
 CHANNEL = "crm_notification"
 NEWEST_FIRST = SortKey("-created_at", Notification.created_at, Notification.id, descending=True)
-# NOTIFY payloads are limited to 8000 bytes.
+# NOTIFY payloads are limited to 8000 bytes (json.dumps escapes to ASCII, so characters are
+# bytes); a notification's body is cut to fit.
+MAX_PAYLOAD = 7900
 MAX_PUSHED_BODY = 2000
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification to add: what caused it (`source_key`, unique per user) and what it says."""
+
+    kind: str
+    title: str
+    source_key: str
+    link: str | None = None
+    body: str | None = None
+    entity_type: str | None = None
+    entity_id: uuid.UUID | None = None
+    data: dict[str, Any] | None = None
 
 
 def as_json(notification: Notification) -> dict[str, Any]:
@@ -64,51 +80,59 @@ class NotificationService:
         return await self.unread(session, actor)
 
     async def add(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        *,
-        kind: str,
-        title: str,
-        source_key: str,
-        link: str | None = None,
-        body: str | None = None,
-        entity_type: str | None = None,
-        entity_id: uuid.UUID | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> Notification | None:
-        """Add a notification for the actor, once per `source_key` (None when it exists
-        already), and announce it to their open pages when the transaction commits."""
-        row = {
-            "id": uuid.uuid4(),
-            "workspace_id": actor.workspace_id,
-            "user_id": actor.user_id,
-            "kind": kind,
-            "title": title,
-            "body": body,
-            "link": link,
-            "source_key": source_key,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "data": data or {},
-            "created_at": datetime.now(UTC),
-        }
-        added = await session.scalar(
-            insert(Notification)
-            .values(row)
-            .on_conflict_do_nothing(constraint="uq_notification_user_id_source_key")
-            .returning(Notification)
+        self, session: AsyncSession, actor: Actor, *, notices: Sequence[Notice]
+    ) -> Sequence[Notification]:
+        """Add notifications for the actor in one statement, each once per `source_key` (those
+        that exist already are left out of the answer), and announce the new ones to their
+        open pages when the transaction commits: as few NOTIFYs as fit their payload limit."""
+        if not notices:
+            return []
+        now = datetime.now(UTC)
+        rows = [
+            {
+                **asdict(notice),
+                "id": uuid.uuid4(),
+                "workspace_id": actor.workspace_id,
+                "user_id": actor.user_id,
+                "data": notice.data or {},
+                "created_at": now,
+            }
+            for notice in notices
+        ]
+        added = list(
+            await session.scalars(
+                insert(Notification)
+                .values(rows)
+                .on_conflict_do_nothing(constraint="uq_notification_user_id_source_key")
+                .returning(Notification)
+            )
         )
-        if added is None:
-            return None
-        pushed = as_json(added)
+        if added:
+            await session.execute(
+                text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) p"),
+                {"channel": CHANNEL, "payloads": _payloads(actor.user_id, added)},
+            )
+        return added
+
+
+def _payloads(user_id: uuid.UUID, added: Sequence[Notification]) -> list[str]:
+    """`{"user_id", "notifications": [...]}` messages of at most MAX_PAYLOAD bytes."""
+    items = []
+    for notification in added:
+        pushed = as_json(notification)
         if pushed["body"]:
             pushed["body"] = pushed["body"][:MAX_PUSHED_BODY]
-        payload = json.dumps(to_jsonable_python({"user_id": actor.user_id, "notification": pushed}))
-        await session.execute(
-            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
-        )
-        return added
+        items.append(json.dumps(pushed))
+    head, payloads, chunk = f'{{"user_id": "{user_id}", "notifications": [', [], []
+    size = len(head) + 2
+    for item in items:
+        if chunk and size + len(item) + 1 > MAX_PAYLOAD:
+            payloads.append(head + ",".join(chunk) + "]}")
+            chunk, size = [], len(head) + 2
+        chunk.append(item)
+        size += len(item) + 1
+    payloads.append(head + ",".join(chunk) + "]}")
+    return payloads
 
 
 notification = NotificationService()

@@ -1,4 +1,5 @@
-"""The reminders' background job: deliver one reminder when it is due."""
+"""The reminders' background job, one per reminder at its time: it delivers that reminder and
+every other of its user's that is due (crm.reminders.delivery)."""
 
 import uuid
 
@@ -16,13 +17,14 @@ ATTEMPTS = 9
 async def deliver_reminder(
     context: JobContext, reminder_id: str, user_id: str, workspace_id: str
 ) -> None:
+    # `reminder_id` is the reminder the job was queued for; the delivery takes all that are due.
     deps: JobDeps = context.additional_context["deps"]
     await deliver(
         deps.db,
         deps.settings,
-        reminder_id=uuid.UUID(reminder_id),
         user_id=uuid.UUID(user_id),
         workspace_id=uuid.UUID(workspace_id),
+        mailer=deps.mailer,
         last_try=context.job.attempts + 1 >= ATTEMPTS,
     )
 

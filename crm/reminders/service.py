@@ -1,15 +1,17 @@
 """Reminders: when (absolute, or relative to an event or a task's due date), what, through
 which channels. Every write that changes when a reminder fires queues its delivery job in the
-same transaction (crm.jobs.defer); the job delivers it once (crm.reminders.delivery)."""
+same transaction (crm.jobs.defer); the job delivers it once (crm.reminders.delivery). Moving
+an event or a task's due date re-times the reminders relative to it in the same transaction
+(`follow_event`, `follow_task`)."""
 
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import jobs
@@ -19,6 +21,7 @@ from crm.auth.actor import Actor
 from crm.calendar.links import check_links, user_zone
 from crm.calendar.recurrence import Series
 from crm.calendar.repository import event_repository
+from crm.db import set_context
 from crm.errors import Invalid, NotFound
 from crm.kit.etags import require_version
 from crm.kit.pagination import PageQuery, Slice, paginate
@@ -29,6 +32,7 @@ from crm.models import (
     Reminder,
     ReminderAnchor,
     ReminderStatus,
+    Role,
     Task,
 )
 from crm.reminders.repository import SORTS, reminder_repository
@@ -204,26 +208,28 @@ class ReminderService:
             if when != reminder.remind_at:
                 await self._write(session, actor, reminder, {"remind_at": when})
 
-    async def moved_later(
-        self, session: AsyncSession, actor: Actor, *, reminder: Reminder
-    ) -> datetime | None:
-        """For a due reminder relative to a task: the new time when the task's due date has
-        moved later since (the reminder is then scheduled again for it), else None."""
-        if reminder.anchor != ReminderAnchor.task or reminder.task_id is None:
-            return None
-        due = await session.scalar(select(Task.due_date).where(Task.id == reminder.task_id))
-        if due is None:
-            return None
-        zone = await user_zone(session, actor)
-        when = datetime.combine(due, DUE_TIME, tzinfo=zone) - timedelta(
-            minutes=reminder.minutes_before or 0
-        )
-        if when <= datetime.now(UTC):
-            return None
-        reminder.remind_at = when.astimezone(UTC)
-        await session.flush()
-        await self._schedule(session, reminder)
-        return when
+    async def follow_task(
+        self, session: AsyncSession, actor: Actor, *, task: Task, users: Iterable[uuid.UUID]
+    ) -> None:
+        """The task's due date moved: the scheduled reminders relative to it move with it,
+        earlier or later, whoever's they are. `users` are those who may have such reminders
+        (whoever sees the task). Another user's reminders are re-timed under that user's
+        row-level-security context and logged as a job's change of theirs: the actor (say
+        the task's assignee) neither reads nor changes anything visible to them."""
+        if task.due_date is None:
+            return  # nothing to count back from: they keep their time
+        for user_id in users:
+            async with _acting_as(session, actor, user_id) as owner:
+                statement = reminder_repository.readable(owner).where(
+                    Reminder.task_id == task.id,
+                    Reminder.anchor == ReminderAnchor.task,
+                    Reminder.status == ReminderStatus.scheduled,
+                )
+                found = (await session.scalars(statement.with_for_update())).all()
+                zone = await user_zone(session, owner) if found else None
+                for reminder in found:
+                    when = _before_due(task.due_date, zone, reminder.minutes_before)
+                    await self._write(session, owner, reminder, {"remind_at": when})
 
     async def rearm(self, session: AsyncSession, actor: Actor, *, reminder: Reminder) -> None:
         """After a reminder relative to a recurring event fired: schedule it for the event's
@@ -360,7 +366,7 @@ class ReminderService:
         task: Task = await task_service.get(session, actor, task_id=data.task_id)
         if task.due_date is None:
             raise Invalid("task_id", "has no due date")
-        return datetime.combine(task.due_date, DUE_TIME, tzinfo=zone) - before
+        return _before_due(task.due_date, zone, data.minutes_before)
 
     async def _log(
         self,
@@ -379,6 +385,28 @@ class ReminderService:
             action=action,
             changes=changes,
         )
+
+
+def _before_due(due: date, zone: ZoneInfo, minutes_before: int | None) -> datetime:
+    """`minutes_before` the due date's DUE_TIME in `zone`, in UTC."""
+    due_at = datetime.combine(due, DUE_TIME, tzinfo=zone)
+    return (due_at - timedelta(minutes=minutes_before or 0)).astimezone(UTC)
+
+
+@asynccontextmanager
+async def _acting_as(
+    session: AsyncSession, actor: Actor, user_id: uuid.UUID
+) -> AsyncIterator[Actor]:
+    """The actor itself, or (for the block) a job acting for another user of its workspace
+    under that user's row-level-security context, given back to the actor afterwards."""
+    if user_id == actor.user_id:
+        yield actor
+        return
+    await set_context(session, user_id=user_id)
+    try:
+        yield Actor(user_id, actor.workspace_id, Role.member, "job")
+    finally:
+        await set_context(session, user_id=actor.user_id)
 
 
 def _next_start(event: CalendarEvent) -> datetime:

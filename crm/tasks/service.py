@@ -164,8 +164,20 @@ class TaskService:
         task.updated_at = datetime.now(UTC)
         await session.flush()
         task = await self.get(session, actor, task_id=task_id)
+        if "due_date" in changed:
+            await self._move_reminders(session, actor, task)
         await self._log(session, actor, task, "updated", diff(before, snapshot(task)))
         return task
+
+    async def _move_reminders(self, session: AsyncSession, actor: Actor, task: Task) -> None:
+        """The reminders relative to the task follow its due date, whoever's they are: those
+        of the users who see the task (its project's owner and assignees)."""
+        # Imported here: the reminders' service imports this one.
+        from crm.reminders.service import reminder as reminder_service
+
+        project = await self._project(session, actor, task.project_id)
+        users = sorted({project.owner_id, *(user.id for user in project.assignees)})
+        await reminder_service.follow_task(session, actor, task=task, users=users)
 
     async def _lock(
         self,

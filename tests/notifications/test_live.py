@@ -34,8 +34,8 @@ async def test_a_notification_reaches_every_open_page_of_its_user_only(
     client, app, custom_app, admin_url
 ):
     ada, bob = await sign_up(client, "Ada"), await sign_up(client, "Bob")
-    for_ada = await due_reminder(client, ada, "For Ada")
-    for_bob = await due_reminder(client, bob, "For Bob")
+    await due_reminder(client, ada, "For Ada")
+    await due_reminder(client, bob, "For Bob")
     db = Database(app_url(admin_url))
     settings = make_settings(admin_url)
     async with (
@@ -52,14 +52,12 @@ async def test_a_notification_reaches_every_open_page_of_its_user_only(
             await deliver(
                 db,
                 settings,
-                reminder_id=for_ada,
                 user_id=ada.user_id,
                 workspace_id=ada.workspace_id,
             )
             await deliver(
                 db,
                 settings,
-                reminder_id=for_bob,
                 user_id=bob.user_id,
                 workspace_id=bob.workspace_id,
             )

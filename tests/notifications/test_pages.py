@@ -27,11 +27,9 @@ async def due_reminder_delivered(client, admin_url, email, message):
     )[0]
     db = Database(app_url(admin_url))
     try:
-        reminder_id = response.json()["id"]
         await deliver(
             db,
             make_settings(admin_url),
-            reminder_id=reminder_id,
             user_id=user_id,
             workspace_id=workspace_id,
         )

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +14,8 @@ from aiosmtpd.controller import Controller
 
 from crm.db import Database, app_url
 from crm.jobs import running_worker
-from crm.reminders.delivery import deliver
+from crm.kit.mail import Mailer
+from crm.reminders.delivery import MailFailed, deliver
 from tests.conftest import http_client, make_settings
 from tests.people import sign_up
 from tests.rows import fetch
@@ -110,11 +110,7 @@ async def test_a_delivery_that_runs_twice_sends_one_email(client, admin_url):
     with SMTPServer() as smtp:
         db = Database(app_url(admin_url))
         try:
-            args = {
-                "reminder_id": uuid.UUID(reminder["id"]),
-                "user_id": ada.user_id,
-                "workspace_id": ada.workspace_id,
-            }
+            args = {"user_id": ada.user_id, "workspace_id": ada.workspace_id}
             settings = mail_settings(admin_url, smtp.port)
             results = await asyncio.gather(*(deliver(db, settings, **args) for _ in range(3)))
             again = await deliver(db, settings, **args)
@@ -122,7 +118,7 @@ async def test_a_delivery_that_runs_twice_sends_one_email(client, admin_url):
             await db.close()
         await asyncio.sleep(0.5)  # let a (wrong) second message reach the server
         assert len(smtp.inbox.messages) == 1
-    assert sorted(results) == [False, False, True] and again is False
+    assert sorted(results) == [0, 0, 1] and again == 0
     assert delivered(admin_url, reminder["id"]) == ("sent", 1)
 
 
@@ -242,3 +238,103 @@ async def test_the_app_runs_a_worker_in_process_when_asked(custom_app, admin_url
                 )
             ).json()
             await until(lambda: delivered(admin_url, reminder["id"]) == ("sent", 1))
+
+
+class CountingInbox(Inbox):
+    """Counts the connections (each starts with EHLO) besides collecting the messages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connections = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+
+class RefusingInbox(Inbox):
+    async def handle_DATA(self, server, session, envelope) -> str:
+        return "451 Try again later"
+
+
+async def due_reminders(client, person, count, channels=("in_app", "email")):
+    ids = []
+    for n in range(count):
+        body = {"message": f"Due {n}", "remind_at": soon(-5 + n / 10), "channels": list(channels)}
+        response = await client.post("/api/v1/reminders", json=body, headers=person.headers)
+        ids.append(response.json()["id"])
+    return ids
+
+
+async def test_one_job_delivers_all_due_reminders_of_its_user_over_one_smtp_connection(
+    client, admin_url
+):
+    ada = await sign_up(client, "Ada")
+    ids = await due_reminders(client, ada, 5)
+    inbox, port = CountingInbox(), free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    db = Database(app_url(admin_url))
+    mailer = Mailer(mail_settings(admin_url, port))
+    args = {"user_id": ada.user_id, "workspace_id": ada.workspace_id, "mailer": mailer}
+    try:
+        settings = mail_settings(admin_url, port)
+        assert await deliver(db, settings, **args) == 5
+        # Their jobs, due and queued, are dropped with the delivery: nothing left to do.
+        assert fetch(admin_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 0
+        # The jobs of the other four find nothing left to do.
+        assert [await deliver(db, settings, **args) for _ in range(4)] == [0, 0, 0, 0]
+        # The connection is kept for the next reminder, and opened again when it dropped.
+        later = await due_reminders(client, ada, 1)
+        smtp.stop()
+        smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+        smtp.start()
+        assert await deliver(db, settings, **args) == 1
+    finally:
+        await mailer.close()
+        await db.close()
+        smtp.stop()
+    subjects = sorted(m["Subject"] for m in inbox.messages)
+    assert subjects == [f"Reminder: Due {n}" for n in (0, 0, 1, 2, 3, 4)]
+    assert inbox.connections == 2
+    for reminder_id in [*ids, *later]:
+        assert delivered(admin_url, reminder_id) == ("sent", 1)
+
+
+async def test_a_failing_mail_server_keeps_the_reminder_due_then_the_last_try_is_in_app_only(
+    client, admin_url
+):
+    ada = await sign_up(client, "Ada")
+    [reminder_id] = await due_reminders(client, ada, 1)
+    inbox, port = RefusingInbox(), free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    db = Database(app_url(admin_url))
+    args = {"user_id": ada.user_id, "workspace_id": ada.workspace_id}
+    try:
+        settings = mail_settings(admin_url, port)
+        with pytest.raises(MailFailed):
+            await deliver(db, settings, **args, last_try=False)
+        assert delivered(admin_url, reminder_id) == ("scheduled", 0)
+        assert await deliver(db, settings, **args, last_try=True) == 1
+    finally:
+        await db.close()
+        smtp.stop()
+    assert delivered(admin_url, reminder_id) == ("sent", 1)
+    assert inbox.messages == []
+
+
+async def test_a_worker_retries_a_failing_mail_server(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    inbox, port = RefusingInbox(), free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        async with running_worker(app_url(admin_url), mail_settings(admin_url, port)):
+            [reminder_id] = await due_reminders(client, ada, 1)
+            retried = "SELECT attempts FROM procrastinate_jobs WHERE args->>'reminder_id' = %s"
+            await until(lambda: (fetch(admin_url, retried, reminder_id) or [(0,)])[0][0] >= 1)
+            assert delivered(admin_url, reminder_id) == ("scheduled", 0)
+    finally:
+        smtp.stop()

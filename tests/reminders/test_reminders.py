@@ -59,7 +59,7 @@ async def test_snooze_and_dismiss_change_the_status(client, admin_url):
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "status"
 
 
-async def test_a_reminder_relative_to_an_event_moves_with_it(client):
+async def test_a_reminder_relative_to_an_event_moves_with_it_and_so_does_its_job(client, admin_url):
     ada = await sign_up(client, "Ada")
     event = (
         await client.post(
@@ -79,6 +79,19 @@ async def test_a_reminder_relative_to_an_event_moves_with_it(client):
     )
     moved = (await client.get(f"{REMINDERS}/{reminder['id']}", headers=ada.headers)).json()
     assert moved["remind_at"] == "2030-03-02T08:30:00Z"
+    # Earlier as well as later; each new time has its job.
+    await client.patch(
+        f"/api/v1/calendar/events/{event['id']}",
+        json={"start": "2030-02-20T10:00:00Z"},
+        headers=ada.headers,
+    )
+    moved = (await client.get(f"{REMINDERS}/{reminder['id']}", headers=ada.headers)).json()
+    assert moved["remind_at"] == "2030-02-20T09:30:00Z"
+    assert [r[0].isoformat() for r in jobs_for(admin_url, reminder["id"])] == [
+        "2030-03-01T14:30:00+00:00",
+        "2030-03-02T08:30:00+00:00",
+        "2030-02-20T09:30:00+00:00",
+    ]
     # Deleting the event deletes its reminders.
     await client.delete(f"/api/v1/calendar/events/{event['id']}", headers=ada.headers)
     gone = await client.get(f"{REMINDERS}/{reminder['id']}", headers=ada.headers)
