@@ -370,8 +370,8 @@ class RecordPages(Generic[Q, R]):
         record = await self.get(session, shell, record_id)
         values = await read_values(request)
         try:
-            async with session.begin_nested():
-                await self.delete(session, shell, record_id, expected_version(values))
+            # The services check the version before writing anything.
+            await self.delete(session, shell, record_id, expected_version(values))
         except PreconditionFailed as exc:
             # Changed since the question was asked: ask again, showing it as it is now.
             form, status = refused({"name": self.name(record)}, exc)
