@@ -1,7 +1,8 @@
 """The calendar's range API with a busy year: one user with N events (default 5,000) in a year,
 2% of them weekly for the year; then the month, week and day views' requests through the app
 (in process, over ASGI) with wall p50/p95 and the app's CPU time p50, for
-/api/v1/calendar/events and /api/v1/calendar/items.
+/api/v1/calendar/events and /api/v1/calendar/items; and the month view again with the
+expansion's caches emptied before each request, as the first view after a start finds them.
 
     python bench/calendar_range.py [--events 5000] [--requests 200]
 
@@ -21,6 +22,7 @@ from calendar_setup import fresh_database, new_user
 
 from crm.app import create_app
 from crm.auth.actor import Actor
+from crm.calendar import recurrence
 from crm.calendar.schemas import EventInput
 from crm.calendar.service import event as event_service
 from crm.config import Settings
@@ -48,9 +50,18 @@ async def fill(db: Database, actor: Actor, count: int) -> None:
                 await event_service.create(s, actor, data=data)
 
 
-async def measure(client: httpx.AsyncClient, path: str, ranges: list[tuple[date, date]]):
+def forget_expansions() -> None:
+    recurrence.parse.cache_clear()
+    recurrence._resumed.cache_clear()
+
+
+async def measure(
+    client: httpx.AsyncClient, path: str, ranges: list[tuple[date, date]], cold: bool = False
+):
     times, cpu, sizes = [], [], []
     for start, end in ranges:
+        if cold:
+            forget_expansions()
         t0, c0 = time.perf_counter(), time.process_time()
         response = await client.get(path, params={"start": str(start), "end": str(end)})
         times.append((time.perf_counter() - t0) * 1000)
@@ -88,17 +99,29 @@ async def main(events: int, requests: int) -> None:
         ) as client:
             rng = random.Random(7)
             views = {"month": 35, "week": 7, "day": 1}
-            for view, days in views.items():
-                ranges = []
-                for _ in range(requests):
-                    start = date(YEAR, 1, 1) + timedelta(days=rng.randrange(365 - days))
-                    ranges.append((start, start + timedelta(days=days)))
-                for path in ("/api/v1/calendar/events", "/api/v1/calendar/items"):
-                    p50, p95, cpu, size = await measure(client, path, ranges)
-                    print(
-                        f"{view:5} {path:26} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
-                        f"CPU p50 {cpu:5.1f} ms  ({size:.0f} items on average)"
+            ranges = {
+                view: [
+                    (start, start + timedelta(days=days))
+                    for start in (
+                        date(YEAR, 1, 1) + timedelta(days=rng.randrange(365 - days))
+                        for _ in range(requests)
                     )
+                ]
+                for view, days in views.items()
+            }
+            paths = ("/api/v1/calendar/events", "/api/v1/calendar/items")
+            for view in views:
+                for path in paths:
+                    report(view, path, *await measure(client, path, ranges[view]))
+            for path in paths:
+                report("month, cold", path, *await measure(client, path, ranges["month"], True))
+
+
+def report(view: str, path: str, p50: float, p95: float, cpu: float, size: float) -> None:
+    print(
+        f"{view:11} {path:26} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+        f"CPU p50 {cpu:5.1f} ms  ({size:.0f} items on average)"
+    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ MAX_COUNT = 5000
 _UNTIL = re.compile(r"UNTIL=([0-9TZ]+)", re.IGNORECASE)
 
 
+# Daily and weekly rules are expanded from the start of a block of this many periods.
+BLOCK = 8
+
 # How far after its first occurrence one occurrence can be changed alone: walking an hourly
 # rule is slow (dateutil walks it from its start), the others are not.
 REACH = {False: timedelta(days=366 * 100), True: timedelta(days=366 * 2)}
@@ -105,7 +108,7 @@ class Override:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: that makes one four times slower, and a month has hundreds
 class Series:
     """What expanding an event needs: its first occurrence, its rule, exceptions and the
     occurrences changed on their own."""
@@ -126,7 +129,7 @@ class Series:
             event.time_zone,
             event.rrule,
             tuple(event.exdates),
-            tuple(Override.load(o) for o in event.overrides or ()),
+            tuple(Override.load(o) for o in event.overrides) if event.overrides else (),
         )
 
     def makes(self, moment: datetime) -> bool:
@@ -156,9 +159,9 @@ class Series:
         return self.ends_at.astimezone(tz).replace(tzinfo=None) - start
 
     def end_of(self, start: datetime) -> datetime:
-        """The end of the occurrence the rule starts at `start`."""
-        local = start.astimezone(self.tz).replace(tzinfo=None)
-        return (local + self.wall_duration).replace(tzinfo=self.tz)
+        """The end of the occurrence the rule starts at `start` (aware arithmetic is in
+        wall-clock time)."""
+        return start.astimezone(self.tz) + self.wall_duration
 
     def last_end(self) -> datetime | None:
         """When the last occurrence ends (a moved one included); None when it repeats
@@ -209,45 +212,58 @@ class Series:
                 yield self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
             return
         excluded = {d.astimezone(UTC) for d in self.exdates}
+        length, last = self.wall_duration, end.astimezone(UTC)
         # Occurrences that started before `start` may still be running at it.
-        since = (start - self.wall_duration - timedelta(days=1)).astimezone(tz)
-        rule = parse(self.rrule, self.starts_at.astimezone(tz))
-        near = self._start_near(since)
-        if near != rule._dtstart:  # dateutil: the parsed rule, from another start
-            rule = rule.replace(dtstart=near)
+        since = (start - length - timedelta(days=1)).astimezone(tz)
+        first, period = self.starts_at.astimezone(tz), _period(self.rrule)
+        if period is None:
+            rule = parse(self.rrule, first)
+        else:
+            rule = _resumed(self.rrule, first, _block_start(first, since, period))
         for occurrence in rule.xafter(since, inc=True):
-            if occurrence.astimezone(UTC) >= end.astimezone(UTC):
+            utc = occurrence.astimezone(UTC)
+            if utc >= last:
                 return
-            finish = self.end_of(occurrence)
-            if occurrence.astimezone(UTC) in excluded:
-                continue
-            if self._overlaps(occurrence, finish, start, end):
+            finish = occurrence + length  # in wall-clock time, as end_of
+            if utc not in excluded and self._overlaps(occurrence, finish, start, end):
                 yield occurrence, finish
-
-    def _start_near(self, since: datetime) -> datetime:
-        """A start for expanding from `since`: a daily or weekly rule without COUNT gives the
-        same occurrences from the first one whole periods later (in wall-clock time), so an
-        old series is not walked from its beginning on every request."""
-        tz = self.tz
-        first = self.starts_at.astimezone(tz)
-        parts = dict(p.split("=", 1) for p in (self.rrule or "").upper().split(";") if "=" in p)
-        days = {"DAILY": 1, "WEEKLY": 7}.get(parts.get("FREQ", ""))
-        if days is None or "COUNT" in parts:
-            return first
-        period = timedelta(days=days * int(parts.get("INTERVAL", "1") or 1))
-        local_first, local_since = (
-            first.replace(tzinfo=None),
-            since.astimezone(tz).replace(tzinfo=None),
-        )
-        skipped = (local_since - local_first) // period - 1
-        if skipped <= 0:
-            return first
-        return (local_first + skipped * period).replace(tzinfo=tz)
 
     @staticmethod
     def _overlaps(s: datetime, e: datetime, start: datetime, end: datetime) -> bool:
         # A zero-length event belongs to the range it starts in.
         return s < end and (e > start or (e == s and s >= start))
+
+
+def _block_start(first: datetime, since: datetime, period: timedelta) -> datetime:
+    """Where to expand a daily or weekly rule without COUNT from to reach `since`: it gives
+    the same occurrences from its first one whole periods later (in wall-clock time), so an
+    old series is not walked from its beginning on every request. A block of BLOCK periods
+    starts there, so that nearby ranges share it."""
+    local_first = first.replace(tzinfo=None)
+    local_since = since.astimezone(first.tzinfo).replace(tzinfo=None)
+    skipped = (local_since - local_first) // (period * BLOCK) * BLOCK - 1
+    if skipped <= 0:
+        return first
+    return (local_first + skipped * period).replace(tzinfo=first.tzinfo)
+
+
+@lru_cache(maxsize=1024)
+def _resumed(rule_text: str, first: datetime, near: datetime) -> rrule:
+    """The rule resumed at `near` (one of its occurrences), keeping the occurrences it has
+    made (dateutil's cache): a range replays them instead of making them again. Each holds
+    at most a block and a range's worth (a range is at most MAX_RANGE_DAYS): about 10 KB for
+    a weekly rule, 30 KB for a daily one over the longest range."""
+    return parse(rule_text, first).replace(dtstart=near, cache=True)
+
+
+@lru_cache(maxsize=4096)
+def _period(rule_text: str) -> timedelta | None:
+    """The period of a daily or weekly rule without COUNT (None for any other)."""
+    parts = dict(p.split("=", 1) for p in rule_text.upper().split(";") if "=" in p)
+    days = {"DAILY": 1, "WEEKLY": 7}.get(parts.get("FREQ", ""))
+    if days is None or "COUNT" in parts:
+        return None
+    return timedelta(days=days * int(parts.get("INTERVAL", "1") or 1))
 
 
 def day_start(day: date, tz: ZoneInfo) -> datetime:

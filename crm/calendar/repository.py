@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
@@ -11,24 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.models import CalendarEvent
 
-# What an occurrence shows: plain rows, not ORM objects (thousands of them per month view).
-SHOWN = (
-    CalendarEvent.id,
-    CalendarEvent.title,
-    CalendarEvent.starts_at,
-    CalendarEvent.ends_at,
-    CalendarEvent.all_day,
-    CalendarEvent.time_zone,
-    CalendarEvent.location,
-    CalendarEvent.rrule,
-    CalendarEvent.exdates,
-    CalendarEvent.overrides,
-    CalendarEvent.attendees,
-    CalendarEvent.contact_id,
-    CalendarEvent.organization_id,
-    CalendarEvent.project_id,
-    CalendarEvent.task_id,
-)
+
+class EventRow(NamedTuple):
+    """What an occurrence shows of its event: a plain tuple, not an ORM object or a
+    SQLAlchemy Row (a month view reads hundreds, and reading a Row's attribute costs ten
+    times a tuple's)."""
+
+    id: uuid.UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+    time_zone: str
+    location: str | None
+    rrule: str | None
+    exdates: list[datetime]
+    overrides: list[dict[str, Any]]
+    attendees: list[str]
+    contact_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+    task_id: uuid.UUID | None
+
+
+SHOWN = tuple(getattr(CalendarEvent, name) for name in EventRow._fields)
 
 
 NO_OVERRIDES = literal([], JSONB)
@@ -54,11 +60,13 @@ class EventRepository:
             statement = statement.with_for_update()
         return await session.scalar(statement.execution_options(populate_existing=True))
 
-    def overlapping(self, actor: Actor, start: datetime, end: datetime) -> Select[Any]:
+    async def overlapping(
+        self, session: AsyncSession, actor: Actor, start: datetime, end: datetime
+    ) -> list[EventRow]:
         """The events that can have an occurrence in [start, end): begun before its end (or
         with an occurrence changed alone, which may have moved before the series' start) and
         not over before its start (or repeating forever)."""
-        return (
+        statement = (
             select(*SHOWN)
             .where(
                 CalendarEvent.workspace_id == actor.workspace_id,
@@ -68,6 +76,7 @@ class EventRepository:
             )
             .order_by(CalendarEvent.starts_at, CalendarEvent.id)
         )
+        return [EventRow._make(row) for row in await session.execute(statement)]
 
 
 event_repository = EventRepository()

@@ -88,3 +88,19 @@ def test_an_occurrence_is_addressable_up_to_its_reach_quickly():
     assert not hourly.makes(datetime(2029, 1, 1, 9, tzinfo=PARIS))  # beyond two years
     assert daily.makes(datetime(2076, 1, 1, 9, tzinfo=PARIS))  # from the period before it
     assert not daily.makes(datetime(2076, 1, 1, 10, tzinfo=PARIS))
+
+
+def test_ranges_asked_in_any_order_replay_what_was_made_before():
+    """Daily and weekly series keep what they made (dateutil's cache, per block of periods):
+    a range inside, before, across or beyond what an earlier one made finds the same
+    occurrences as walking the rule."""
+    length = timedelta(minutes=45)
+    for rule in ("FREQ=DAILY;INTERVAL=2", "FREQ=WEEKLY;BYDAY=MO,TH"):
+        first = datetime(2025, 2, 3, 8, 15, tzinfo=PARIS)
+        end_of_first = (first.replace(tzinfo=None) + length).replace(tzinfo=PARIS)
+        series = Series(first.astimezone(UTC), end_of_first.astimezone(UTC), "Europe/Paris", rule)
+        for offset, span in ((300, 3), (290, 40), (330, 5), (280, 120), (20, 400), (300, 3)):
+            start = (first + timedelta(days=offset)).astimezone(UTC)
+            end = start + timedelta(days=span)
+            got = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in series.between(start, end)]
+            assert got == reference(rule, first, length, start, end), (rule, offset, span)
