@@ -38,22 +38,24 @@ class AgendaService:
     async def items(self, session: AsyncSession, actor: Actor, *, query: RangeQuery) -> list[Item]:
         """The calendar's items in [start, end): events (recurrences expanded), reminders
         that are not dismissed, due dates of tasks and projects, by start."""
-        found = [
-            Item(
-                "event",
-                str(o.event.id),
-                o.title,
-                shown(o.start, o.event),
-                shown(o.end, o.event),
-                o.event.all_day,
-                f"/calendar?event={o.event.id}",
-                event_id=str(o.event.id),
-                recurrence_id=o.recurrence_id,
-            )
-            for o in await event_service.occurrences(session, actor, query=query)
-        ]
         zone = await user_zone(session, actor)
         start, end = instant(query.start, zone), instant(query.end, zone)
+        found: list[Item] = []
+        for o in await event_service.between(session, actor, start=start, end=end):
+            event_id = str(o.event.id)
+            found.append(
+                Item(
+                    "event",
+                    event_id,
+                    o.title,
+                    shown(o.start, o.event),
+                    shown(o.end, o.event),
+                    o.event.all_day,
+                    f"/calendar?event={event_id}",
+                    event_id=event_id,
+                    recurrence_id=o.recurrence_id,
+                )
+            )
         for r in await reminder_service.between(session, actor, start=start, end=end):
             when = r.remind_at.astimezone(zone)
             found.append(

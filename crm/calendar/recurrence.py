@@ -18,8 +18,9 @@ MAX_COUNT = 5000
 _UNTIL = re.compile(r"UNTIL=([0-9TZ]+)", re.IGNORECASE)
 
 
-# Daily and weekly rules are expanded from the start of a block of this many periods.
-BLOCK = 8
+# Daily and weekly rules are expanded from the start of a block of this many periods: the
+# ranges of a month's weeks share one, and a first expansion walks little more than the range.
+BLOCK = 4
 
 # How far after its first occurrence one occurrence can be changed alone: walking an hourly
 # rule is slow (dateutil walks it from its start), the others are not.
@@ -247,7 +248,7 @@ def _block_start(first: datetime, since: datetime, period: timedelta) -> datetim
     return (local_first + skipped * period).replace(tzinfo=first.tzinfo)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=2048)
 def _resumed(rule_text: str, first: datetime, near: datetime) -> rrule:
     """The rule resumed at `near` (one of its occurrences), keeping the occurrences it has
     made (dateutil's cache): a range replays them instead of making them again. Each holds

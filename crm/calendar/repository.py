@@ -76,7 +76,9 @@ class EventRepository:
             )
             .order_by(CalendarEvent.starts_at, CalendarEvent.id)
         )
-        return [EventRow._make(row) for row in await session.execute(statement)]
+        # Through the session's connection: plain columns need none of the ORM's loading.
+        connection = await session.connection()
+        return [EventRow._make(row) for row in await connection.execute(statement)]
 
 
 event_repository = EventRepository()

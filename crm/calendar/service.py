@@ -112,10 +112,18 @@ class EventService:
     async def occurrences(
         self, session: AsyncSession, actor: Actor, *, query: RangeQuery
     ) -> list[Occurrence]:
-        """The occurrences of the actor's events overlapping the range, recurrences expanded,
-        in start order."""
+        """The occurrences of the actor's events overlapping the range (dates are midnight
+        in the actor's time zone), recurrences expanded, in start order."""
         zone = await user_zone(session, actor)
-        start, end = instant(query.start, zone), instant(query.end, zone)
+        return await self.between(
+            session, actor, start=instant(query.start, zone), end=instant(query.end, zone)
+        )
+
+    async def between(
+        self, session: AsyncSession, actor: Actor, *, start: datetime, end: datetime
+    ) -> list[Occurrence]:
+        """The occurrences of the actor's events overlapping [start, end), recurrences
+        expanded, in start order."""
         if end <= start:
             raise Invalid("end", "must be after start")
         if end - start > timedelta(days=MAX_RANGE_DAYS):

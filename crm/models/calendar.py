@@ -66,6 +66,7 @@ class CalendarEvent(RecordColumns, Base):
     __table_args__ = (
         UniqueConstraint("owner_id", "uid", name="uq_calendar_event_owner_id_uid"),
         Index("ix_calendar_event_owner_starts", "owner_id", "starts_at"),
+        Index("ix_calendar_event_owner_last_ends", "owner_id", "last_ends_at"),
         Index("ix_calendar_event_contact_id", "contact_id"),
         Index("ix_calendar_event_organization_id", "organization_id"),
         Index("ix_calendar_event_project_id", "project_id"),
