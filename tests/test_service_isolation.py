@@ -39,28 +39,36 @@ async def test_services_hide_other_users_records_even_without_rls(client, superu
         async with superuser_db.transaction() as session:
             attempts = [
                 contact_service.get(session, actor, contact_id=ids["contact"]),
-                contact_service.update(session, actor, contact_id=ids["contact"],
-                                       changes=ContactPatch(name="x")),
+                contact_service.update(
+                    session, actor, contact_id=ids["contact"], changes=ContactPatch(name="x")
+                ),
                 contact_service.delete(session, actor, contact_id=ids["contact"]),
                 organization_service.get(session, actor, organization_id=ids["organization"]),
-                organization_service.update(session, actor, organization_id=ids["organization"],
-                                            changes=OrganizationPatch(name="x")),
+                organization_service.update(
+                    session,
+                    actor,
+                    organization_id=ids["organization"],
+                    changes=OrganizationPatch(name="x"),
+                ),
                 organization_service.delete(session, actor, organization_id=ids["organization"]),
                 project_service.get(session, actor, project_id=ids["project"]),
-                project_service.update(session, actor, project_id=ids["project"],
-                                       changes=ProjectPatch(name="x")),
+                project_service.update(
+                    session, actor, project_id=ids["project"], changes=ProjectPatch(name="x")
+                ),
                 project_service.delete(session, actor, project_id=ids["project"]),
                 task_service.get(session, actor, task_id=ids["task"]),
-                task_service.update(session, actor, task_id=ids["task"],
-                                    changes=TaskPatch(name="x")),
+                task_service.update(
+                    session, actor, task_id=ids["task"], changes=TaskPatch(name="x")
+                ),
                 task_service.delete(session, actor, task_id=ids["task"]),
             ]
             for attempt in attempts:
                 with pytest.raises(NotFound):
                     await attempt
             assert (await contact_service.list(session, actor, query=ContactQuery())).items == []
-            assert (await organization_service.list(
-                session, actor, query=OrganizationQuery())).items == []
+            assert (
+                await organization_service.list(session, actor, query=OrganizationQuery())
+            ).items == []
             assert (await project_service.list(session, actor, query=ProjectQuery())).items == []
             assert (await task_service.list(session, actor, query=TaskQuery())).items == []
     assert fetch(admin_url, "SELECT count(*) FROM contact WHERE name = 'x'") == [(0,)]
@@ -85,6 +93,8 @@ async def test_a_request_failing_midway_writes_nothing(client, admin_url, monkey
     monkeypatch.undo()
     assert (await client.get(org_url, headers=ada.headers)).status_code == 200
     assert fetch(admin_url, "SELECT organization_id::text, version FROM contact") == [
-        (records["organization"]["id"], 1)]
+        (records["organization"]["id"], 1)
+    ]
     assert fetch(admin_url, "SELECT organization_id::text, version FROM project") == [
-        (records["organization"]["id"], 1)]
+        (records["organization"]["id"], 1)
+    ]

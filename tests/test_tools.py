@@ -59,12 +59,23 @@ def test_every_operation_has_a_tool_and_deletes_are_marked_destructive():
             assert f"{verb}_{kind}" in TOOLS
         for verb in ("list", "search"):
             assert f"{verb}_{kind}s" in TOOLS
-    for extra in ("add_task_to_project", "assign_project_member", "unassign_project_member",
-                  "set_project_status", "set_task_status", "set_task_priority"):
+    for extra in (
+        "add_task_to_project",
+        "assign_project_member",
+        "unassign_project_member",
+        "set_project_status",
+        "set_task_status",
+        "set_task_priority",
+    ):
         assert extra in TOOLS
     assert {n for n, t in TOOLS.items() if t.destructive} == {
-        "delete_contact", "delete_organization", "delete_project", "delete_task", "cancel_event",
-        "cancel_occurrence"}
+        "delete_contact",
+        "delete_organization",
+        "delete_project",
+        "delete_task",
+        "cancel_event",
+        "cancel_occurrence",
+    }
 
 
 def test_tool_arguments_are_validated_by_the_input_model():
@@ -82,10 +93,12 @@ async def call(app, person, name, arguments):
 
 async def test_contact_tools_reach_the_database(client, app, admin_url):
     ada = await sign_up(client)
-    created = await call(app, ada, "create_contact",
-                         {"name": "Charles", "phone": "+44 20 7946 0958"})
-    await call(app, ada, "update_contact",
-               {"id": str(created.id), "changes": {"job_position": "Sage"}})
+    created = await call(
+        app, ada, "create_contact", {"name": "Charles", "phone": "+44 20 7946 0958"}
+    )
+    await call(
+        app, ada, "update_contact", {"id": str(created.id), "changes": {"job_position": "Sage"}}
+    )
     found = await call(app, ada, "search_contacts", {"q": "charl"})
     assert [c.name for c in found.items] == ["Charles"]
     via_rest = (await client.get(f"/api/v1/contacts/{created.id}", headers=ada.headers)).json()
@@ -100,10 +113,12 @@ async def test_contact_tools_reach_the_database(client, app, admin_url):
 async def test_organization_tools_reach_the_database(client, app):
     ada = await sign_up(client)
     org = await call(app, ada, "create_organization", {"name": "Engines"})
-    await client.post("/api/v1/contacts", json={"name": "Charles", "organization": "Engines"},
-                      headers=ada.headers)
-    renamed = await call(app, ada, "update_organization",
-                         {"id": str(org.id), "changes": {"name": "Looms"}})
+    await client.post(
+        "/api/v1/contacts", json={"name": "Charles", "organization": "Engines"}, headers=ada.headers
+    )
+    renamed = await call(
+        app, ada, "update_organization", {"id": str(org.id), "changes": {"name": "Looms"}}
+    )
     assert renamed.version == 2
     deleted = await call(app, ada, "delete_organization", {"id": str(org.id)})
     assert deleted.effects == {"contacts_unlinked": 1, "projects_unlinked": 0}
@@ -115,33 +130,45 @@ async def test_project_tools_reach_the_database(client, app):
     ada = await sign_up(client)
     grace = await join(client, ada, "Grace")
     project = await call(app, ada, "create_project", {"name": "Engine"})
-    assigned = await call(app, ada, "assign_project_member",
-                          {"project_id": str(project.id), "user_id": str(grace.user_id)})
+    assigned = await call(
+        app,
+        ada,
+        "assign_project_member",
+        {"project_id": str(project.id), "user_id": str(grace.user_id)},
+    )
     assert [a.name for a in assigned.assignees] == ["Grace"]
-    done = await call(app, ada, "set_project_status", {"id": str(project.id),
-                                                       "status": "completed"})
+    done = await call(
+        app, ada, "set_project_status", {"id": str(project.id), "status": "completed"}
+    )
     assert (done.status, done.version) == ("completed", 3)
     seen = (await client.get(f"/api/v1/projects/{project.id}", headers=grace.headers)).json()
     assert seen["status"] == "completed"
-    await call(app, ada, "add_task_to_project",
-               {"project_id": str(project.id), "task": {"name": "Gears"}})
+    await call(
+        app, ada, "add_task_to_project", {"project_id": str(project.id), "task": {"name": "Gears"}}
+    )
     deleted = await call(app, ada, "delete_project", {"id": str(project.id)})
     assert deleted.effects == {"tasks_deleted": 1}
 
 
 async def test_task_tools_reach_the_database(client, app):
     ada = await sign_up(client)
-    project = (await client.post("/api/v1/projects", json={"name": "Engine"},
-                                 headers=ada.headers)).json()
-    task = await call(app, ada, "add_task_to_project",
-                      {"project_id": project["id"],
-                       "task": {"name": "Gears", "due_date": "2027-01-01"}})
+    project = (
+        await client.post("/api/v1/projects", json={"name": "Engine"}, headers=ada.headers)
+    ).json()
+    task = await call(
+        app,
+        ada,
+        "add_task_to_project",
+        {"project_id": project["id"], "task": {"name": "Gears", "due_date": "2027-01-01"}},
+    )
     await call(app, ada, "set_task_priority", {"id": str(task.id), "priority": "urgent"})
     await call(app, ada, "set_task_status", {"id": str(task.id), "status": "blocked"})
     listed = await call(app, ada, "list_tasks", {"priority": ["urgent"], "status": ["blocked"]})
     assert [t.id for t in listed.items] == [task.id]
     log = (await client.get(f"/api/v1/tasks/{task.id}/activity", headers=ada.headers)).json()
     assert [(e["channel"], list(e["changes"])) for e in log["items"][:2]] == [
-        ("assistant", ["status"]), ("assistant", ["priority"])]
+        ("assistant", ["status"]),
+        ("assistant", ["priority"]),
+    ]
     with pytest.raises(NotFound):
         await call(app, ada, "get_task", {"id": str(uuid.uuid4())})

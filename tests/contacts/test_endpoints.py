@@ -8,8 +8,9 @@ CONTACTS = "/api/v1/contacts"
 
 
 async def create(client, person, **fields):
-    response = await client.post(CONTACTS, json={"name": "Charles Babbage", **fields},
-                                 headers=person.headers)
+    response = await client.post(
+        CONTACTS, json={"name": "Charles Babbage", **fields}, headers=person.headers
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -75,16 +76,20 @@ async def test_metadata_over_16_kb_is_422_and_under_is_kept(client):
 
 async def test_metadata_must_be_an_object(client):
     ada = await sign_up(client)
-    response = await client.post(CONTACTS, json={"name": "X", "metadata": ["a"]},
-                                 headers=ada.headers)
+    response = await client.post(
+        CONTACTS, json={"name": "X", "metadata": ["a"]}, headers=ada.headers
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "metadata"
 
 
 async def test_organization_matching_one_of_mine_any_case_links_it(client):
     ada = await sign_up(client)
-    org = (await client.post("/api/v1/organizations", json={"name": "Analytical Engines Ltd"},
-                             headers=ada.headers)).json()
+    org = (
+        await client.post(
+            "/api/v1/organizations", json={"name": "Analytical Engines Ltd"}, headers=ada.headers
+        )
+    ).json()
     contact = await create(client, ada, organization="analytical ENGINES ltd")
     assert contact["organization_id"] == org["id"]
     assert contact["organization"] == "Analytical Engines Ltd"
@@ -92,11 +97,15 @@ async def test_organization_matching_one_of_mine_any_case_links_it(client):
 
 async def test_renaming_the_organization_shows_on_its_contacts(client):
     ada = await sign_up(client)
-    org = (await client.post("/api/v1/organizations", json={"name": "Engines"},
-                             headers=ada.headers)).json()
+    org = (
+        await client.post("/api/v1/organizations", json={"name": "Engines"}, headers=ada.headers)
+    ).json()
     contact = await create(client, ada, organization="Engines")
-    renamed = await client.patch(f"/api/v1/organizations/{org['id']}",
-                                 json={"name": "Difference Engines"}, headers=ada.headers)
+    renamed = await client.patch(
+        f"/api/v1/organizations/{org['id']}",
+        json={"name": "Difference Engines"},
+        headers=ada.headers,
+    )
     assert renamed.status_code == 200
     again = (await client.get(f"{CONTACTS}/{contact['id']}", headers=ada.headers)).json()
     assert again["organization"] == "Difference Engines"
@@ -113,14 +122,20 @@ async def test_organization_not_mine_stays_text_and_unlinked(client):
 
 async def test_put_replaces_every_field_and_left_out_ones_become_empty(client):
     ada = await sign_up(client)
-    contact = await create(client, ada, email="c@example.com", phone="+44 20 7946 0958",
-                           metadata={"a": 1})
-    response = await client.put(f"{CONTACTS}/{contact['id']}", json={"name": "Charles B."},
-                                headers=ada.headers)
+    contact = await create(
+        client, ada, email="c@example.com", phone="+44 20 7946 0958", metadata={"a": 1}
+    )
+    response = await client.put(
+        f"{CONTACTS}/{contact['id']}", json={"name": "Charles B."}, headers=ada.headers
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["name"], body["email"], body["phone"], body["metadata"]) == (
-        "Charles B.", None, None, {})
+        "Charles B.",
+        None,
+        None,
+        {},
+    )
     assert body["version"] == 2
     assert response.headers["etag"] == '"2"'
 
@@ -128,8 +143,9 @@ async def test_put_replaces_every_field_and_left_out_ones_become_empty(client):
 async def test_patch_changes_only_the_given_fields(client):
     ada = await sign_up(client)
     contact = await create(client, ada, email="c@example.com", job_position="Sage")
-    response = await client.patch(f"{CONTACTS}/{contact['id']}", json={"job_position": None},
-                                  headers=ada.headers)
+    response = await client.patch(
+        f"{CONTACTS}/{contact['id']}", json={"job_position": None}, headers=ada.headers
+    )
     body = response.json()
     assert (body["email"], body["job_position"], body["version"]) == ("c@example.com", None, 2)
     assert body["updated_at"] > contact["updated_at"]
@@ -138,8 +154,9 @@ async def test_patch_changes_only_the_given_fields(client):
 async def test_patch_with_null_name_is_422(client):
     ada = await sign_up(client)
     contact = await create(client, ada)
-    response = await client.patch(f"{CONTACTS}/{contact['id']}", json={"name": None},
-                                  headers=ada.headers)
+    response = await client.patch(
+        f"{CONTACTS}/{contact['id']}", json={"name": None}, headers=ada.headers
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "name"
 
@@ -147,9 +164,11 @@ async def test_patch_with_null_name_is_422(client):
 async def test_no_op_update_keeps_version_updated_at_and_writes_no_activity(client, admin_url):
     ada = await sign_up(client)
     contact = await create(client, ada, email="c@example.com")
-    same = await client.patch(f"{CONTACTS}/{contact['id']}",
-                              json={"name": "Charles Babbage", "email": "c@example.com"},
-                              headers=ada.headers)
+    same = await client.patch(
+        f"{CONTACTS}/{contact['id']}",
+        json={"name": "Charles Babbage", "email": "c@example.com"},
+        headers=ada.headers,
+    )
     assert same.status_code == 200
     assert same.json()["version"] == 1
     assert same.json()["updated_at"] == contact["updated_at"]
@@ -178,8 +197,9 @@ async def test_current_if_match_applies_and_without_if_match_the_write_applies(c
     ada = await sign_up(client)
     contact = await create(client, ada)
     url = f"{CONTACTS}/{contact['id']}"
-    matched = await client.patch(url, json={"name": "v2"}, headers={**ada.headers,
-                                                                     "If-Match": '"1"'})
+    matched = await client.patch(
+        url, json={"name": "v2"}, headers={**ada.headers, "If-Match": '"1"'}
+    )
     assert matched.status_code == 200
     blind = await client.patch(url, json={"name": "v3"}, headers=ada.headers)
     assert blind.json()["version"] == 3

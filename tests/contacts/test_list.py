@@ -54,8 +54,9 @@ async def test_pages_are_stable_when_contacts_are_added_meanwhile(client):
     assert [c["name"] for c in first["items"]] == ["b", "d"]
     await add(client, ada, "a")  # before the cursor: not seen, and nothing repeats
     await add(client, ada, "e")  # after the cursor: seen in its place
-    second = await client.get(CONTACTS, params={"limit": 10, "cursor": first["next_cursor"]},
-                              headers=ada.headers)
+    second = await client.get(
+        CONTACTS, params={"limit": 10, "cursor": first["next_cursor"]}, headers=ada.headers
+    )
     assert [c["name"] for c in second.json()["items"]] == ["e", "f", "h"]
 
 
@@ -65,7 +66,7 @@ async def test_sort_descending_and_by_timestamps(client):
         await add(client, ada, name)
     assert await names(client, ada, sort="-name") == ["c", "b", "a"]
     assert await names(client, ada, sort="created_at") == ["a", "b", "c"]
-    first = (await client.get(CONTACTS, params={"sort": "created_at"}, headers=ada.headers))
+    first = await client.get(CONTACTS, params={"sort": "created_at"}, headers=ada.headers)
     a = first.json()["items"][0]
     await client.patch(f"{CONTACTS}/{a['id']}", json={"job_position": "x"}, headers=ada.headers)
     assert await names(client, ada, sort="-updated_at") == ["a", "c", "b"]
@@ -74,8 +75,12 @@ async def test_sort_descending_and_by_timestamps(client):
 
 async def test_limit_out_of_range_and_unknown_sort_are_422_naming_the_parameter(client):
     ada = await sign_up(client)
-    for params, field in (({"limit": 0}, "limit"), ({"limit": 201}, "limit"),
-                          ({"sort": "shoe_size"}, "sort"), ({"colour": "red"}, "colour")):
+    for params, field in (
+        ({"limit": 0}, "limit"),
+        ({"limit": 201}, "limit"),
+        ({"sort": "shoe_size"}, "sort"),
+        ({"colour": "red"}, "colour"),
+    ):
         response = await client.get(CONTACTS, params=params, headers=ada.headers)
         assert response.status_code == 422, params
         assert response.json()["errors"][0]["field"] == field
@@ -86,9 +91,13 @@ async def test_a_garbled_cursor_or_one_of_another_sort_is_422(client):
     for name in ("a", "b"):
         await add(client, ada, name)
     cursor = (await client.get(CONTACTS, params={"limit": 1}, headers=ada.headers)).json()[
-        "next_cursor"]
-    for params in ({"cursor": "garbage"}, {"cursor": cursor, "sort": "-updated_at"},
-                   {"cursor": cursor[:-3]}):
+        "next_cursor"
+    ]
+    for params in (
+        {"cursor": "garbage"},
+        {"cursor": cursor, "sort": "-updated_at"},
+        {"cursor": cursor[:-3]},
+    ):
         response = await client.get(CONTACTS, params=params, headers=ada.headers)
         assert response.status_code == 422, params
         assert response.json()["errors"][0]["field"] == "cursor"
@@ -126,18 +135,21 @@ async def test_search_takes_percent_and_underscore_literally(client):
 
 async def test_search_finds_the_linked_organizations_current_name(client):
     ada = await sign_up(client)
-    org = (await client.post("/api/v1/organizations", json={"name": "Engines"},
-                             headers=ada.headers)).json()
+    org = (
+        await client.post("/api/v1/organizations", json={"name": "Engines"}, headers=ada.headers)
+    ).json()
     await add(client, ada, "Charles", organization="engines")
-    await client.patch(f"/api/v1/organizations/{org['id']}", json={"name": "Difference Works"},
-                       headers=ada.headers)
+    await client.patch(
+        f"/api/v1/organizations/{org['id']}", json={"name": "Difference Works"}, headers=ada.headers
+    )
     assert await names(client, ada, q="difference") == ["Charles"]
 
 
 async def test_filters_by_organization(client):
     ada = await sign_up(client)
-    org = (await client.post("/api/v1/organizations", json={"name": "Engines"},
-                             headers=ada.headers)).json()
+    org = (
+        await client.post("/api/v1/organizations", json={"name": "Engines"}, headers=ada.headers)
+    ).json()
     await add(client, ada, "Charles", organization="Engines", email="c@example.com")
     await add(client, ada, "Ada", email="ada@example.com")
     assert await names(client, ada, organization_id=org["id"]) == ["Charles"]

@@ -9,8 +9,16 @@ from crm.kit.records import METADATA_MAX_BYTES, Day, Metadata
 
 @pytest.mark.parametrize(
     ("header", "versions"),
-    [(None, None), ("*", None), ('"3"', {3}), ('W/"3"', {3}), ('"3", "4"', {3, 4}),
-     ('"abc"', set()), ('"²"', set()), ("", set())],
+    [
+        (None, None),
+        ("*", None),
+        ('"3"', {3}),
+        ('W/"3"', {3}),
+        ('"3", "4"', {3, 4}),
+        ('"abc"', set()),
+        ('"²"', set()),
+        ("", set()),
+    ],
 )
 def test_if_match_parsing(header, versions):
     parsed = parse_if_match(header)
@@ -49,9 +57,15 @@ def test_dates_must_be_real_and_written_yyyy_mm_dd(text):
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("+44 20 7946 0958", "+442079460958"), ("+1-650-253-0000", "+16502530000"),
-     ("020 7946 0958", "020 7946 0958"), ("+1 2", "+1 2"), ("call the office", "call the office"),
-     ("+44 20 7946 0958 ext. 7", "+44 20 7946 0958 ext. 7"), (None, None)],
+    [
+        ("+44 20 7946 0958", "+442079460958"),
+        ("+1-650-253-0000", "+16502530000"),
+        ("020 7946 0958", "020 7946 0958"),
+        ("+1 2", "+1 2"),
+        ("call the office", "call the office"),
+        ("+44 20 7946 0958 ext. 7", "+44 20 7946 0958 ext. 7"),
+        (None, None),
+    ],
 )
 def test_phones_are_e164_when_they_parse_else_as_typed(typed, stored):
     assert normalize_phone(typed) == stored

@@ -8,15 +8,17 @@ TASKS = "/api/v1/tasks"
 
 
 async def project(client, person, name="Difference Engine", **fields):
-    response = await client.post("/api/v1/projects", json={"name": name, **fields},
-                                 headers=person.headers)
+    response = await client.post(
+        "/api/v1/projects", json={"name": name, **fields}, headers=person.headers
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 async def create(client, person, project_id, name="Cut the gears", **fields):
-    response = await client.post(TASKS, json={"name": name, "project_id": project_id, **fields},
-                                 headers=person.headers)
+    response = await client.post(
+        TASKS, json={"name": name, "project_id": project_id, **fields}, headers=person.headers
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -27,8 +29,14 @@ async def test_task_answers_project_and_assignee_references(client):
     p = await project(client, ada, assignee_ids=[str(grace.user_id)])
     response = await client.post(
         TASKS,
-        json={"name": "Cut the gears", "project_id": p["id"], "assignee_id": str(grace.user_id),
-              "priority": "high", "due_date": "2027-01-15", "description": "Brass"},
+        json={
+            "name": "Cut the gears",
+            "project_id": p["id"],
+            "assignee_id": str(grace.user_id),
+            "priority": "high",
+            "due_date": "2027-01-15",
+            "description": "Brass",
+        },
         headers=ada.headers,
     )
     assert response.status_code == 201
@@ -44,8 +52,9 @@ async def test_project_of_another_user_is_422_naming_project_id(client, admin_ur
     ada, bob = await sign_up(client), await sign_up(client, "Bob")
     theirs = await project(client, bob)
     for project_id in (theirs["id"], str(uuid.uuid4())):
-        response = await client.post(TASKS, json={"name": "X", "project_id": project_id},
-                                     headers=ada.headers)
+        response = await client.post(
+            TASKS, json={"name": "X", "project_id": project_id}, headers=ada.headers
+        )
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "project_id"
     assert count(admin_url, "task") == 0
@@ -62,12 +71,14 @@ async def test_assignee_not_in_the_workspace_is_422_naming_assignee_id(client):
     ada, bob = await sign_up(client), await sign_up(client, "Bob")
     p = await project(client, ada)
     response = await client.post(
-        TASKS, json={"name": "X", "project_id": p["id"], "assignee_id": str(bob.user_id)},
+        TASKS,
+        json={"name": "X", "project_id": p["id"], "assignee_id": str(bob.user_id)},
         headers=ada.headers,
     )
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"field": "assignee_id", "message": "is not a member of this workspace"}]
+        {"field": "assignee_id", "message": "is not a member of this workspace"}
+    ]
 
 
 async def test_assignee_must_be_on_the_project(client):
@@ -75,7 +86,8 @@ async def test_assignee_must_be_on_the_project(client):
     linus = await join(client, ada, "Linus")
     p = await project(client, ada)
     off = await client.post(
-        TASKS, json={"name": "X", "project_id": p["id"], "assignee_id": str(linus.user_id)},
+        TASKS,
+        json={"name": "X", "project_id": p["id"], "assignee_id": str(linus.user_id)},
         headers=ada.headers,
     )
     assert off.status_code == 422
@@ -87,10 +99,14 @@ async def test_assignee_must_be_on_the_project(client):
 async def test_bad_priority_and_status_are_422_naming_them(client):
     ada = await sign_up(client)
     p = await project(client, ada)
-    for field, value in (("priority", "critical"), ("status", "finished"),
-                         ("due_date", "next week")):
-        response = await client.post(TASKS, json={"name": "X", "project_id": p["id"],
-                                                  field: value}, headers=ada.headers)
+    for field, value in (
+        ("priority", "critical"),
+        ("status", "finished"),
+        ("due_date", "next week"),
+    ):
+        response = await client.post(
+            TASKS, json={"name": "X", "project_id": p["id"], field: value}, headers=ada.headers
+        )
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == field
 
@@ -109,7 +125,9 @@ async def test_project_assignees_see_and_work_on_its_tasks(client):
     assert (await client.get(TASKS, headers=linus.headers)).json()["items"] == []
     log = (await client.get(f"{url}/activity", headers=ada.headers)).json()["items"]
     assert (log[0]["user"]["name"], log[0]["changes"]) == (
-        "Grace", {"status": {"from": "todo", "to": "done"}})
+        "Grace",
+        {"status": {"from": "todo", "to": "done"}},
+    )
 
 
 async def test_another_users_task_is_404_for_read_update_and_delete(client, admin_url):
@@ -154,8 +172,9 @@ async def test_nested_routes_serve_only_the_projects_own_tasks(client):
 async def test_nested_create_and_list(client):
     ada = await sign_up(client)
     p, q = await project(client, ada, "P"), await project(client, ada, "Q")
-    created = await client.post(f"/api/v1/projects/{p['id']}/tasks", json={"name": "one"},
-                                headers=ada.headers)
+    created = await client.post(
+        f"/api/v1/projects/{p['id']}/tasks", json={"name": "one"}, headers=ada.headers
+    )
     assert created.status_code == 201
     assert created.json()["project"]["name"] == "P"
     await create(client, ada, q["id"], "two")
@@ -167,8 +186,9 @@ async def test_patch_project_id_moves_the_task(client):
     ada = await sign_up(client)
     p, q = await project(client, ada, "P"), await project(client, ada, "Q")
     task = await create(client, ada, p["id"])
-    moved = await client.patch(f"{TASKS}/{task['id']}", json={"project_id": q["id"]},
-                               headers=ada.headers)
+    moved = await client.patch(
+        f"{TASKS}/{task['id']}", json={"project_id": q["id"]}, headers=ada.headers
+    )
     assert moved.json()["project"] == {"id": q["id"], "name": "Q"}
 
 
@@ -178,12 +198,32 @@ async def test_list_filters_across_projects(client):
     p = await project(client, ada, "P", assignee_ids=[str(grace.user_id)])
     q = await project(client, ada, "Q")
     today = date.today()
-    await create(client, ada, p["id"], "late", due_date=str(today - timedelta(days=3)),
-                 priority="urgent", assignee_id=str(grace.user_id))
-    await create(client, ada, p["id"], "late but done", status="done",
-                 due_date=str(today - timedelta(days=5)))
-    await create(client, ada, q["id"], "soon", due_date=str(today + timedelta(days=2)),
-                 priority="low", status="in_progress")
+    await create(
+        client,
+        ada,
+        p["id"],
+        "late",
+        due_date=str(today - timedelta(days=3)),
+        priority="urgent",
+        assignee_id=str(grace.user_id),
+    )
+    await create(
+        client,
+        ada,
+        p["id"],
+        "late but done",
+        status="done",
+        due_date=str(today - timedelta(days=5)),
+    )
+    await create(
+        client,
+        ada,
+        q["id"],
+        "soon",
+        due_date=str(today + timedelta(days=2)),
+        priority="low",
+        status="in_progress",
+    )
     await create(client, ada, q["id"], "someday", priority="high")
 
     async def names(**params):
@@ -195,8 +235,7 @@ async def test_list_filters_across_projects(client):
     assert await names(overdue="true") == ["late"]
     assert await names(overdue="false") == ["late but done", "soon", "someday"]
     assert await names(status="done") == ["late but done"]
-    assert await names(status=["todo", "in_progress"], sort="name") == [
-        "late", "someday", "soon"]
+    assert await names(status=["todo", "in_progress"], sort="name") == ["late", "someday", "soon"]
     assert await names(priority=["urgent", "high"]) == ["late", "someday"]
     assert await names(assignee_id=str(grace.user_id)) == ["late"]
     assert await names(project_id=q["id"]) == ["soon", "someday"]
@@ -224,9 +263,13 @@ async def test_sort_by_updated_pages_through_all(client):
 
 async def test_bad_filter_values_are_422_naming_the_parameter(client):
     ada = await sign_up(client)
-    for params, field in (({"due_before": "soon"}, "due_before"), ({"overdue": "maybe"}, "overdue"),
-                          ({"priority": "critical"}, "priority"), ({"sort": "colour"}, "sort"),
-                          ({"assignee_id": "me"}, "assignee_id")):
+    for params, field in (
+        ({"due_before": "soon"}, "due_before"),
+        ({"overdue": "maybe"}, "overdue"),
+        ({"priority": "critical"}, "priority"),
+        ({"sort": "colour"}, "sort"),
+        ({"assignee_id": "me"}, "assignee_id"),
+    ):
         response = await client.get(TASKS, params=params, headers=ada.headers)
         assert response.status_code == 422, params
         assert response.json()["errors"][0]["field"].split(".")[0] == field
@@ -236,8 +279,9 @@ async def test_no_op_update_keeps_the_version(client):
     ada = await sign_up(client)
     p = await project(client, ada)
     task = await create(client, ada, p["id"], priority="high")
-    same = await client.patch(f"{TASKS}/{task['id']}", json={"priority": "high"},
-                              headers=ada.headers)
+    same = await client.patch(
+        f"{TASKS}/{task['id']}", json={"priority": "high"}, headers=ada.headers
+    )
     assert (same.json()["version"], same.json()["updated_at"]) == (1, task["updated_at"])
     assert same.headers["etag"] == '"1"'
 
@@ -261,14 +305,18 @@ async def test_a_task_moved_to_a_colleagues_project_is_seen_by_that_projects_own
     graces = await project(client, grace, "Grace's", assignee_ids=[str(ada.user_id)])
     task = await create(client, ada, mine["id"])
     assert (await client.get(f"{TASKS}/{task['id']}", headers=grace.headers)).status_code == 404
-    moved = await client.patch(f"{TASKS}/{task['id']}", json={"project_id": graces["id"]},
-                               headers=ada.headers)
+    moved = await client.patch(
+        f"{TASKS}/{task['id']}", json={"project_id": graces["id"]}, headers=ada.headers
+    )
     assert moved.status_code == 200
     seen = await client.get(f"{TASKS}/{task['id']}", headers=grace.headers)
     assert seen.json()["project"] == {"id": graces["id"], "name": "Grace's"}
-    assert [t["id"] for t in (await client.get(TASKS, params={"q": "gears"},
-                                               headers=grace.headers)).json()["items"]] == [
-        task["id"]]
+    assert [
+        t["id"]
+        for t in (await client.get(TASKS, params={"q": "gears"}, headers=grace.headers)).json()[
+            "items"
+        ]
+    ] == [task["id"]]
 
 
 async def test_a_member_who_leaves_is_unassigned_from_projects_and_tasks(client, admin_url):
@@ -276,13 +324,13 @@ async def test_a_member_who_leaves_is_unassigned_from_projects_and_tasks(client,
     grace = await join(client, ada, "Grace")
     p = await project(client, ada, assignee_ids=[str(grace.user_id)])
     task = await create(client, ada, p["id"], assignee_id=str(grace.user_id))
-    removed = await client.delete(f"/api/v1/workspace/members/{grace.user_id}",
-                                  headers=ada.headers)
+    removed = await client.delete(f"/api/v1/workspace/members/{grace.user_id}", headers=ada.headers)
     assert removed.status_code == 204
     after = (await client.get(f"{TASKS}/{task['id']}", headers=ada.headers)).json()
     assert (after["assignee_id"], after["assignee"]) == (None, None)
     assert (await client.get(f"/api/v1/projects/{p['id']}", headers=ada.headers)).json()[
-        "assignees"] == []
+        "assignees"
+    ] == []
 
 
 async def test_overdue_is_judged_by_the_users_own_date(client):
@@ -293,8 +341,9 @@ async def test_overdue_is_judged_by_the_users_own_date(client):
 
     early, late = await sign_up(client, "Early"), await sign_up(client, "Late")
     for person, zone in ((early, "Pacific/Kiritimati"), (late, "Etc/GMT+12")):
-        response = await client.patch("/api/v1/me", json={"time_zone": zone},
-                                      headers=person.headers)
+        response = await client.patch(
+            "/api/v1/me", json={"time_zone": zone}, headers=person.headers
+        )
         assert response.status_code == 200
     yesterday_in_kiritimati = datetime.now(ZoneInfo("Pacific/Kiritimati")).date() - timedelta(1)
     for person in (early, late):
@@ -302,8 +351,7 @@ async def test_overdue_is_judged_by_the_users_own_date(client):
         await create(client, person, p["id"], "edge", due_date=str(yesterday_in_kiritimati))
 
     async def overdue(person):
-        body = (await client.get(TASKS, params={"overdue": "true"},
-                                 headers=person.headers)).json()
+        body = (await client.get(TASKS, params={"overdue": "true"}, headers=person.headers)).json()
         return [t["name"] for t in body["items"]]
 
     assert await overdue(early) == ["edge"]
