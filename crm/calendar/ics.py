@@ -4,10 +4,10 @@ what to read or write is the services' business."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Alarm, Calendar, Event, vRecur
+from icalendar import Alarm, Calendar, Component, Event, vRecur
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from crm.calendar.recurrence import Override, Series
@@ -20,6 +20,15 @@ LOCATION_LIMIT = 500
 
 class UnreadableCalendar(ValueError):
     """The text is not iCalendar the CRM can read."""
+
+
+@dataclass
+class Skipped:
+    """Something of a calendar the CRM did not store, and why."""
+
+    uid: str
+    title: str
+    reason: str
 
 
 @dataclass
@@ -169,11 +178,19 @@ def moment_component(
     return component
 
 
-def parse(text: bytes | str, *, default_zone: str) -> list[ParsedEvent]:
+class Parsed(NamedTuple):
+    events: list[ParsedEvent]
+    left_out: list[Skipped]  # to-dos, journal entries, events without a start...
+
+
+NOT_EVENTS = {"VTODO": "a to-do", "VJOURNAL": "a journal entry"}
+
+
+def parse(text: bytes | str, *, default_zone: str) -> Parsed:
     """The events of an iCalendar text, one per UID, each with its occurrences changed on
-    their own (RECURRENCE-ID components; a cancelled one becomes an exception, one without
-    its series is left out). Floating times are read in the calendar's X-WR-TIMEZONE, else
-    in `default_zone`."""
+    their own (RECURRENCE-ID components; a cancelled one becomes an exception), and what
+    the CRM leaves out. Floating times are read in the calendar's X-WR-TIMEZONE, else in
+    `default_zone`."""
     try:
         calendar = Calendar.from_ical(text)
     except ValueError as exc:
@@ -183,20 +200,37 @@ def parse(text: bytes | str, *, default_zone: str) -> list[ParsedEvent]:
     declared = str(calendar.get("x-wr-timezone", "")) or default_zone
     zone_name = declared if _known(declared) else default_zone
     events: dict[str, ParsedEvent] = {}
-    changed = []
-    for component in calendar.walk("VEVENT"):
-        if "dtstart" not in component:
-            continue
-        if "recurrence-id" in component:
+    changed, left_out = [], []
+    for component in calendar.subcomponents:
+        if component.name in NOT_EVENTS:
+            why = f"{NOT_EVENTS[component.name]}, not an event: the calendar keeps events"
+            left_out.append(_skipped(component, why))
+        elif component.name != "VEVENT":
+            continue  # time zones, free/busy
+        elif "dtstart" not in component:
+            left_out.append(_skipped(component, "an event without a start (DTSTART)"))
+        elif "recurrence-id" in component:
             changed.append(component)
-            continue
-        parsed = parse_event(component, zone_name)
-        events[parsed.uid] = parsed
+        else:
+            parsed = parse_event(component, zone_name)
+            events[parsed.uid] = parsed
     for component in changed:
-        series = events.get(str(component.get("uid") or "").strip()[:255])
+        series = events.get(_uid(component))
         if series is not None and series.rrule:
             _add_override(series, component)
-    return list(events.values())
+        else:
+            left_out.append(
+                _skipped(component, "a changed occurrence whose repeating event is not in the file")
+            )
+    return Parsed(list(events.values()), left_out)
+
+
+def _uid(component: Component) -> str:
+    return str(component.get("uid") or "").strip()[:255]
+
+
+def _skipped(component: Component, reason: str) -> Skipped:
+    return Skipped(_uid(component), str(component.get("summary") or ""), reason)
 
 
 def _add_override(series: ParsedEvent, component: Event) -> None:
@@ -226,12 +260,12 @@ def parse_event(component: Event, zone_name: str) -> ParsedEvent:
     zone = zone_of(zone_name)
     starts_at = _moment(start, zone)
     ends_at = _end(component, start, zone, starts_at)
-    uid = str(component.get("uid") or "").strip()
+    uid = _uid(component)
     if not uid:
         raise UnreadableCalendar("an event has no UID")
     modified = component.get("last-modified") or component.get("dtstamp")
     return ParsedEvent(
-        uid=uid[:255],
+        uid=uid,
         title=(str(component.get("summary") or "").strip() or "(no title)")[:TITLE_LIMIT],
         starts_at=starts_at,
         ends_at=ends_at,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.calendar import ics
+from crm.calendar.ics import Skipped
 from crm.calendar.links import user_zone
 from crm.calendar.recurrence import Override, RecurrenceError, Series, normalize
 from crm.calendar.schemas import EventInput
@@ -20,13 +21,6 @@ from crm.kit.problems import field_errors
 from crm.models import CalendarEvent
 
 MAX_EVENTS = 5000
-
-
-@dataclass
-class Skipped:
-    uid: str
-    title: str
-    reason: str
 
 
 @dataclass
@@ -127,15 +121,16 @@ def reason(exc: Exception) -> str:
 class ImportService:
     async def import_ics(self, session: AsyncSession, actor: Actor, *, text: bytes) -> ImportReport:
         """Add the file's events to the actor's calendar; an event whose UID is already there
-        is updated. Events the CRM cannot store are skipped and reported, the rest imported."""
+        is updated. Events the CRM cannot store, and what is not an event (to-dos, journal
+        entries), are skipped and reported; the rest is imported."""
         zone = (await user_zone(session, actor)).key
         try:
-            events = ics.parse(text, default_zone=zone)
+            events, left_out = ics.parse(text, default_zone=zone)
         except ics.UnreadableCalendar as exc:
             raise Invalid("file", str(exc)) from exc
         if len(events) > MAX_EVENTS:
             raise Invalid("file", f"has {len(events)} events; at most {MAX_EVENTS} per import")
-        report = ImportReport()
+        report = ImportReport(skipped=left_out)
         for parsed in events:
             existing = await by_uid(session, actor, parsed.uid)
             try:

@@ -79,7 +79,8 @@ async def import_ics(
     session: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]
 ) -> ImportOut:
     """Import an .ics file: its events join your calendar under their own UIDs, so importing
-    the same file again updates them. Events that cannot be stored are listed in `skipped`."""
+    the same file again updates them. Events that cannot be stored, and what is not an event
+    (to-dos, journal entries), are listed in `skipped` with the reason."""
     return import_out(await import_service.import_ics(session, actor, text=await read_ics(file)))
 
 

@@ -86,7 +86,9 @@ async def import_page(request: Request, session: SessionDep, shell: ShellDep) ->
     except CRMError as exc:
         message = toast(exc.detail, "error")
     else:
-        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+        shown = "; ".join(f"{s.title or s.uid}: {s.reason}" for s in report.skipped[:3])
+        more = "; …" if len(report.skipped) > 3 else ""
+        skipped = f", {len(report.skipped)} skipped ({shown}{more})" if report.skipped else ""
         message = toast(
             f"Imported: {report.created} new, {report.updated} updated, "
             f"{report.unchanged} unchanged{skipped}."

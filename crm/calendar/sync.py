@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.calendar import ics
 from crm.calendar.connection import connection as connection_service
-from crm.calendar.imports import Skipped, by_uid, reason, save
+from crm.calendar.ics import Skipped
+from crm.calendar.imports import by_uid, reason, save
 from crm.calendar.links import user_zone
 from crm.calendar.remote import CalendarServer, RemoteConflict, RemoteError, RemoteObject
 from crm.calendar.service import event as event_service
@@ -111,12 +112,12 @@ class SyncService:
 
     async def _pull_object(self, run: Run, obj: RemoteObject) -> None:
         try:
-            parsed = ics.parse(obj.ics, default_zone=run.zone)
+            parsed = ics.parse(obj.ics, default_zone=run.zone).events
         except ics.UnreadableCalendar as exc:
             run.report.skipped.append(Skipped(obj.href, "", str(exc)))
             return
         if len(parsed) != 1:
-            return  # a to-do or a journal entry, not an event
+            return  # a to-do or a journal entry, not an event (a mixed calendar is no error)
         remote = parsed[0]
         item = run.items.get(obj.href)
         event = await self._local(run, item, remote.uid)

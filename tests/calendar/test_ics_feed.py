@@ -181,6 +181,56 @@ async def test_importing_keeps_uids_and_a_second_import_updates(client, admin_ur
     ]
 
 
+MIXED = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example//EN
+BEGIN:VEVENT
+UID:review@example.com
+DTSTAMP:20261101T120000Z
+DTSTART:20261207T100000Z
+DTEND:20261207T110000Z
+SUMMARY:Review
+END:VEVENT
+BEGIN:VTODO
+UID:todo@example.com
+DTSTAMP:20261101T120000Z
+SUMMARY:Send the contract
+DUE;VALUE=DATE:20261209
+END:VTODO
+BEGIN:VEVENT
+UID:nostart@example.com
+DTSTAMP:20261101T120000Z
+SUMMARY:Some day
+END:VEVENT
+BEGIN:VEVENT
+UID:orphan@example.com
+DTSTAMP:20261101T120000Z
+RECURRENCE-ID:20261208T100000Z
+DTSTART:20261208T120000Z
+DTEND:20261208T130000Z
+SUMMARY:Moved standup
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+async def test_what_an_import_leaves_out_is_reported_with_the_reason(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    response = await upload(client, ada, MIXED)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["created"] == 1
+    assert [(s["uid"], s["title"]) for s in report["skipped"]] == [
+        ("todo@example.com", "Send the contract"),
+        ("nostart@example.com", "Some day"),
+        ("orphan@example.com", "Moved standup"),
+    ]
+    reasons = [s["reason"] for s in report["skipped"]]
+    assert reasons[0].startswith("a to-do, not an event")
+    assert "DTSTART" in reasons[1] and "repeating event is not in the file" in reasons[2]
+    assert fetch(admin_url, "SELECT uid FROM calendar_event") == [("review@example.com",)]
+
+
 async def test_an_unreadable_file_is_a_422_and_stores_nothing(client, admin_url):
     ada = await sign_up(client, "Ada")
     response = await upload(client, ada, "this is not a calendar")

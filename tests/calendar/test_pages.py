@@ -30,6 +30,10 @@ async def test_the_calendar_page_and_its_import_form(client, admin_url):
     assert imported.status_code == 200
     assert "Imported: 1 new, 0 updated, 0 unchanged." in imported.text
     assert fetch(admin_url, "SELECT uid, title FROM calendar_event") == [("kickoff@x", "Kick-off")]
+    todo = ICS.replace("VEVENT", "VTODO").replace("Kick-off", "Send the contract")
+    files = {"file": ("todo.ics", todo.encode(), "text/calendar")}
+    told = await client.post("/calendar/import", data=data, files=files)
+    assert "0 new, 0 updated, 0 unchanged, 1 skipped (Send the contract: a to-do" in told.text
     refused = await client.post("/calendar/import", files=files)  # no CSRF token
     assert refused.status_code == 403
 
