@@ -52,7 +52,7 @@ async def fill(db: Database, actor: Actor, count: int) -> None:
 
 
 def forget_expansions() -> None:
-    recurrence.parse.cache_clear()
+    recurrence._parsed.cache_clear()
     recurrence._resumed.cache_clear()
 
 

@@ -65,9 +65,18 @@ def normalize(text: str, tz: ZoneInfo, first_start: datetime) -> str:
     return rule_text
 
 
-@lru_cache(maxsize=4096)
 def parse(rule_text: str, dtstart: datetime) -> rrule:
     """The rule from `dtstart` (cached: parsing dominates expanding a range's few)."""
+    return _parsed(rule_text, dtstart, str(dtstart.tzinfo))
+
+
+# The rule caches (this one and _resumed's) take the zone's name in their keys: the same
+# instant in two zones is one datetime to Python (equal, same hash), but a rule repeats in
+# its zone's wall-clock time.
+
+
+@lru_cache(maxsize=4096)
+def _parsed(rule_text: str, dtstart: datetime, zone: str) -> rrule:
     rule = rrulestr(rule_text, dtstart=dtstart)
     assert isinstance(rule, rrule)
     return rule
@@ -220,7 +229,8 @@ class Series:
         if period is None:
             rule = parse(self.rrule, first)
         else:
-            rule = _resumed(self.rrule, first, _block_start(first, since, period))
+            near = _block_start(first, since, period)
+            rule = _resumed(self.rrule, first, near, self.time_zone)
         for occurrence in rule.xafter(since, inc=True):
             utc = occurrence.astimezone(UTC)
             if utc >= last:
@@ -249,7 +259,7 @@ def _block_start(first: datetime, since: datetime, period: timedelta) -> datetim
 
 
 @lru_cache(maxsize=2048)
-def _resumed(rule_text: str, first: datetime, near: datetime) -> rrule:
+def _resumed(rule_text: str, first: datetime, near: datetime, zone: str) -> rrule:
     """The rule resumed at `near` (one of its occurrences), keeping the occurrences it has
     made (dateutil's cache): a range replays them instead of making them again. Each holds
     at most a block and a range's worth (a range is at most MAX_RANGE_DAYS): about 10 KB for

@@ -104,3 +104,16 @@ def test_ranges_asked_in_any_order_replay_what_was_made_before():
             end = start + timedelta(days=span)
             got = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in series.between(start, end)]
             assert got == reference(rule, first, length, start, end), (rule, offset, span)
+
+
+def test_series_starting_at_the_same_instant_in_two_zones_keep_their_own_wall_clock():
+    """Equal instants in two zones are equal datetimes: the rule caches must still tell a
+    London series from a UTC one (London's summer time moves its meetings an hour)."""
+    winter = datetime(2027, 1, 4, 9, tzinfo=ZoneInfo("Europe/London"))  # 09:00 UTC as well
+    summer = (datetime(2027, 7, 1, tzinfo=UTC), datetime(2027, 7, 15, tzinfo=UTC))
+    for rule in ("FREQ=WEEKLY", "FREQ=WEEKLY;COUNT=60", "FREQ=MONTHLY;BYDAY=1MO"):
+        in_london = Series(winter, winter + timedelta(hours=1), "Europe/London", rule)
+        in_utc = Series(winter, winter + timedelta(hours=1), "UTC", rule)
+        for series, hour in ((in_london, 8), (in_utc, 9), (in_london, 8)):
+            starts = [s.astimezone(UTC) for s, _ in series.between(*summer)]
+            assert starts and {s.hour for s in starts} == {hour}, (rule, series.time_zone)
