@@ -30,6 +30,8 @@ from crm.contacts.pages import router as contact_pages
 from crm.db import Database
 from crm.feedback.endpoints import router as feedback_router
 from crm.feedback.pages import router as feedback_pages
+from crm.integrations.endpoints import router as integration_router
+from crm.integrations.pages import router as integration_pages
 from crm.jobs import running_worker
 from crm.kit import openapi, problems
 from crm.kit.logging import configure_logging
@@ -70,9 +72,12 @@ ROUTERS = (
     feedback_router,
     chat_router,
     ai_router,
+    integration_router,
     # pages
     web_pages,
     auth_pages,
+    # Before settings_pages: its GET /settings/integrations wins over /settings/{slug}.
+    integration_pages,
     settings_pages,
     workspace_pages,
     feedback_pages,

@@ -275,9 +275,9 @@ async def _eval(  # type: ignore[no-untyped-def]
 
 @keys_app.command("rotate")
 def rotate_keys() -> None:
-    """Re-seal every stored secret (model providers' API keys, CalDAV passwords) under the
-    first key of CRM_SECRET_KEY. Put the new key first, keep the old ones after it, run this,
-    then drop the old ones. Running it again changes nothing."""
+    """Re-seal every stored secret (model providers' API keys, CalDAV passwords, integrations'
+    OAuth tokens) under the first key of CRM_SECRET_KEY. Put the new key first, keep the old
+    ones after it, run this, then drop the old ones. Running it again changes nothing."""
     from crm.kit.crypto import SecretBox
 
     box = SecretBox.from_settings(get_settings())
@@ -302,6 +302,7 @@ async def _rotate_keys(admin_url: str, box):  # type: ignore[no-untyped-def]
     from crm.ai.service import ai as ai_service
     from crm.calendar.connection import connection as connection_service
     from crm.db import Database
+    from crm.integrations.service import integration as integration_service
 
     # As the tables' owner: the rotation policy lets it see every workspace's rows.
     db = Database(admin_url, pool_size=1)
@@ -309,6 +310,7 @@ async def _rotate_keys(admin_url: str, box):  # type: ignore[no-untyped-def]
         async with db.transaction() as session:
             report = await ai_service.rotate_keys(session, box=box)
             await connection_service.rotate_passwords(session, box=box, report=report)
+            await integration_service.rotate_tokens(session, box=box, report=report)
             return report
     finally:
         await db.close()

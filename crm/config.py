@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None  # an OpenAI-compatible server (Ollama, vLLM, LM Studio)
     assistant_model: str | None = None  # the provider's model; its default when unset
 
+    # Integrations (docs/integrations.md): no client id, no connect button for that service.
+    microsoft_client_id: str | None = None
+    microsoft_client_secret: SecretStr | None = None
+    microsoft_tenant_id: str = "common"
+    microsoft_authority_url: str = "https://login.microsoftonline.com"
+    microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
+
     # Background jobs (crm.jobs): `crm serve` sets CRM_WORKER_IN_PROCESS unless --no-worker.
     crm_worker_in_process: bool = False
     worker_concurrency: int = 10

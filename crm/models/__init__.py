@@ -15,6 +15,7 @@ from crm.models.calendar_sync import CalendarConnection, CalendarFeed, CalendarS
 from crm.models.contact import Contact, Organization
 from crm.models.conversation import Conversation, ConversationEntity, ConversationMessage
 from crm.models.feedback import Feedback, FeedbackCategory
+from crm.models.integration import IntegrationAuthorization, IntegrationConnection
 from crm.models.project import (
     Project,
     ProjectAssignee,
@@ -43,6 +44,8 @@ __all__ = [
     "ConversationMessage",
     "Feedback",
     "FeedbackCategory",
+    "IntegrationAuthorization",
+    "IntegrationConnection",
     "Invite",
     "Membership",
     "Notification",

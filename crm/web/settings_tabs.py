@@ -1,9 +1,9 @@
-"""The tabs of /settings, in order. A domain adds its tab with one line here (for example the
-assistant's AI providers and the integrations, when their issues land)."""
+"""The tabs of /settings, in order. A domain adds its tab with one line here."""
 
 from crm.ai.pages import ai_tab
 from crm.auth.pages import profile_tab
 from crm.calendar.pages import calendar_tab
+from crm.integrations.pages import integrations_tab
 from crm.notifications.pages import notifications_tab
 from crm.web.settings import SettingsTab
 from crm.workspaces.pages import workspace_tab
@@ -13,5 +13,6 @@ SETTINGS_TABS: list[SettingsTab] = [
     workspace_tab,
     ai_tab,
     calendar_tab,
+    integrations_tab,
     notifications_tab,
 ]
