@@ -17,6 +17,8 @@ import pytest
 from crm.db import app_url
 from tests.conftest import SECRET
 from tests.smtp import free_port
+from tests.standins import StandInServer
+from tests.standins.microsoft_identity import MicrosoftIdentity
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,10 +36,29 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def live_server(admin_url: str) -> Iterator[str]:
-    """`crm serve` as the application role on the (already migrated) test database."""
+def microsoft_server() -> Iterator[tuple[MicrosoftIdentity, StandInServer]]:
+    """The Microsoft identity platform's stand-in that the live server is configured with."""
+    identity = MicrosoftIdentity()
+    with StandInServer(identity) as server:
+        yield identity, server
+
+
+@pytest.fixture
+def microsoft(microsoft_server, live_server: str) -> MicrosoftIdentity:
+    """The stand-in, fresh for one test."""
+    identity, _ = microsoft_server
+    identity.reset()
+    return identity
+
+
+@pytest.fixture(scope="session")
+def live_server(admin_url: str, microsoft_server) -> Iterator[str]:
+    """`crm serve` as the application role on the (already migrated) test database, with
+    Microsoft 365 set up against the stand-in."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    identity, standin = microsoft_server
+    identity.redirect_uris.add(f"{url}/api/v1/integrations/ms365/callback")
     data_dir = tempfile.mkdtemp(prefix="crm-browser-")
     env = {
         # No model provider's key either: the assistant answers offline in the browser tests.
@@ -52,6 +73,7 @@ def live_server(admin_url: str) -> Iterator[str]:
         "CRM_DATA_DIR": data_dir,
         "RATE_LIMIT_AUTH": "1000/minute",
         "PYTHONUNBUFFERED": "1",
+        **identity.crm_environment(standin.url),
     }
     # The server's log goes to a file: a pipe nobody reads fills up after some requests and
     # then blocks the server on its next log line.
@@ -64,7 +86,7 @@ def live_server(admin_url: str) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded machine can take half a minute to start it
     while True:
         if process.poll() is not None:
             raise AssertionError(f"crm serve exited: {log_path.read_text()}")

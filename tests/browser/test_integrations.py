@@ -1,0 +1,51 @@
+"""Settings → Integrations in a real browser: connect Microsoft 365 through the stand-in's
+sign-in page and come back connected, a declined consent said in words, disconnect after
+confirming; axe-core on each state, at 1440 and 390 px."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import NARROW, WIDE
+from tests.browser.test_pages import open_tab, register  # noqa: F401 (a fixture)
+from tests.standins.microsoft_identity import MicrosoftAccount
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1440", "390"])
+def test_connect_microsoft_365_and_disconnect(open_tab, microsoft, viewport):  # noqa: F811
+    tab = open_tab(viewport)
+    register(tab, name="Ada Lovelace")
+    page = tab.go("/settings/profile")
+    page.get_by_role("link", name="Integrations").click()
+    expect(page).to_have_url(re.compile(r"/settings/integrations$"))
+    card = page.locator('[data-integration="ms365"]')
+    expect(card.get_by_role("heading", name="Microsoft 365")).to_be_visible()
+    expect(card.locator("[data-integration-status]")).to_have_text("Not connected")
+    tab.check()
+
+    microsoft.consents = False
+    card.get_by_role("button", name="Connect Microsoft 365").click()
+    expect(page).to_have_url(re.compile(r"/settings/integrations\?error=access_denied"))
+    expect(page.get_by_role("alert")).to_contain_text("You declined the permissions")
+    expect(card).to_have_attribute("data-status", "disconnected")
+
+    microsoft.consents = True
+    microsoft.signing_in = MicrosoftAccount("Ada Lovelace", "ada@contoso.com")
+    card.get_by_role("button", name="Connect Microsoft 365").click()
+    expect(page).to_have_url(re.compile(r"/settings/integrations\?connected=ms365$"))
+    expect(page.locator("[data-callback-done]")).to_have_text("Microsoft 365 is connected.")
+    expect(card.locator("[data-integration-status]")).to_have_text("Connected")
+    expect(card.locator("[data-integration-account]")).to_have_text(
+        "Ada Lovelace · ada@contoso.com"
+    )
+    assert microsoft.authorize_requests[-1]["code_challenge_method"] == "S256"
+    tab.check("settings-integrations")
+
+    card.get_by_role("link", name="Disconnect").click()
+    expect(card.locator("[data-confirm-disconnect]")).to_contain_text("Disconnect Microsoft 365?")
+    tab.check()
+    card.get_by_role("button", name="Disconnect").click()
+    expect(page.locator(".toast")).to_contain_text("Microsoft 365 is disconnected")
+    expect(card.locator("[data-integration-status]")).to_have_text("Not connected")
+    tab.check()
