@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     worker_polling_seconds: float = 1.0
     worker_stalled_seconds: float = 30.0
 
+    # Microsoft 365 (DESIGN.md section 8): Graph's base URL, so tests point the real client at a
+    # stand-in; the MCP server's address when it runs as its own process (unset: in-process).
+    microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
+    mcp_microsoft365_url: str | None = None
+    # Calls to the Microsoft 365 and Google MCP servers' tools, per connected account.
+    rate_limit_integrations: str = "120/minute"
+
     rate_limit_auth: str = "10/minute"
     rate_limit_api: str = "600/minute"
     access_token_minutes: int = 15
