@@ -26,6 +26,10 @@ keys_app = typer.Typer(
     help="Manage the secret keys that seal stored secrets.", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
+mcp_server_app = typer.Typer(
+    help="Run an integration's MCP server as its own process.", no_args_is_help=True
+)
+app.add_typer(mcp_server_app, name="mcp-server")
 
 
 @contextmanager
@@ -312,6 +316,44 @@ async def _rotate_keys(admin_url: str, box):  # type: ignore[no-untyped-def]
             return report
     finally:
         await db.close()
+
+
+@mcp_server_app.command("ms365")
+def mcp_server_ms365(
+    transport: Annotated[
+        str, typer.Option(help="stdio (one user: MS365_ACCESS_TOKEN) or http.")
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="Address to listen on (http).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (http).")] = 8080,
+) -> None:
+    """Serve the Microsoft 365 MCP server (Outlook, SharePoint, OneDrive, Teams). Over http
+    (streamable HTTP at /mcp, stateless) each request carries the user's Microsoft Graph access
+    token as `Authorization: Bearer`; over stdio the token is MS365_ACCESS_TOKEN. It holds no
+    client secret and stores no token. MICROSOFT_GRAPH_URL sets Graph's address."""
+    if transport == "stdio":
+        token = os.environ.get("MS365_ACCESS_TOKEN", "").strip()
+        if not token:
+            typer.secho(
+                "Set MS365_ACCESS_TOKEN to the user's Microsoft Graph access token.",
+                fg="red",
+                err=True,
+            )
+            raise typer.Exit(2)
+        from crm.integrations.ms365.mcp_server import create_server
+
+        create_server(access_token=token).run("stdio")
+    elif transport == "http":
+        import uvicorn
+
+        from crm.integrations.ms365.mcp_server import create_http_app
+
+        typer.secho(
+            f"The Microsoft 365 MCP server is at http://{host}:{port}/mcp", fg="green", err=True
+        )
+        uvicorn.run(create_http_app(host=host), host=host, port=port, log_level="warning")
+    else:
+        typer.secho("--transport is stdio or http.", fg="red", err=True)
+        raise typer.Exit(2)
 
 
 if __name__ == "__main__":
