@@ -48,6 +48,7 @@ def create_server(
         title=SERVICE,
         instructions=INSTRUCTIONS,
         tools=TOOLS,
+        log_level="WARNING",  # the SDK configures logging when nothing has; no request lines
         lifespan=toolkit.lifespan(
             service=SERVICE,
             key=KEY,
