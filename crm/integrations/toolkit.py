@@ -23,13 +23,14 @@ import jwt
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
-from pydantic import EmailStr, Field
+from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crm.errors import TooManyRequests
 from crm.integrations.documents import DEFAULT_PAGE_CHARS, MAX_PAGE_CHARS, UnreadableDocument
 from crm.integrations.http import DEFAULT_TIMEOUT, ServiceError
 from crm.kit.ratelimit import RateLimits
+from crm.kit.schemas import Email
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,10 @@ R = TypeVar("R")
 
 # Input types: the limits are in the schema the model reads.
 EmailAddresses = Annotated[
-    list[EmailStr], Field(min_length=1, max_length=100, description="E-mail addresses.")
+    list[Email], Field(min_length=1, max_length=100, description="E-mail addresses.")
 ]
 OptionalEmailAddresses = Annotated[
-    list[EmailStr], Field(default_factory=list, max_length=100, description="E-mail addresses.")
+    list[Email], Field(default_factory=list, max_length=100, description="E-mail addresses.")
 ]
 Top = Annotated[int, Field(ge=1, le=50, description="How many to answer (1 to 50).")]
 Offset = Annotated[
@@ -275,6 +276,12 @@ class BearerRequired:
 def http_app(server: MCPServer[Any], *, service: str, host: str) -> ASGIApp:
     """The server over streamable HTTP at /mcp, stateless (any instance answers any request,
     JSON answers), refusing requests without a Bearer token."""
-    app = server.streamable_http_app(stateless_http=True, json_response=True, host=host)
+    app = server.streamable_http_app(
+        stateless_http=True,
+        json_response=True,
+        host=host,
+        # Room for the largest upload, base64 in JSON (the SDK's default is 4 MB).
+        max_request_body_size=MAX_UPLOAD_BYTES * 4 // 3 + 2**20,
+    )
     app.add_middleware(BearerRequired, service=service)
     return app

@@ -816,7 +816,8 @@ class GraphStandIn:
 
 
 def _matches(message: dict[str, Any], search: str) -> bool:
-    """A small part of KQL: from:address and words that must all appear."""
+    """A small part of KQL: from:address, and words that must all appear (a word matches
+    the words it begins)."""
     sender = message["from"]["emailAddress"]
     haystack = " ".join(
         [
@@ -826,10 +827,11 @@ def _matches(message: dict[str, Any], search: str) -> bool:
             sender["address"],
         ]
     ).lower()
+    words = re.findall(r"\w+", haystack)
     for term in search.split():
         if term.lower().startswith("from:"):
             if term[5:].lower() not in sender["address"].lower():
                 return False
-        elif term.lower() not in haystack:
+        elif not any(word.startswith(term.lower()) for word in words):
             return False
     return True

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
-from pydantic import AwareDatetime, EmailStr, Field
+from pydantic import AwareDatetime, Field
 
 from crm.integrations.documents import document_text, excerpt, transcript_text
 from crm.integrations.http import Page
@@ -36,6 +36,7 @@ from crm.integrations.toolkit import (
     token_scopes,
     upload_bytes,
 )
+from crm.kit.schemas import Email
 
 SiteId = Annotated[
     str,
@@ -200,7 +201,7 @@ async def outlook_search_emails(
         ),
     ] = None,
     sender: Annotated[
-        EmailStr | None, Field(default=None, description="Only e-mails from this address.")
+        Email | None, Field(default=None, description="Only e-mails from this address.")
     ] = None,
     folder: Annotated[
         str | None,
@@ -452,7 +453,7 @@ async def sharepoint_share_document(
     site_id: SiteId,
     item_id: ItemId,
     recipients: Annotated[
-        list[EmailStr],
+        list[Email],
         Field(
             default_factory=list,
             max_length=50,

@@ -49,7 +49,7 @@ def access_token(account_id: str | None = None, scopes: str = SCOPES) -> str:
 
 
 def new_account(
-    graph: GraphStandIn, mail: str = "ada@contoso.test", name: str = "Ada Lovelace"
+    graph: GraphStandIn, mail: str = "ada@contoso.com", name: str = "Ada Lovelace"
 ) -> Account:
     return graph.add_account(access_token(), mail, name)
 
