@@ -8,6 +8,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -318,11 +319,16 @@ async def _rotate_keys(admin_url: str, box):  # type: ignore[no-untyped-def]
         await db.close()
 
 
+class Transport(StrEnum):
+    stdio = "stdio"
+    http = "http"
+
+
 @mcp_server_app.command("ms365")
 def mcp_server_ms365(
     transport: Annotated[
-        str, typer.Option(help="stdio (one user: MS365_ACCESS_TOKEN) or http.")
-    ] = "stdio",
+        Transport, typer.Option(help="stdio (one user: MS365_ACCESS_TOKEN) or http.")
+    ] = Transport.stdio,
     host: Annotated[str, typer.Option(help="Address to listen on (http).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (http).")] = 8080,
 ) -> None:
@@ -330,7 +336,7 @@ def mcp_server_ms365(
     (streamable HTTP at /mcp, stateless) each request carries the user's Microsoft Graph access
     token as `Authorization: Bearer`; over stdio the token is MS365_ACCESS_TOKEN. It holds no
     client secret and stores no token. MICROSOFT_GRAPH_URL sets Graph's address."""
-    if transport == "stdio":
+    if transport is Transport.stdio:
         token = os.environ.get("MS365_ACCESS_TOKEN", "").strip()
         if not token:
             typer.secho(
@@ -342,7 +348,7 @@ def mcp_server_ms365(
         from crm.integrations.ms365.mcp_server import create_server
 
         create_server(access_token=token).run("stdio")
-    elif transport == "http":
+    else:
         import uvicorn
 
         from crm.integrations.ms365.mcp_server import create_http_app
@@ -351,9 +357,6 @@ def mcp_server_ms365(
             f"The Microsoft 365 MCP server is at http://{host}:{port}/mcp", fg="green", err=True
         )
         uvicorn.run(create_http_app(host=host), host=host, port=port, log_level="warning")
-    else:
-        typer.secho("--transport is stdio or http.", fg="red", err=True)
-        raise typer.Exit(2)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from pydantic import AwareDatetime, Field
 
-from crm.integrations.documents import document_text, excerpt, transcript_text
+from crm.integrations.documents import document_text, excerpt, html_text, transcript_text
 from crm.integrations.http import Page
 from crm.integrations.ms365.graph import Graph, drive_path, recipients
 from crm.integrations.toolkit import (
@@ -235,7 +235,7 @@ async def outlook_get_email(
     body = message.get("body") or {}
     text = body.get("content") or ""
     if body.get("contentType", "").lower() == "html":
-        text = document_text(text.encode(), "body.html")
+        text = html_text(text)
     page = excerpt(text, offset=offset, limit=max_chars)
     attachments = (
         [

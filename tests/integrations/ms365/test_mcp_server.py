@@ -123,10 +123,7 @@ async def test_an_email_is_read_as_text_with_its_attachments_in_pages(
         missing = failure(await client.call_tool("outlook_get_email", {"message_id": "AAMk-gone"}))
     assert first["body"].startswith("Point 0 of the proposal.\nPoint 1")
     assert "<p>" not in first["body"] and first["next_offset"] == 1000
-    assert (
-        rest["body"].rstrip("]").endswith("Point 399 of the proposal.")
-        or rest["next_offset"] is None
-    )
+    assert "Point 399 of the proposal." in rest["body"] and rest["next_offset"] is None
     assert first["attachments"] == [{"name": "proposal.pdf", "size": "46.9 KB"}]
     assert first["from"] == "Jane <jane@acme.com>"
     assert "Microsoft 365 has no such item" in missing
