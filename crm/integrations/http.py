@@ -3,7 +3,9 @@ throttling honoured, server errors retried only when repeating the request is ha
 followed up to a cap, and failures turned into a sentence the user understands."""
 
 import asyncio
+import functools
 import logging
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +18,18 @@ log = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every client: loading the CA certificates takes about 50 ms, too
+    much to pay per connection."""
+    return httpx.create_ssl_context()
+
+
+def new_http_client() -> httpx.AsyncClient:
+    """An HTTP client for a provider's API (a connection pool; it holds no user's token)."""
+    return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, verify=tls_context())
 
 
 class ServiceError(Exception):

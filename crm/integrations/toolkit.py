@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crm.errors import TooManyRequests
 from crm.integrations.documents import DEFAULT_PAGE_CHARS, MAX_PAGE_CHARS, UnreadableDocument
-from crm.integrations.http import DEFAULT_TIMEOUT, ServiceError
+from crm.integrations.http import ServiceError, new_http_client
 from crm.kit.ratelimit import RateLimits
 from crm.kit.schemas import Email
 
@@ -139,9 +139,7 @@ def lifespan(
     @asynccontextmanager
     async def run(_server: MCPServer[Any]) -> AsyncIterator[ServerState]:
         async with AsyncExitStack() as stack:
-            client = http or await stack.enter_async_context(
-                httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
-            )
+            client = http or await stack.enter_async_context(new_http_client())
             yield ServerState(service, key, base_url.rstrip("/"), client, limits, token)
 
     return run
