@@ -8,6 +8,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,10 @@ keys_app = typer.Typer(
     help="Manage the secret keys that seal stored secrets.", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
+mcp_server_app = typer.Typer(
+    help="Run an integration's MCP server as its own process.", no_args_is_help=True
+)
+app.add_typer(mcp_server_app, name="mcp-server")
 
 
 @contextmanager
@@ -314,6 +319,46 @@ async def _rotate_keys(admin_url: str, box):  # type: ignore[no-untyped-def]
             return report
     finally:
         await db.close()
+
+
+class Transport(StrEnum):
+    stdio = "stdio"
+    http = "http"
+
+
+@mcp_server_app.command("ms365")
+def mcp_server_ms365(
+    transport: Annotated[
+        Transport, typer.Option(help="stdio (one user: MS365_ACCESS_TOKEN) or http.")
+    ] = Transport.stdio,
+    host: Annotated[str, typer.Option(help="Address to listen on (http).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (http).")] = 8080,
+) -> None:
+    """Serve the Microsoft 365 MCP server (Outlook, SharePoint, OneDrive, Teams). Over http
+    (streamable HTTP at /mcp, stateless) each request carries the user's Microsoft Graph access
+    token as `Authorization: Bearer`; over stdio the token is MS365_ACCESS_TOKEN. It holds no
+    client secret and stores no token. MICROSOFT_GRAPH_URL sets Graph's address."""
+    if transport is Transport.stdio:
+        token = os.environ.get("MS365_ACCESS_TOKEN", "").strip()
+        if not token:
+            typer.secho(
+                "Set MS365_ACCESS_TOKEN to the user's Microsoft Graph access token.",
+                fg="red",
+                err=True,
+            )
+            raise typer.Exit(2)
+        from crm.integrations.ms365.mcp_server import create_server
+
+        create_server(access_token=token).run("stdio")
+    else:
+        import uvicorn
+
+        from crm.integrations.ms365.mcp_server import create_http_app
+
+        typer.secho(
+            f"The Microsoft 365 MCP server is at http://{host}:{port}/mcp", fg="green", err=True
+        )
+        uvicorn.run(create_http_app(host=host), host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":

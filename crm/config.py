@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     worker_polling_seconds: float = 1.0
     worker_stalled_seconds: float = 30.0
 
+    # The Microsoft 365 MCP server's address when it runs as its own process (unset: in-process).
+    mcp_microsoft365_url: str | None = None
+    # Calls to the Microsoft 365 and Google MCP servers' tools, per connected account.
+    rate_limit_integrations: str = "120/minute"
+
     rate_limit_auth: str = "10/minute"
     rate_limit_api: str = "600/minute"
     access_token_minutes: int = 15

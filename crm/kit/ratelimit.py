@@ -19,6 +19,7 @@ class RateLimits:
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.auth = parse(settings.rate_limit_auth)
         self.api = parse(settings.rate_limit_api)
+        self.integrations = parse(settings.rate_limit_integrations)
 
     async def hit_auth(self, ip: str, email: str) -> None:
         """Count a login or registration attempt, per client address and per e-mail."""
@@ -27,6 +28,10 @@ class RateLimits:
 
     async def hit_api(self, user_id: str) -> None:
         await self._hit(self.api, "api-user", user_id)
+
+    async def hit_integration(self, service: str, account: str) -> None:
+        """Count a call to an integration's MCP tool, per connected account of that service."""
+        await self._hit(self.integrations, f"integration-{service}", account)
 
     async def _hit(self, item, *keys: str) -> None:  # type: ignore[no-untyped-def]
         if await self.limiter.hit(item, *keys):

@@ -1,0 +1,1 @@
+"""Microsoft 365: the Graph client and its MCP server."""

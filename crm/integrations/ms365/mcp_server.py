@@ -1,0 +1,65 @@
+"""The Microsoft 365 MCP server: `crm mcp-server ms365` runs it as its own process (stdio, or
+streamable HTTP where each request carries the user's Graph token as `Authorization: Bearer`),
+and the CRM serves the same server in-process when MCP_MICROSOFT365_URL is unset.
+
+It holds no client secret and stores no token: the CRM sends the connected user's current
+access token, and nothing else ever picks the user.
+
+In-process, per user connection (the token is that user's, for that connection only):
+
+    server = create_server(access_token=token, http=shared_httpx_client, limits=app_limits)
+    async with mcp.Client(server) as client: ...
+"""
+
+import httpx
+from mcp.server.mcpserver import MCPServer
+from starlette.types import ASGIApp
+
+from crm.config import Settings, get_settings
+from crm.integrations import toolkit
+from crm.integrations.ms365.graph import SERVICE
+from crm.integrations.ms365.tools import TOOLS
+from crm.kit.ratelimit import RateLimits
+
+KEY = "ms365"
+INSTRUCTIONS = (
+    "Tools for the connected Microsoft 365 account: Outlook mail and calendar, SharePoint and "
+    "OneDrive documents, Teams and their meetings. Lists are capped (top) and say when more "
+    "exist; e-mail bodies, documents and transcripts come as text in pages (offset, "
+    "next_offset). Sending, sharing, uploading and creating meetings act at once outside the "
+    "CRM: confirm them with the user first."
+)
+
+
+def create_server(
+    *,
+    access_token: str | None = None,
+    http: httpx.AsyncClient | None = None,
+    settings: Settings | None = None,
+    limits: RateLimits | None = None,
+) -> MCPServer:
+    """The server, for one user when `access_token` is given (stdio, in-process), else taking
+    each request's Bearer token (HTTP). `http` is a shared connection pool (the server makes
+    its own otherwise); `limits` the CRM's rate-limit counters, so every connection of a user
+    counts against one limit."""
+    settings = settings or get_settings()
+    return MCPServer(
+        "microsoft365",
+        title=SERVICE,
+        instructions=INSTRUCTIONS,
+        tools=TOOLS,
+        log_level="WARNING",  # the SDK configures logging when nothing has; no request lines
+        lifespan=toolkit.lifespan(
+            service=SERVICE,
+            key=KEY,
+            base_url=settings.microsoft_graph_url,
+            token=access_token,
+            http=http,
+            limits=limits or RateLimits(settings),
+        ),
+    )
+
+
+def create_http_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> ASGIApp:
+    """The server as an ASGI app at /mcp for `crm mcp-server ms365 --transport http`."""
+    return toolkit.http_app(create_server(settings=settings), service=SERVICE, host=host)
