@@ -12,7 +12,7 @@ from mcp import Client
 
 from crm.config import Settings
 from crm.integrations.ms365.graph import SIMPLE_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES
-from crm.integrations.ms365.mcp_server import create_server
+from crm.integrations.ms365.mcp_server import connect, create_server
 from tests.integrations.files import make_docx, make_pdf, make_pptx, make_xlsx
 from tests.integrations.ms365.conftest import access_token, answer, connected, failure, new_account
 from tests.standins.microsoft_graph import Account, GraphStandIn
@@ -480,6 +480,25 @@ async def test_calls_beyond_the_accounts_rate_limit_are_refused_in_words(
             answer(await client.call_tool("outlook_list_folders", {}))
         refused = failure(await client.call_tool("outlook_list_folders", {}))
     assert "Too many Microsoft 365 requests from this account" in refused
+
+
+async def test_the_crm_connects_in_process_or_to_the_separate_server_as_the_tokens_account(
+    graph: GraphStandIn, settings: Settings, mcp_url: str
+) -> None:
+    account = new_account(graph, "grace@contoso.com", "Grace Hopper")
+    # Apart, this process's Graph URL goes nowhere: only the separate server reaches Graph.
+    apart = settings.model_copy(
+        update={
+            "mcp_microsoft365_url": mcp_url.removesuffix("/mcp"),
+            "microsoft_graph_url": "http://127.0.0.1:9/v1.0",
+        }
+    )
+    async with httpx.AsyncClient() as http:
+        for chosen in (settings, apart):
+            async with connect(account.token, settings=chosen, http=http) as client:
+                status = answer(await client.call_tool("auth_status", {}))
+            assert status["account"] == "grace@contoso.com"
+    assert settings.mcp_microsoft365_url is None
 
 
 READ_ONLY = {
