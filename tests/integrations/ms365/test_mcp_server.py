@@ -14,7 +14,15 @@ from crm.config import Settings
 from crm.integrations.ms365.graph import SIMPLE_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES
 from crm.integrations.ms365.mcp_server import connect, create_server
 from tests.integrations.files import make_docx, make_pdf, make_pptx, make_xlsx
-from tests.integrations.ms365.conftest import access_token, answer, connected, failure, new_account
+from tests.integrations.ms365.conftest import (
+    EXPECTED_TOOLS,
+    READ_ONLY,
+    access_token,
+    answer,
+    connected,
+    failure,
+    new_account,
+)
 from tests.standins.microsoft_graph import Account, GraphStandIn
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -499,36 +507,6 @@ async def test_the_crm_connects_in_process_or_to_the_separate_server_as_the_toke
                 status = answer(await client.call_tool("auth_status", {}))
             assert status["account"] == "grace@contoso.com"
     assert settings.mcp_microsoft365_url is None
-
-
-READ_ONLY = {
-    "outlook_search_emails",
-    "outlook_get_email",
-    "outlook_list_folders",
-    "outlook_get_calendar_events",
-    "sharepoint_list_sites",
-    "sharepoint_list_documents",
-    "sharepoint_get_document",
-    "sharepoint_search_documents",
-    "sharepoint_get_document_content",
-    "onedrive_list_files",
-    "onedrive_get_document_content",
-    "teams_list_teams",
-    "teams_list_files",
-    "teams_get_meeting_attendees",
-    "teams_get_meeting_notes",
-    "auth_status",
-}
-EXPECTED_TOOLS = READ_ONLY | {
-    "outlook_send_email",
-    "outlook_create_draft",
-    "sharepoint_upload_document",
-    "sharepoint_create_folder",
-    "sharepoint_share_document",
-    "onedrive_upload_document",
-    "teams_create_meeting",
-    "teams_add_meeting_attendees",
-}
 
 
 @pytest.fixture(autouse=True)
