@@ -17,9 +17,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
+import httpx2
 import jwt
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
@@ -269,6 +273,26 @@ class BearerRequired:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+@asynccontextmanager
+async def connect(
+    url: str | None, token: str, build: Callable[[], MCPServer[Any]]
+) -> AsyncIterator[Client]:
+    """A connected MCP client acting as the account of `token`: to the server at `url` (its own
+    process; the token sent as a Bearer on every request), or, with no URL, to a server built
+    in-process for this connection only."""
+    if not url:
+        async with Client(build()) as client:
+            yield client
+        return
+    if urlsplit(url).path in ("", "/"):
+        url = url.rstrip("/") + "/mcp"
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as remote,
+        Client(streamable_http_client(url, http_client=remote)) as client,
+    ):
+        yield client
 
 
 def http_app(server: MCPServer[Any], *, service: str, host: str) -> ASGIApp:

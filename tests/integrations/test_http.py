@@ -11,7 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crm.integrations.http import RestClient, RetryPolicy, ServiceError, parse_retry_after
+from crm.integrations.http import (
+    RestClient,
+    RetryPolicy,
+    ServiceError,
+    error_code_and_message,
+    parse_retry_after,
+)
 from tests.standins.serving import ServedApp
 
 
@@ -156,3 +162,26 @@ def test_retry_after_is_read_as_seconds_or_as_a_date() -> None:
     assert parse_retry_after("7") == 7
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_error_codes_are_read_from_graph_google_and_oauth_bodies() -> None:
+    def code(body: object) -> tuple[str | None, str | None]:
+        return error_code_and_message(httpx.Response(400, json=body))
+
+    graph = {"error": {"code": "Forbidden", "message": "No.", "innerError": {"code": "Inner"}}}
+    google = {
+        "error": {
+            "code": 403,
+            "message": "Insufficient Permission",
+            "errors": [{"reason": "insufficientPermissions"}],
+            "status": "PERMISSION_DENIED",
+        }
+    }
+    oauth = {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+    assert code(graph) == ("Inner", "No.")
+    assert code(google) == ("insufficientPermissions", "Insufficient Permission")
+    assert code(oauth) == ("invalid_grant", "Token has been expired or revoked.")
+    assert error_code_and_message(httpx.Response(502, text="<html>Bad gateway</html>")) == (
+        None,
+        None,
+    )

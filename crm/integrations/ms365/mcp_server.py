@@ -5,13 +5,18 @@ and the CRM serves the same server in-process when MCP_MICROSOFT365_URL is unset
 It holds no client secret and stores no token: the CRM sends the connected user's current
 access token, and nothing else ever picks the user.
 
-In-process, per user connection (the token is that user's, for that connection only):
+The CRM connects as one user with `connect` (the token is that user's, for that connection
+only), which reaches MCP_MICROSOFT365_URL when set and a server built in-process otherwise:
 
-    server = create_server(access_token=token, http=shared_httpx_client, limits=app_limits)
-    async with mcp.Client(server) as client: ...
+    async with connect(token, http=shared_httpx_client, limits=app_limits) as client:
+        tools = await client.list_tools()
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
+from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from starlette.types import ASGIApp
 
@@ -63,3 +68,22 @@ def create_server(
 def create_http_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> ASGIApp:
     """The server as an ASGI app at /mcp for `crm mcp-server ms365 --transport http`."""
     return toolkit.http_app(create_server(settings=settings), service=SERVICE, host=host)
+
+
+@asynccontextmanager
+async def connect(
+    access_token: str,
+    *,
+    settings: Settings | None = None,
+    http: httpx.AsyncClient | None = None,
+    limits: RateLimits | None = None,
+) -> AsyncIterator[Client]:
+    """An MCP client connected to the Microsoft 365 server as the account of `access_token`:
+    the separate server at MCP_MICROSOFT365_URL, or one built in-process for this connection."""
+    settings = settings or get_settings()
+
+    def build() -> MCPServer:
+        return create_server(access_token=access_token, http=http, settings=settings, limits=limits)
+
+    async with toolkit.connect(settings.mcp_microsoft365_url, access_token, build) as client:
+        yield client

@@ -20,6 +20,36 @@ from crm.integrations.ms365.mcp_server import create_http_app
 from tests.standins.microsoft_graph import Account, GraphStandIn
 from tests.standins.serving import ServedApp
 
+# The tools the issue names; the read-only ones among them.
+READ_ONLY = {
+    "outlook_search_emails",
+    "outlook_get_email",
+    "outlook_list_folders",
+    "outlook_get_calendar_events",
+    "sharepoint_list_sites",
+    "sharepoint_list_documents",
+    "sharepoint_get_document",
+    "sharepoint_search_documents",
+    "sharepoint_get_document_content",
+    "onedrive_list_files",
+    "onedrive_get_document_content",
+    "teams_list_teams",
+    "teams_list_files",
+    "teams_get_meeting_attendees",
+    "teams_get_meeting_notes",
+    "auth_status",
+}
+EXPECTED_TOOLS = READ_ONLY | {
+    "outlook_send_email",
+    "outlook_create_draft",
+    "sharepoint_upload_document",
+    "sharepoint_create_folder",
+    "sharepoint_share_document",
+    "onedrive_upload_document",
+    "teams_create_meeting",
+    "teams_add_meeting_attendees",
+}
+
 SCOPES = "User.Read Mail.ReadWrite Mail.Send Calendars.ReadWrite Files.ReadWrite.All"
 
 

@@ -12,9 +12,17 @@ from mcp import Client
 
 from crm.config import Settings
 from crm.integrations.ms365.graph import SIMPLE_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES
-from crm.integrations.ms365.mcp_server import create_server
+from crm.integrations.ms365.mcp_server import connect, create_server
 from tests.integrations.files import make_docx, make_pdf, make_pptx, make_xlsx
-from tests.integrations.ms365.conftest import access_token, answer, connected, failure, new_account
+from tests.integrations.ms365.conftest import (
+    EXPECTED_TOOLS,
+    READ_ONLY,
+    access_token,
+    answer,
+    connected,
+    failure,
+    new_account,
+)
 from tests.standins.microsoft_graph import Account, GraphStandIn
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -482,34 +490,23 @@ async def test_calls_beyond_the_accounts_rate_limit_are_refused_in_words(
     assert "Too many Microsoft 365 requests from this account" in refused
 
 
-READ_ONLY = {
-    "outlook_search_emails",
-    "outlook_get_email",
-    "outlook_list_folders",
-    "outlook_get_calendar_events",
-    "sharepoint_list_sites",
-    "sharepoint_list_documents",
-    "sharepoint_get_document",
-    "sharepoint_search_documents",
-    "sharepoint_get_document_content",
-    "onedrive_list_files",
-    "onedrive_get_document_content",
-    "teams_list_teams",
-    "teams_list_files",
-    "teams_get_meeting_attendees",
-    "teams_get_meeting_notes",
-    "auth_status",
-}
-EXPECTED_TOOLS = READ_ONLY | {
-    "outlook_send_email",
-    "outlook_create_draft",
-    "sharepoint_upload_document",
-    "sharepoint_create_folder",
-    "sharepoint_share_document",
-    "onedrive_upload_document",
-    "teams_create_meeting",
-    "teams_add_meeting_attendees",
-}
+async def test_the_crm_connects_in_process_or_to_the_separate_server_as_the_tokens_account(
+    graph: GraphStandIn, settings: Settings, mcp_url: str
+) -> None:
+    account = new_account(graph, "grace@contoso.com", "Grace Hopper")
+    # Apart, this process's Graph URL goes nowhere: only the separate server reaches Graph.
+    apart = settings.model_copy(
+        update={
+            "mcp_microsoft365_url": mcp_url.removesuffix("/mcp"),
+            "microsoft_graph_url": "http://127.0.0.1:9/v1.0",
+        }
+    )
+    async with httpx.AsyncClient() as http:
+        for chosen in (settings, apart):
+            async with connect(account.token, settings=chosen, http=http) as client:
+                status = answer(await client.call_tool("auth_status", {}))
+            assert status["account"] == "grace@contoso.com"
+    assert settings.mcp_microsoft365_url is None
 
 
 @pytest.fixture(autouse=True)

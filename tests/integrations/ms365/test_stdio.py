@@ -10,7 +10,13 @@ from pathlib import Path
 from mcp import Client, StdioServerParameters
 
 from tests.integrations.files import make_docx
-from tests.integrations.ms365.conftest import answer, failure, new_account
+from tests.integrations.ms365.conftest import (
+    EXPECTED_TOOLS,
+    READ_ONLY,
+    answer,
+    failure,
+    new_account,
+)
 from tests.standins.microsoft_graph import GraphStandIn
 
 CRM = str(Path(sys.executable).with_name("crm"))
@@ -54,9 +60,11 @@ async def test_the_stdio_server_lists_every_tool_and_acts_as_the_tokens_account(
             await client.call_tool("onedrive_get_document_content", {"item_id": notes["id"]})
         )
         missing = failure(await client.call_tool("onedrive_get_document_content", {"item_id": "x"}))
-    assert len(tools) == 24
+    assert {t.name for t in tools} == EXPECTED_TOOLS
+    assert {t.name for t in tools if t.annotations.read_only_hint} == READ_ONLY
     send = next(t for t in tools if t.name == "outlook_send_email")
-    assert send.annotations.destructive_hint is True and send.annotations.read_only_hint is False
+    assert send.annotations.destructive_hint is True
+    assert send.input_schema["properties"]["to"]["items"]["format"] == "email"
     assert status["account"] == "ada@contoso.com" and "Mail.Send" in status["scopes"]
     assert [m["subject"] for m in mail["items"]] == ["Renewal"]
     assert text["text"] == "# Call notes\nJane will renew."
