@@ -212,3 +212,14 @@ async def test_disconnect_deletes_the_tokens(microsoft, new_user, admin_url):
     assert (await ms365(ada))["status"] == "disconnected"
     again = await ada.browser.delete(f"{INTEGRATIONS}/ms365", headers=ada.headers)
     assert again.status_code == 204
+
+
+async def test_a_browser_whose_access_cookie_expired_meanwhile_still_connects(microsoft, new_user):
+    ada = await new_user()
+    microsoft.signing_in = ada.account
+    location = await authorize(await start_connect(ada))
+    ada.browser.cookies.delete("crm_access")  # the consent took longer than its 15 minutes
+    back = await come_back(ada, location)
+    assert back.headers["location"] == "/settings/integrations?connected=ms365"
+    assert "crm_access=" in back.headers.get("set-cookie", "")
+    assert (await ms365(ada))["status"] == "connected"
