@@ -223,3 +223,18 @@ async def test_a_browser_whose_access_cookie_expired_meanwhile_still_connects(mi
     assert back.headers["location"] == "/settings/integrations?connected=ms365"
     assert "crm_access=" in back.headers.get("set-cookie", "")
     assert (await ms365(ada))["status"] == "connected"
+
+
+async def test_a_state_whose_verifier_no_key_opens_connects_nobody(microsoft, new_user, admin_url):
+    ada = await new_user()
+    microsoft.signing_in = ada.account
+    location = await authorize(await start_connect(ada))
+    # As after `crm keys rotate` and the old key dropped while the user was consenting.
+    fetch(
+        admin_url,
+        "UPDATE integration_authorization SET code_verifier_sealed = 'v1.00000000.AAAA' "
+        "RETURNING id",
+    )
+    back = await come_back(ada, location)
+    assert query_of(back.headers["location"])["error"] == "state_expired"
+    assert (await ms365(ada))["status"] == "disconnected"
