@@ -248,9 +248,9 @@ class IntegrationService:
         endpoints = provider.endpoints(settings)
         if not code or endpoints is None:
             raise CallbackRefused("provider_error")
-        verifier = box.decrypt(
-            pending.code_verifier_sealed, context=_verifier_context(actor, service)
-        )
+        verifier = _open(box, pending.code_verifier_sealed, _verifier_context(actor, service))
+        if verifier is None:  # sealed under a key dropped from CRM_SECRET_KEY since
+            raise CallbackRefused("state_expired")
         try:
             grant = await oauth.exchange_code(
                 provider,

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from crm.kit.crypto import SecretBox
-from tests.conftest import SECRET
+from tests.conftest import SECRET, http_client
 from tests.integrations.conftest import (
     CONNECT,
     INTEGRATIONS,
@@ -212,3 +212,45 @@ async def test_disconnect_deletes_the_tokens(microsoft, new_user, admin_url):
     assert (await ms365(ada))["status"] == "disconnected"
     again = await ada.browser.delete(f"{INTEGRATIONS}/ms365", headers=ada.headers)
     assert again.status_code == 204
+
+
+async def test_a_browser_whose_access_cookie_expired_meanwhile_still_connects(microsoft, new_user):
+    ada = await new_user()
+    microsoft.signing_in = ada.account
+    location = await authorize(await start_connect(ada))
+    ada.browser.cookies.delete("crm_access")  # the consent took longer than its 15 minutes
+    back = await come_back(ada, location)
+    assert back.headers["location"] == "/settings/integrations?connected=ms365"
+    assert "crm_access=" in back.headers.get("set-cookie", "")
+    assert (await ms365(ada))["status"] == "connected"
+
+
+async def test_a_state_whose_verifier_no_key_opens_connects_nobody(microsoft, new_user, admin_url):
+    ada = await new_user()
+    microsoft.signing_in = ada.account
+    location = await authorize(await start_connect(ada))
+    # As after `crm keys rotate` and the old key dropped while the user was consenting.
+    fetch(
+        admin_url,
+        "UPDATE integration_authorization SET code_verifier_sealed = 'v1.00000000.AAAA' "
+        "RETURNING id",
+    )
+    back = await come_back(ada, location)
+    assert query_of(back.headers["location"])["error"] == "state_expired"
+    assert (await ms365(ada))["status"] == "disconnected"
+
+
+async def test_a_code_the_provider_will_not_exchange_connects_nobody(
+    custom_app, identity_server, microsoft, new_user
+):
+    ada = await new_user()
+    microsoft.signing_in = ada.account
+    _, server = identity_server
+    wrong = {**microsoft.crm_settings(server.url), "microsoft_client_secret": "not-the-secret"}
+    async with custom_app(**wrong) as app, http_client(app) as browser:
+        browser.cookies = ada.browser.cookies  # the same session, on a misconfigured server
+        started = await browser.post(CONNECT, json={"service": "ms365"}, headers=ada.headers)
+        location = urlsplit(await authorize(started.json()["authorization_url"]))
+        back = await browser.get(f"{location.path}?{location.query}")
+    assert query_of(back.headers["location"])["error"] == "token_failed"
+    assert (await ms365(ada))["status"] == "disconnected"

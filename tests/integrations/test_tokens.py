@@ -226,3 +226,18 @@ async def test_key_rotation_reseals_the_tokens(ms_app, microsoft, new_user, admi
     assert new_only.decrypt(after[0], context=context % "access_token") == access
     assert new_only.decrypt(after[1], context=context % "refresh_token") == refresh
     assert after[0] != before[0] and after[1] != before[1]
+
+
+async def test_a_recorded_sync_shows_when_and_what_failed(ms_app, microsoft, new_user):
+    ada = await new_user()
+    await connect(ada, microsoft)
+    async with ms_app.state.db.transaction(
+        user_id=ada.user_id, workspace_id=ada.workspace_id
+    ) as session:
+        await integration_service.record_sync(
+            session, ada.actor(), service="ms365", error="The calendar was not found."
+        )
+    item = (await ada.browser.get(INTEGRATIONS)).json()["items"][0]
+    assert item["last_sync_at"] and item["last_error"] == "The calendar was not found."
+    page = await ada.browser.get("/settings/integrations")
+    assert "The calendar was not found." in page.text and "Not yet" not in page.text

@@ -33,7 +33,7 @@ class Microsoft365:
     abilities: tuple[str, ...] = (
         "read, draft and send mail from Outlook",
         "read and change your Outlook calendar",
-        "read and write files in OneDrive and SharePoint, and share them",
+        "read, write and share files in OneDrive and SharePoint",
         "list your Teams and channels, create Teams meetings and read their transcripts",
     )
     settings_names: tuple[str, ...] = (
