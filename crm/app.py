@@ -16,6 +16,7 @@ from crm.ai.endpoints import router as ai_router
 from crm.ai.pages import router as ai_pages
 from crm.assistant.endpoints import router as chat_router
 from crm.assistant.pages import router as assistant_pages
+from crm.auth.api_token_endpoints import router as api_token_router
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
@@ -56,6 +57,7 @@ from crm.workspaces.pages import router as workspace_pages
 
 ROUTERS = (
     auth_router,
+    api_token_router,
     workspace_router,
     contact_router,
     organization_router,
