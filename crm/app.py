@@ -33,11 +33,14 @@ from crm.feedback.endpoints import router as feedback_router
 from crm.feedback.pages import router as feedback_pages
 from crm.jobs import running_worker
 from crm.kit import openapi, problems
+from crm.kit.crypto import SecretBox
 from crm.kit.logging import configure_logging
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
+from crm.mcp.http import MCPEndpoint
+from crm.mcp.pages import router as mcp_pages
 from crm.notifications.endpoints import router as notification_router
 from crm.notifications.live import NotificationHub
 from crm.notifications.pages import router as notification_pages
@@ -86,6 +89,7 @@ ROUTERS = (
     task_pages,
     notification_pages,
     calendar_pages,
+    mcp_pages,
 )
 
 
@@ -122,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with AsyncExitStack() as stack:
                 if settings.crm_worker_in_process:
                     await stack.enter_async_context(running_worker(database_url, settings))
+                await stack.enter_async_context(app.state.mcp.running())
                 stack.enter_context(collecting_for_requests())
                 yield
         finally:
@@ -137,16 +142,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    keys = load_secret_keys(settings)
     app.state.issuer = TokenIssuer(
-        TokenSigner(load_secret_keys(settings), settings.access_token_minutes),
+        TokenSigner(keys, settings.access_token_minutes),
         settings.refresh_token_days,
     )
     app.state.rate_limits = RateLimits(settings)
+    app.state.mcp = MCPEndpoint(settings, app.state, SecretBox(keys))
 
     problems.install(app)
     install_web(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.router.routes.extend(app.state.mcp.routes())
     app.openapi = lambda: app.openapi_schema or _openapi(app)  # type: ignore[method-assign]
 
     @app.get("/health", tags=["health"])
