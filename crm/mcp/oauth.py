@@ -38,7 +38,7 @@ ACCESS_LIFETIME = timedelta(hours=1)
 CODE_LIFETIME = timedelta(minutes=10)
 CONSENT_LIFETIME = 600  # seconds a consent page stays valid
 ACCESS_PREFIX, REFRESH_PREFIX, CODE_PREFIX = "crm_oat_", "crm_ort_", "crm_oac_"
-_SECRET_CONTEXT = "oauth client secret"
+_SECRET_CONTEXT = "oauth client secret"  # noqa: S105 (a sealing context, not a secret)
 _REQUEST_CONTEXT = "oauth consent request"
 
 
@@ -312,7 +312,7 @@ class OAuthProvider:
     def _token(self, access: str, refresh: str, scope: str) -> OAuthToken:
         return OAuthToken(
             access_token=access,
-            token_type="Bearer",
+            token_type="Bearer",  # noqa: S106 (the OAuth token type)
             expires_in=int(ACCESS_LIFETIME.total_seconds()),
             scope=" ".join(scopes_of(scope)),
             refresh_token=refresh,

@@ -2,6 +2,7 @@
 wants to read and change your contacts…"), read only or read and write. A signed-out visitor
 signs in first and comes back here."""
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
@@ -48,9 +49,9 @@ async def consent(
     request: Request,
     session: SessionDep,
     shell: ShellDep,
-    sealed: str = Form(alias="request"),
-    decision: str = Form("deny"),
-    scope: TokenScope = Form(TokenScope.read),
+    sealed: Annotated[str, Form(alias="request")],
+    decision: Annotated[str, Form()] = "deny",
+    scope: Annotated[TokenScope, Form()] = TokenScope.read,
 ) -> RedirectResponse:
     provider = _provider(request)
     pending = provider.consent_request(sealed)
