@@ -29,6 +29,8 @@ from crm.mcp.oauth import SCOPES, OAuthProvider, scopes_of
 from crm.mcp.server import CRMServer
 
 PATH = "/mcp"
+ISSUER_PATH = "/oauth"
+METADATA = "/.well-known/oauth-authorization-server"
 
 
 class TokenVerifier:
@@ -71,6 +73,7 @@ class MCPEndpoint:
     def __init__(self, settings: Settings, state: Any, box: SecretBox) -> None:
         self.base_url = settings.crm_base_url.rstrip("/")
         self.resource_url = self.base_url + PATH
+        self.issuer_url = self.base_url + ISSUER_PATH
         self.server = CRMServer(state)
         self.provider = OAuthProvider(state, box, self.base_url, self.resource_url)
         self.verifier = TokenVerifier(state, self.resource_url)
@@ -88,7 +91,7 @@ class MCPEndpoint:
         return self.manager.run()
 
     def routes(self) -> list[BaseRoute]:
-        issuer, resource = AnyHttpUrl(self.base_url), AnyHttpUrl(self.resource_url)
+        issuer, resource = AnyHttpUrl(self.issuer_url), AnyHttpUrl(self.resource_url)
         endpoint = AuthenticationMiddleware(
             AuthContextMiddleware(
                 RequireAuthMiddleware(
@@ -97,17 +100,29 @@ class MCPEndpoint:
             ),
             backend=BearerAuthBackend(self.verifier),
         )
+        authorization = create_auth_routes(
+            self.provider,
+            issuer,
+            client_registration_options=ClientRegistrationOptions(
+                enabled=True, valid_scopes=SCOPES, default_scopes=SCOPES
+            ),
+            revocation_options=RevocationOptions(enabled=True),
+        )
         return [
             Route(PATH, endpoint=endpoint, include_in_schema=False),
             *create_protected_resource_routes(
                 resource, [issuer], scopes_supported=SCOPES, resource_name="CRM"
             ),
-            *create_auth_routes(
-                self.provider,
-                issuer,
-                client_registration_options=ClientRegistrationOptions(
-                    enabled=True, valid_scopes=SCOPES, default_scopes=SCOPES
-                ),
-                revocation_options=RevocationOptions(enabled=True),
-            ),
+            *(_under_issuer(route) for route in authorization if isinstance(route, Route)),
         ]
+
+
+def _under_issuer(route: Route) -> Route:
+    """The SDK's authorization routes live at the root (/authorize, /register...), where the
+    CRM's own pages are (/register is the sign-up page); with the issuer at /oauth they move
+    under it, and the metadata to where RFC 8414 puts an issuer with a path."""
+    if route.path == METADATA:
+        path = METADATA + ISSUER_PATH
+    else:
+        path = ISSUER_PATH + route.path
+    return Route(path, endpoint=route.endpoint, methods=route.methods, include_in_schema=False)

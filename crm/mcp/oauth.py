@@ -102,7 +102,8 @@ class OAuthProvider:
             if client_info.client_secret
             else None
         )
-        async with self.db.transaction() as session:
+        # The row's id in the context: the insert reads back its defaults under the policy.
+        async with self.db.transaction(client_id=client_info.client_id) as session:
             session.add(
                 OAuthClient(
                     client_id=client_info.client_id, metadata_=metadata, secret_sealed=sealed

@@ -111,7 +111,9 @@ def upgrade() -> None:
         f"user_id = {user} OR token_hash = {token_hash} OR refresh_hash = {token_hash}",
         f"user_id = {user}",
     )
-    protect("oauth_code", f"user_id = {user} OR code_hash = {token_hash}", f"user_id = {user}")
+    # The client presenting a code marks it used (before any user is known).
+    code = f"user_id = {user} OR code_hash = {token_hash}"
+    protect("oauth_code", code, code)
 
     # Runs as the caller (no SECURITY DEFINER): the token is read under the policy above
     # with the hash it presents, then the context becomes the token's user, whose membership
