@@ -47,11 +47,15 @@ class Storage:
         self.client = client_info
 
 
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+
+
 @pytest.fixture
 async def signed_in_page(live, rest):
     """Chromium signed in to the CRM as a new user; answers (page, the user's tokens)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+    _need_chromium()
     from playwright.async_api import async_playwright
 
     email = f"oauth-{uuid.uuid4().hex[:8]}@example.com"
