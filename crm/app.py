@@ -17,6 +17,7 @@ from crm.ai.pages import router as ai_pages
 from crm.assistant.endpoints import router as chat_router
 from crm.assistant.pages import router as assistant_pages
 from crm.auth.api_token_endpoints import router as api_token_router
+from crm.auth.api_token_pages import router as api_token_pages
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
@@ -90,6 +91,7 @@ ROUTERS = (
     notification_pages,
     calendar_pages,
     mcp_pages,
+    api_token_pages,
 )
 
 

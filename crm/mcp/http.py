@@ -3,6 +3,9 @@ request), behind the SDK's bearer middleware; and the OAuth routes the MCP autho
 asks for (protected-resource and authorization-server metadata, registration, authorize,
 token, revoke), all from the `mcp` SDK with the CRM's provider (crm/mcp/oauth.py)."""
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
@@ -86,9 +89,29 @@ class MCPEndpoint:
             security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
 
-    def running(self):  # type: ignore[no-untyped-def]
-        """The session manager's task group, for the app's lifespan."""
-        return self.manager.run()
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The session manager's task group, for the app's lifespan. It lives in a task of
+        its own: anyio's task group must end in the task that began it, and a lifespan may
+        start and end in two (the tests' session-wide app does)."""
+        started, stop = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> None:
+            async with self.manager.run():
+                started.set()
+                await stop.wait()
+
+        task = asyncio.create_task(hold())
+        waiting = asyncio.create_task(started.wait())
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if task.done():
+            task.result()  # it failed to start: raise its error
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
 
     def routes(self) -> list[BaseRoute]:
         issuer, resource = AnyHttpUrl(self.issuer_url), AnyHttpUrl(self.resource_url)

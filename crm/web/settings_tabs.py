@@ -2,6 +2,7 @@
 assistant's AI providers and the integrations, when their issues land)."""
 
 from crm.ai.pages import ai_tab
+from crm.auth.api_token_pages import api_tab
 from crm.auth.pages import profile_tab
 from crm.calendar.pages import calendar_tab
 from crm.notifications.pages import notifications_tab
@@ -14,4 +15,5 @@ SETTINGS_TABS: list[SettingsTab] = [
     ai_tab,
     calendar_tab,
     notifications_tab,
+    api_tab,
 ]
