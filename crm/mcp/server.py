@@ -47,7 +47,8 @@ class Caller:
     can_write: bool
 
 
-def caller_of(ctx: ServerRequestContext[Any, Any]) -> Caller:
+def caller_of() -> Caller:
+    """The caller of the current request, from the token the bearer middleware verified."""
     token = get_access_token()
     if token is None or token.subject is None or token.claims is None:
         raise CRMError("The request carries no verified token.")
@@ -159,7 +160,7 @@ class CRMServer:
         tool = self.tools.get(params.name)
         if tool is None:
             return text_result(f"There is no tool named {params.name!r}.", error=True)
-        caller = caller_of(ctx)
+        caller = caller_of()
         if not tool.read_only and not caller.can_write:
             return text_result(
                 "This token can only read; nothing was changed. A write token or app grant "
@@ -243,7 +244,7 @@ class CRMServer:
     async def list_resources(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
-        caller = caller_of(ctx)
+        caller = caller_of()
         return types.ListResourcesResult(
             resources=await content.recent(lambda t, a: self.run(caller, self.tools[t], a))
         )
@@ -256,7 +257,7 @@ class CRMServer:
     async def read_resource(
         self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
-        caller = caller_of(ctx)
+        caller = caller_of()
         return await content.read(str(params.uri), lambda t, a: self.run(caller, self.tools[t], a))
 
     async def list_prompts(
@@ -267,5 +268,5 @@ class CRMServer:
     async def get_prompt(
         self, ctx: ServerRequestContext[Any, Any], params: types.GetPromptRequestParams
     ) -> types.GetPromptResult:
-        caller = caller_of(ctx)
+        caller = caller_of()
         return await content.prompt(params.name, lambda t, a: self.run(caller, self.tools[t], a))
