@@ -16,6 +16,8 @@ from crm.ai.endpoints import router as ai_router
 from crm.ai.pages import router as ai_pages
 from crm.assistant.endpoints import router as chat_router
 from crm.assistant.pages import router as assistant_pages
+from crm.auth.api_token_endpoints import router as api_token_router
+from crm.auth.api_token_pages import router as api_token_pages
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
 from crm.auth.service import TokenIssuer
@@ -34,11 +36,14 @@ from crm.integrations.endpoints import router as integration_router
 from crm.integrations.pages import router as integration_pages
 from crm.jobs import running_worker
 from crm.kit import openapi, problems
+from crm.kit.crypto import SecretBox
 from crm.kit.logging import configure_logging
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
 from crm.kit.secrets import load_secret_keys
+from crm.mcp.http import MCPEndpoint
+from crm.mcp.pages import router as mcp_pages
 from crm.notifications.endpoints import router as notification_router
 from crm.notifications.live import NotificationHub
 from crm.notifications.pages import router as notification_pages
@@ -58,6 +63,7 @@ from crm.workspaces.pages import router as workspace_pages
 
 ROUTERS = (
     auth_router,
+    api_token_router,
     workspace_router,
     contact_router,
     organization_router,
@@ -89,6 +95,8 @@ ROUTERS = (
     task_pages,
     notification_pages,
     calendar_pages,
+    mcp_pages,
+    api_token_pages,
 )
 
 
@@ -125,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with AsyncExitStack() as stack:
                 if settings.crm_worker_in_process:
                     await stack.enter_async_context(running_worker(database_url, settings))
+                await stack.enter_async_context(app.state.mcp.running())
                 stack.enter_context(collecting_for_requests())
                 yield
         finally:
@@ -140,16 +149,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    keys = load_secret_keys(settings)
     app.state.issuer = TokenIssuer(
-        TokenSigner(load_secret_keys(settings), settings.access_token_minutes),
+        TokenSigner(keys, settings.access_token_minutes),
         settings.refresh_token_days,
     )
     app.state.rate_limits = RateLimits(settings)
+    app.state.mcp = MCPEndpoint(settings, app.state, SecretBox(keys))
 
     problems.install(app)
     install_web(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.router.routes.extend(app.state.mcp.routes())
     app.openapi = lambda: app.openapi_schema or _openapi(app)  # type: ignore[method-assign]
 
     @app.get("/health", tags=["health"])

@@ -1,4 +1,4 @@
-"""The `crm` command: serve, migrate, user create."""
+"""The `crm` command: serve, worker, migrate, mcp, user create, keys, eval."""
 
 import asyncio
 import contextlib
@@ -136,6 +136,36 @@ async def _work(url: str, concurrency: int | None) -> None:
             asyncio.get_running_loop().add_signal_handler(signum, stopped.set)
     async with running_worker(url, settings, concurrency=concurrency):
         await stopped.wait()
+
+
+@app.command(name="mcp")
+def mcp_command(
+    url: Annotated[
+        str, typer.Option(envvar="CRM_URL", help="The running CRM's address.")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CRM_TOKEN",
+            show_default=False,
+            help="A personal access token (Settings → API and MCP).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the CRM's MCP tools over stdio (for Claude Desktop, Claude Code and other MCP
+    clients that start a command), speaking to the running CRM at CRM_URL with CRM_TOKEN."""
+    from crm.mcp.bridge import Unreachable, run
+
+    if not token:
+        typer.secho("Set CRM_TOKEN to a personal access token (Settings → API and MCP).", err=True)
+        raise typer.Exit(2)
+    try:
+        asyncio.run(run(url, token))
+    except Unreachable as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command(name="migrate")

@@ -22,8 +22,9 @@ APP_ROLE = "crm_app"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The settings the row-level-security policies read (DESIGN.md section 2). The *_hash ones
 # let a caller see exactly the row whose secret it presents (a refresh or invite token) and the
-# login e-mail lets login find its one account, before any user is known.
-CONTEXT_KEYS = ("user_id", "workspace_id", "login_email", "token_hash")
+# login e-mail lets login find its one account, before any user is known; an OAuth client's
+# registration is read by presenting its id.
+CONTEXT_KEYS = ("user_id", "workspace_id", "login_email", "token_hash", "client_id")
 
 
 def database_url(url: str, driver: str = "asyncpg") -> URL:

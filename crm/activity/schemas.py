@@ -17,6 +17,7 @@ class ActivityOut(Output):
     changes: dict[str, Any]
     effects: dict[str, Any] | None
     channel: str
+    client: str | None = None
     user: Ref | None
     created_at: datetime
 
@@ -31,6 +32,7 @@ class ActivityOut(Output):
             changes=entry.changes,
             effects=entry.effects,
             channel=entry.channel,
+            client=entry.client,
             user=user,
             created_at=entry.created_at,
         )

@@ -88,6 +88,7 @@ class ActivityService:
                 "changes": changes or {},
                 "effects": effects,
                 "channel": actor.channel,
+                "client": actor.client,
                 "created_at": now,
             }
             for i, entity_id in enumerate(entity_ids)

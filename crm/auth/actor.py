@@ -15,6 +15,8 @@ class Actor:
     workspace_id: uuid.UUID
     role: Role
     channel: Channel
+    # The personal access token's or OAuth app's name, for the activity log.
+    client: str | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.auth import cookies
+from crm.auth import api_tokens, cookies
 from crm.auth.actor import Actor, Channel
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import AccessClaims
@@ -71,6 +71,9 @@ async def current_actor(
     scheme, _, bearer = header.partition(" ")
     if bearer and scheme.lower() == "bearer":
         token, channel = bearer.strip(), "api"
+        if token.startswith(api_tokens.PREFIX):  # a personal access token: one lookup by hash
+            writes = request.method not in SAFE_METHODS
+            return await api_tokens.api_actor(session, limits, token, writes=writes)
     elif (cookie := request.cookies.get(cookies.ACCESS)) is not None:
         token, channel = cookie, "web"
         if request.method not in SAFE_METHODS:

@@ -1,9 +1,11 @@
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from crm.kit.schemas import Email, Input, Name, Output, Password, Token
+from crm.models import TokenScope
 
 TimeZone = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -62,3 +64,30 @@ class TokensOut(Output):
 class SessionOut(Output):
     user: UserOut
     csrf_token: str
+
+
+class ApiTokenInput(Input):
+    """A personal access token to make: read, or read and write; no expiry when left out."""
+
+    name: Name
+    scope: TokenScope = TokenScope.read
+    expires_at: datetime | None = None
+
+
+class ApiTokenOut(Output):
+    """A token without its secret. `kind` is `personal` (made by the user) or `app` (an MCP
+    client the user let in by OAuth, named after it)."""
+
+    id: uuid.UUID
+    name: str
+    scope: TokenScope
+    kind: Literal["personal", "app"]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenOut):
+    """The new token with its secret, shown this once."""
+
+    token: str

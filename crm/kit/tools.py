@@ -13,6 +13,8 @@ from crm.auth.actor import Actor
 from crm.kit.schemas import Input
 
 T = TypeVar("T", bound=BaseModel)
+# Tools named with these verbs only read; every other tool changes something.
+READ_VERBS = ("get", "list", "search")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class Tool:
     run: Callable[[AsyncSession, Actor, Any], Awaitable[BaseModel]]
     # Deletes and other irreversible changes: the assistant asks before calling these.
     destructive: bool = False
+
+    @property
+    def read_only(self) -> bool:
+        return self.name.split("_", 1)[0] in READ_VERBS
 
     async def call(
         self, session: AsyncSession, actor: Actor, arguments: dict[str, Any]

@@ -1,5 +1,6 @@
 """Every ORM model, imported here so Alembic and the services have one import point."""
 
+from crm.models.access import ApiToken, OAuthClient, OAuthCode, TokenScope
 from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccount, Workspace
 from crm.models.activity import ENTITY_TYPES, Activity
 from crm.models.ai import AIPersonalKey, AIProvider, AISetting
@@ -33,6 +34,7 @@ __all__ = [
     "AIProvider",
     "AISetting",
     "Activity",
+    "ApiToken",
     "Base",
     "CalendarConnection",
     "CalendarEvent",
@@ -49,6 +51,8 @@ __all__ = [
     "Invite",
     "Membership",
     "Notification",
+    "OAuthClient",
+    "OAuthCode",
     "Organization",
     "Project",
     "ProjectAssignee",
@@ -62,6 +66,7 @@ __all__ = [
     "Task",
     "TaskPriority",
     "TaskStatus",
+    "TokenScope",
     "UserAccount",
     "Workspace",
     "WorkspaceLogo",

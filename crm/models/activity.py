@@ -43,6 +43,8 @@ class Activity(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     effects: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     channel: Mapped[str] = mapped_column(String(20))
+    # The token or app a change came through (an MCP client's), when not the web or chat.
+    client: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     user: Mapped[UserAccount | None] = relationship(

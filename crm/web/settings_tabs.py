@@ -1,6 +1,7 @@
 """The tabs of /settings, in order. A domain adds its tab with one line here."""
 
 from crm.ai.pages import ai_tab
+from crm.auth.api_token_pages import api_tab
 from crm.auth.pages import profile_tab
 from crm.calendar.pages import calendar_tab
 from crm.integrations.pages import integrations_tab
@@ -15,4 +16,5 @@ SETTINGS_TABS: list[SettingsTab] = [
     calendar_tab,
     integrations_tab,
     notifications_tab,
+    api_tab,
 ]
