@@ -33,6 +33,7 @@ from crm.feedback.pages import router as feedback_pages
 from crm.jobs import running_worker
 from crm.kit import openapi, problems
 from crm.kit.logging import configure_logging
+from crm.kit.metrics import router as metrics_router
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
@@ -70,6 +71,7 @@ ROUTERS = (
     feedback_router,
     chat_router,
     ai_router,
+    metrics_router,
     # pages
     web_pages,
     auth_pages,
