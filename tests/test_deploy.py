@@ -113,7 +113,7 @@ def test_compose_runs_postgres_redis_two_crms_a_worker_the_mcp_servers_and_caddy
     assert environment["MCP_MICROSOFT365_URL"] == "http://ms365-mcp:8080/mcp"
     init = (ROOT / "deploy" / "postgres-init.sh").read_text()
     assert "CREATE ROLE crm_app" in init and "NOBYPASSRLS" in init
-    assert "CREATE ROLE crm_owner" in init
+    assert "CREATE ROLE crm_owner LOGIN" in init and "BYPASSRLS;" in init
 
 
 def test_railway_checks_health_migrates_before_release_and_runs_the_mcp_servers():
