@@ -125,10 +125,14 @@ async def test_every_log_line_of_a_request_names_it_its_user_and_workspace_and_n
         await connect(client, ada, radicale)
         await client.post("/api/v1/contacts", json={"name": "Jane"}, headers=headers)
         await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        feed = (await client.post("/api/v1/calendar/feed", headers=headers)).json()["url"]
+        assert (await client.get(feed.removeprefix("http://127.0.0.1:8000"))).status_code == 200
+        feed_token = feed.rsplit("/", 1)[1].removesuffix(".ics")
     finally:
         configure_logging("INFO")
     text = stream.getvalue()
-    for secret in (PASSWORD, CALDAV_PASSWORD, key, tokens["access_token"], tokens["refresh_token"]):
+    secrets = (PASSWORD, CALDAV_PASSWORD, key, feed_token)
+    for secret in (*secrets, tokens["access_token"], tokens["refresh_token"]):
         assert secret not in text
     lines = [json.loads(line) for line in text.splitlines()]
     assert all(line.get("request_id") for line in lines)

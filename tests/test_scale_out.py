@@ -10,6 +10,7 @@ branches) without touching theirs. docs/scaling.md has the figures it prints."""
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -23,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from httpx_ws import aconnect_ws
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from crm import jobs
 from crm.auth.actor import Actor
@@ -150,19 +151,37 @@ async def schedule(url: str, people, start: datetime) -> None:
                 }
                 for n in range(REMINDERS // len(people))
             ]
+            args = [
+                json.dumps(
+                    {
+                        "reminder_id": str(row["id"]),
+                        "user_id": str(actor.user_id),
+                        "workspace_id": str(actor.workspace_id),
+                    }
+                )
+                for row in rows
+            ]
             async with db.transaction(user_id=actor.user_id, workspace_id=actor.workspace_id) as s:
                 await s.execute(insert(Reminder), rows)
-                for row in rows:
-                    await jobs.defer(
-                        s,
-                        DELIVER,
-                        at=row["remind_at"],
-                        reminder_id=str(row["id"]),
-                        user_id=str(actor.user_id),
-                        workspace_id=str(actor.workspace_id),
-                    )
+                await s.execute(
+                    DEFER_MANY,
+                    {
+                        "queue": jobs.QUEUE,
+                        "task": DELIVER,
+                        "args": args,
+                        "ats": [row["remind_at"] for row in rows],
+                    },
+                )
     finally:
         await db.close()
+
+
+# crm.jobs.defer's statement for many jobs at once (procrastinate's own function).
+DEFER_MANY = text(
+    "SELECT procrastinate_defer_jobs_v1(ARRAY(SELECT ROW(:queue, :task, 0, NULL, NULL, j.args, "
+    "j.at)::procrastinate_job_to_defer_v1 FROM unnest(CAST(:args AS jsonb[]), "
+    "CAST(:ats AS timestamptz[])) AS j(args, at)))"
+)
 
 
 def sent(admin: str) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crm.kit.logging import loggable_path
 from crm.kit.metrics import observe_request
 from crm.kit.problems import problem_response
 
@@ -88,7 +89,7 @@ class RequestContext:
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=loggable_path(scope),
                 status=status,
                 duration_ms=round(seconds * 1000, 1),
             )
