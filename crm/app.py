@@ -38,6 +38,7 @@ from crm.jobs import running_worker
 from crm.kit import openapi, problems
 from crm.kit.crypto import SecretBox
 from crm.kit.logging import configure_logging
+from crm.kit.metrics import router as metrics_router
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
 from crm.kit.ratelimit import RateLimits
@@ -79,6 +80,7 @@ ROUTERS = (
     chat_router,
     ai_router,
     integration_router,
+    metrics_router,
     # pages
     web_pages,
     auth_pages,

@@ -34,9 +34,10 @@ app.add_typer(mcp_server_app, name="mcp-server")
 
 
 @contextmanager
-def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
+def database(*, lock: bool = False, migrated: bool = True) -> Iterator[tuple[str, str]]:
     """The (admin URL, application URL) to use: DATABASE_URL (and DATABASE_ADMIN_URL) when set,
-    else the embedded server in the data directory, migrated to the latest schema."""
+    migrated if CRM_MIGRATE_ON_START, else the embedded server in the data directory, migrated
+    to the latest schema (unless not `migrated`)."""
     from crm import embedded
     from crm.db import migrate
 
@@ -46,6 +47,8 @@ def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
         admin = (
             settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
         )
+        if migrated and settings.crm_migrate_on_start:
+            migrate(admin)
         yield admin, url
         return
     try:
@@ -55,7 +58,8 @@ def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
         raise typer.Exit(1) from exc
     server = embedded.start(settings.crm_data_dir)
     try:
-        migrate(server.admin_url)
+        if migrated:
+            migrate(server.admin_url)
         yield server.admin_url, server.app_url
     finally:
         server.stop(force=lock)
@@ -66,7 +70,7 @@ def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Web worker processes.")] = 1,
     worker: Annotated[
         bool,
@@ -83,7 +87,12 @@ def serve(
     # Uvicorn shuts down gracefully on SIGTERM, then re-raises it; turning it into SystemExit
     # lets the embedded database stop cleanly as it does on Ctrl-C.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    with database(lock=True) as (_, url):
+    embedded = get_settings().database_url is None
+    with database(lock=True) as (admin, url):
+        if embedded:  # the one place a user could lose everything keeps its own backups
+            from crm.backup import start_daily_backups
+
+            start_daily_backups(admin, get_settings().crm_data_dir / "backups")
         os.environ["DATABASE_URL"] = url
         os.environ["CRM_WORKER_IN_PROCESS"] = "true" if worker else "false"
         get_settings.cache_clear()
@@ -186,6 +195,50 @@ def migrate_command(
     with database() as (admin, _):
         migrate(admin)
     typer.echo("The database schema is up to date.")
+
+
+@app.command(name="backup")
+def backup_command(
+    file: Annotated[
+        Path | None, typer.Argument(help="Where to write it (default: crm-<date>-<time>.dump).")
+    ] = None,
+) -> None:
+    """Back up the whole database (one consistent pg_dump, custom format) to FILE, as
+    DATABASE_ADMIN_URL, or the embedded database in CRM_DATA_DIR."""
+    from datetime import datetime
+
+    from crm.backup import BackupError, backup
+
+    path = file or Path(f"crm-{datetime.now():%Y%m%d-%H%M%S}.dump")
+    with database(migrated=False) as (admin, _):
+        _or_exit(BackupError, backup, admin, path)
+    typer.echo(f"Backed up to {path}.")
+
+
+@app.command(name="restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A file written by `crm backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace what a database that is not empty holds.")
+    ] = False,
+) -> None:
+    """Restore a backup into an empty database (or any, with --force) with its row-level
+    security and grants, then upgrade its schema. Stop `crm serve` on the embedded default first."""
+    from crm.backup import BackupError, restore
+    from crm.db import migrate
+
+    with database(lock=True, migrated=False) as (admin, _):
+        _or_exit(BackupError, restore, admin, file, force=force)
+        migrate(admin)
+    typer.echo(f"Restored {file}.")
+
+
+def _or_exit(error: type[Exception], call, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    try:
+        call(*args, **kwargs)
+    except error as exc:
+        typer.secho(f"Not done: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
 
 
 @user_app.command("create")

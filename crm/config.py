@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     crm_base_url: str = "http://127.0.0.1:8000"
     crm_allowed_hosts: Annotated[list[str], NoDecode] = []
     redis_url: str | None = None
+    # With DATABASE_URL: upgrade the schema (as DATABASE_ADMIN_URL) when a process starts,
+    # instead of `crm migrate` as a release step (docs/deploy.md).
+    crm_migrate_on_start: bool = False
+    metrics_token: SecretStr | None = None  # Bearer token for /metrics from off the loopback
 
     smtp_host: str | None = None
     smtp_port: int = 587

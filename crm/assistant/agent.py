@@ -39,6 +39,7 @@ from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
 from crm.auth.actor import Actor
+from crm.kit.metrics import ASSISTANT_TURNS
 from crm.models import Conversation, UserAccount
 
 log = structlog.get_logger()
@@ -178,6 +179,9 @@ async def run_turn(
         forgotten=forgotten,
         pending=deps.pending,
     )
+    ASSISTANT_TURNS.labels(
+        provider if model else "offline", "fallback" if turn.notices else "ok"
+    ).inc()
     return TurnResult(conversation.id, reply, deps.actions, turn.used, deps.pending, turn.notices)
 
 

@@ -5,6 +5,7 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
 from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,6 +103,10 @@ async def actor_for(
     role, password_changed_at = row
     if claims.issued_at < int(password_changed_at.timestamp()):
         raise Unauthorized("Your password was changed; sign in again.")
+    # Every log line of the request names who made it (crm.kit.logging).
+    structlog.contextvars.bind_contextvars(
+        user_id=str(claims.user_id), workspace_id=str(claims.workspace_id)
+    )
     return Actor(claims.user_id, claims.workspace_id, Role(role), channel)
 
 

@@ -27,6 +27,7 @@ from crm.calendar.remote import CalendarServer, RemoteConflict, RemoteError, Rem
 from crm.calendar.service import event as event_service
 from crm.errors import CRMError, Invalid
 from crm.kit.crypto import SecretBox
+from crm.kit.metrics import SYNC_RUNS
 from crm.models import CalendarConnection, CalendarEvent, CalendarSyncItem
 
 
@@ -82,11 +83,13 @@ class SyncService:
             # error shows in settings; the next sync carries on from the previous token.
             connection.last_error = str(exc)
             await session.flush()
+            SYNC_RUNS.labels("caldav", "failed").inc()
             raise SyncFailed(f"The calendar server failed: {exc}") from exc
         connection.sync_token = token
         connection.last_synced_at = datetime.now(UTC)
         connection.last_error = None
         await session.flush()
+        SYNC_RUNS.labels("caldav", "ok").inc()
         return run.report
 
     async def _items(

@@ -17,6 +17,15 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     return event
 
 
+def loggable_path(scope: MutableMapping[str, Any]) -> str:
+    """The request's path, or its route's template when a path parameter is a secret (the ICS
+    feed's token, an invitation's)."""
+    params = scope.get("path_params")
+    if params and any(word in name for name in params for word in _SECRET_WORDS):
+        return scope["route"].path
+    return scope["path"]
+
+
 def configure_logging(level: str = "INFO") -> None:
     renderer: Any = (
         structlog.dev.ConsoleRenderer()

@@ -8,6 +8,8 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crm.kit.logging import loggable_path
+from crm.kit.metrics import observe_request
 from crm.kit.problems import problem_response
 
 log = structlog.get_logger("crm.access")
@@ -82,12 +84,14 @@ class RequestContext:
             if not sent_start:
                 await self._too_large(scope, receive, send_with_headers)
         finally:
+            seconds = time.perf_counter() - started
+            observe_request(scope, status, seconds)
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=loggable_path(scope),
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                duration_ms=round(seconds * 1000, 1),
             )
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Any) -> None:
