@@ -37,6 +37,31 @@ def test_chat_streams_a_reply_shows_the_record_and_confirms_a_delete(open_tab): 
     tab.check()
 
 
+def test_a_typed_yes_decides_the_question_and_a_reload_keeps_it_decided(open_tab):  # noqa: F811
+    tab = open_tab()
+    register(tab)
+    page = tab.go("/assistant")
+    box = page.get_by_label("Message to the assistant")
+    box.fill("add contact Alan Turing")
+    box.press("Enter")
+    expect(page.locator(".entity-card", has_text="Created contact Alan Turing")).to_be_visible()
+    box.fill("delete it")
+    box.press("Enter")
+    question = page.locator(".chat-confirm")
+    expect(question.get_by_role("button", name="Confirm")).to_be_enabled()
+    box.fill("yes")
+    box.press("Enter")
+    expect(page.locator(".chat-text", has_text="Deleted contact Alan Turing.")).to_be_visible()
+    expect(question.get_by_role("button")).to_have_count(0)
+    expect(question.locator(".pill")).to_have_text("Confirmed")
+    tab.check("assistant-decided")
+    page.reload()
+    expect(page.locator(".chat-confirm")).to_have_count(1)
+    expect(page.locator(".chat-confirm .pill")).to_have_text("Confirmed")
+    expect(page.locator(".chat-confirm button")).to_have_count(0)
+    tab.check()
+
+
 def test_a_providers_reply_streams_word_by_word_and_stop_cancels_it(
     open_tab,  # noqa: F811
     provider_server,  # noqa: F811

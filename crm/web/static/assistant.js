@@ -14,6 +14,7 @@
   var socket = null;
   var queue = [];
   var current = null;
+  var question = null; // the open question this message answers, if any
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -66,13 +67,27 @@
     [["yes", "Confirm", "button button-danger"], ["no", "Cancel", "button"]].forEach(function (a) {
       var button = el("button", a[2], a[1]);
       button.type = "button";
-      button.addEventListener("click", function () {
-        group.remove();
-        submit(a[0]);
-      });
+      button.addEventListener("click", function () { submit(a[0]); });
       group.appendChild(button);
     });
     current.item.appendChild(group);
+  }
+
+  // The open question's buttons: off while a message answers it (typed or pressed), then the
+  // question shows what became of it, as it does after a reload.
+  var DECISIONS = JSON.parse(document.getElementById("chat-decisions").textContent);
+  function openQuestion() {
+    return log.querySelector(".chat-confirm:not(.chat-decided)");
+  }
+  function answering(question, on) {
+    question.querySelectorAll("button").forEach(function (b) { b.disabled = on; });
+  }
+  function decide(question, decision) {
+    question.classList.add("chat-decided");
+    question.setAttribute("aria-label", "A change you answered");
+    question.querySelectorAll("button, form").forEach(function (n) { n.remove(); });
+    var label = DECISIONS[decision];
+    question.appendChild(el("span", "pill tone-" + label[1], label[0]));
   }
 
   function notice(event) {
@@ -100,6 +115,9 @@
     else if (event.type === "tool_finished") card(event);
     else if (event.type === "confirmation") confirmation(event);
     else if (event.type === "done" || event.type === "stopped" || event.type === "error") {
+      if (question && event.type === "done" && event.decided) decide(question, event.decided);
+      else if (question) answering(question, false);
+      question = null;
       if (event.type === "done") {
         conversation = event.conversation_id;
         form.dataset.conversation = conversation;
@@ -129,6 +147,8 @@
   function submit(text) {
     text = text.trim();
     if (!text || current) return;
+    question = openQuestion();
+    if (question) answering(question, true);
     bubble("user", text);
     current = bubble("assistant", "");
     busy(true);
@@ -156,7 +176,6 @@
   document.querySelectorAll(".chat-answer").forEach(function (answer) {
     answer.addEventListener("submit", function (e) {
       e.preventDefault();
-      answer.parentElement.remove();
       submit(answer.elements.message.value);
     });
   });
