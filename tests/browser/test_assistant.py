@@ -37,6 +37,26 @@ def test_chat_streams_a_reply_shows_the_record_and_confirms_a_delete(open_tab): 
     tab.check()
 
 
+def test_a_new_conversation_joins_the_list_without_a_reload(open_tab):  # noqa: F811
+    tab = open_tab()
+    register(tab)
+    page = tab.go("/assistant")
+    expect(page.get_by_text("Your conversations appear here.")).to_be_visible()
+    box = page.get_by_label("Message to the assistant")
+    box.fill("add contact Ada Byron")
+    box.press("Enter")
+    listed = page.locator(".chat-history-list a[aria-current=page]")
+    expect(listed).to_contain_text("add contact Ada Byron")
+    expect(listed).to_contain_text("now")
+    expect(page.get_by_text("Your conversations appear here.")).to_have_count(0)
+    expect(listed).to_have_attribute("href", re.compile(r"^/assistant\?c=[0-9a-f-]{36}$"))
+    box.fill("add contact Bea Byron")
+    box.press("Enter")
+    expect(page.locator(".entity-card", has_text="Bea Byron")).to_be_visible()
+    expect(page.locator(".chat-history-list li")).to_have_count(1)
+    tab.check()
+
+
 def test_a_typed_yes_decides_the_question_and_a_reload_keeps_it_decided(open_tab):  # noqa: F811
     tab = open_tab()
     register(tab)

@@ -119,6 +119,7 @@
       else if (question) answering(question, false);
       question = null;
       if (event.type === "done") {
+        if (!conversation) listed(event.conversation_id, current.title);
         conversation = event.conversation_id;
         form.dataset.conversation = conversation;
         form.elements.c.value = conversation;
@@ -137,6 +138,28 @@
     }
   }
 
+  // A new conversation joins the list at the top (as the server titles it: its first message),
+  // the current one, without a reload.
+  function listed(id, title) {
+    var history = document.querySelector(".chat-history");
+    var list = history.querySelector(".chat-history-list");
+    if (!list) {
+      var hint = history.querySelector("p.muted");
+      if (hint) hint.remove();
+      history.appendChild(list = el("ul", "chat-history-list"));
+    }
+    list.querySelectorAll("[aria-current]").forEach(function (a) { a.removeAttribute("aria-current"); });
+    var link = el("a", null, title.slice(0, 200));
+    link.href = "/assistant?c=" + id;
+    link.setAttribute("aria-current", "page");
+    var when = el("span", "muted", " · ");
+    when.appendChild(el("time", null, new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" }).format(0, "second")));
+    link.appendChild(when);
+    var item = el("li");
+    item.appendChild(link);
+    list.insertBefore(item, list.firstChild);
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/api/v1/chat/ws");
@@ -151,6 +174,7 @@
     if (question) answering(question, true);
     bubble("user", text);
     current = bubble("assistant", "");
+    current.title = text;
     busy(true);
     var payload = JSON.stringify({ type: "message", message: text, conversation_id: conversation });
     if (!socket) connect();
