@@ -6,6 +6,7 @@ from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolRetu
 from pydantic_ai.models.function import FunctionModel
 
 from crm.assistant import memory
+from crm.config import get_settings
 from tests.conftest import http_client
 from tests.people import sign_up
 from tests.rows import fetch
@@ -229,3 +230,19 @@ async def test_an_answered_question_shows_decided_in_the_api_and_after_a_reload(
     assert page.count("chat-confirm chat-decided") == 3
     for label in ("Cancelled", "Not answered: nothing was changed", "Confirmed"):
         assert f">{label}</span>" in page
+
+
+async def test_the_reminder_reply_says_how_it_will_arrive(client, monkeypatch):
+    ada = await sign_up(client)
+    answer = await say(client, ada, "remind me tomorrow at 9 to call Jane")
+    assert answer["actions"][0]["tool"] == "create_reminder"
+    assert "by e-mail" not in answer["reply"]
+    assert "In the app only: e-mail is not set up on this server" in answer["reply"]
+    monkeypatch.setenv("SMTP_HOST", "mail.example.com")
+    get_settings.cache_clear()
+    try:
+        answer = await say(client, ada, "remind me tomorrow at 10 to call John")
+    finally:
+        monkeypatch.delenv("SMTP_HOST")
+        get_settings.cache_clear()
+    assert "to call John. In the app and by e-mail." in answer["reply"]
