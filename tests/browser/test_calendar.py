@@ -358,3 +358,27 @@ def test_settings_calendar_feed_and_caldav(open_tab, radicale, viewport):  # noq
     # Toasts fade by themselves; stacked and fading they fool the contrast check.
     page.evaluate("document.querySelectorAll('[data-toast]').forEach(t => t.remove())")
     tab.check("settings-calendar")
+
+
+def test_an_unreachable_caldav_server_is_said_in_words_and_the_form_keeps_its_layout(
+    open_tab,  # noqa: F811
+):
+    from tests.smtp import free_port
+
+    tab = open_tab(WIDE)
+    register(tab)
+    page = tab.go("/settings/calendar")
+    page.get_by_label("Server address").fill(f"http://127.0.0.1:{free_port()}/dav")
+    page.get_by_label("User name").fill("ada")
+    page.get_by_label("Password").fill("secret secret")
+    page.get_by_role("button", name="Connect").click()
+    error = page.locator("#caldav-url-error")
+    expect(error).to_have_text(
+        "The server could not be reached: check the address and that the server is up.",
+        timeout=SLOW,
+    )
+    address, user = page.get_by_label("Server address"), page.get_by_label("User name")
+    form, said = error.locator("xpath=ancestor::form").bounding_box(), error.bounding_box()
+    assert address.bounding_box()["y"] < user.bounding_box()["y"], "the address comes first"
+    assert said["x"] + said["width"] <= form["x"] + form["width"], "the error stays in the form"
+    tab.check("settings-caldav-error")
