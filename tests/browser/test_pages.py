@@ -55,8 +55,8 @@ class Tab:
 def open_tab(browser: Browser, live_server: str, screenshots: Path):
     contexts = []
 
-    def make(viewport=WIDE, color_scheme="light") -> Tab:
-        context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
+    def make(viewport=WIDE, color_scheme="light", **options) -> Tab:
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, **options)
         contexts.append(context)
         return Tab(context, live_server, screenshots)
 
@@ -250,3 +250,20 @@ def test_ctrl_k_palette_jumps_to_a_page(open_tab):
     page.keyboard.type("workspace")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/settings/workspace$"))
+
+
+def test_sign_up_takes_the_browsers_time_zone_and_times_read_in_english(open_tab):
+    tab = open_tab(timezone_id="Europe/Rome", locale="de-DE")
+    register(tab)
+    page = tab.page
+    box = page.get_by_label("Message to the assistant")
+    box.fill("add contact Dante Alighieri")
+    box.press("Enter")
+    expect(page.locator(".entity-card", has_text="Dante Alighieri")).to_be_visible()
+    page.reload()
+    expect(page.locator(".chat-history-list time").first).to_have_text(
+        re.compile(r"^(now|\d+ minutes? ago)$")
+    )
+    page = tab.go("/settings/profile")
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Rome")
+    tab.check()

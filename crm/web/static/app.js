@@ -6,6 +6,8 @@
 (function () {
   const sprite = "/static/vendor/lucide-sprite.svg";
   const TOAST_ICONS = { success: "circle-check", error: "circle-alert", info: "info" };
+  const LANG = document.documentElement.lang || "en";
+  const TIME_STYLE = { dateStyle: "medium", timeStyle: "short" };
 
   function icon(name) {
     const ns = "http://www.w3.org/2000/svg";
@@ -164,12 +166,13 @@
   // Relative dates, with the exact time on hover -----------------------------------------
   function relativeTimes(root) {
     if (!root || !root.querySelectorAll) return;
-    const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+    // In the interface's language (the page's lang), not the browser's.
+    const format = new Intl.RelativeTimeFormat(LANG, { numeric: "auto" });
     const units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
     root.querySelectorAll("time[data-relative]").forEach(function (el) {
       const when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
-      el.title = when.toLocaleString();
+      el.title = when.toLocaleString(LANG, TIME_STYLE);
       const seconds = (when - Date.now()) / 1000;
       for (const [unit, size] of units) {
         if (Math.abs(seconds) >= size) {
@@ -177,7 +180,7 @@
           return;
         }
       }
-      el.textContent = format.format(0, "minute");
+      el.textContent = format.format(0, "second");
     });
     // Calendar days ("in 3 days", "yesterday"), counted in whole days of the user's calendar.
     root.querySelectorAll("time[data-relative-day]").forEach(function (el) {
