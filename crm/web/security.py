@@ -20,7 +20,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 # The interactive API docs load their own scripts and styles; the API answers JSON.
-_WITHOUT_PAGE_CSP = ("/docs", "/api/")
+_WITHOUT_PAGE_CSP = ("/docs", "/redoc", "/api/")
 
 
 class PageHeaders:

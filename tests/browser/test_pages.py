@@ -267,3 +267,15 @@ def test_sign_up_takes_the_browsers_time_zone_and_times_read_in_english(open_tab
     page = tab.go("/settings/profile")
     expect(page.get_by_label("Time zone")).to_have_value("Europe/Rome")
     tab.check()
+
+
+def test_the_api_docs_work_with_no_internet(open_tab):
+    tab = open_tab()
+    local = re.compile(r"^https?://127\.0\.0\.1[:/]")
+    tab.page.route(lambda url: not local.match(url), lambda route: route.abort())
+    page = tab.go("/docs")
+    expect(page.locator(".swagger-ui .title")).to_contain_text("CRM", timeout=30_000)
+    expect(page.get_by_text("/api/v1/contacts").first).to_be_visible()
+    page = tab.go("/redoc")
+    expect(page.get_by_role("heading", name=re.compile(r"^CRM"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("/api/v1/contacts").first).to_be_attached()

@@ -324,3 +324,23 @@ async def test_revoked_invitation_page_says_it_is_gone(app, client):
         page = await carol.get(link.removeprefix("http://127.0.0.1:8000"))
         assert page.status_code == 404
         assert "invalid, used or expired" in page.text
+
+
+@pytest.mark.parametrize(
+    ("path", "files"),
+    [
+        ("/docs", ["swagger-ui-5.35.0.bundle.js", "swagger-ui-5.35.0.css"]),
+        ("/redoc", ["redoc-2.5.4.standalone.js"]),
+    ],
+)
+async def test_the_api_docs_load_only_files_of_the_package(client, path, files):
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert re.findall(r'(?:src|href)="(https?:)?//', page.text) == [], "nothing from a CDN"
+    assert "fonts.googleapis" not in page.text
+    for name in files:
+        assert f'"/static/vendor/{name}"' in page.text
+        served = await client.get(f"/static/vendor/{name}")
+        assert served.status_code == 200 and len(served.content) > 100_000
+    for licence in ("swagger-ui.LICENSE", "swagger-ui.NOTICE", "redoc.LICENSE"):
+        assert (await client.get(f"/static/vendor/{licence}")).status_code == 200
