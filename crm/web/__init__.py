@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from crm.web import api_docs, errors
+from crm.web import api_docs, errors, search
 from crm.web.security import PageHeaders
 from crm.web.templating import STATIC
 
@@ -13,5 +13,6 @@ def install(app: FastAPI) -> None:
     (The page routers are in crm.app.ROUTERS with the API's.)"""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_docs.router)
+    app.include_router(search.router)
     errors.install(app)
     app.add_middleware(PageHeaders)

@@ -64,7 +64,7 @@ def live_server(admin_url: str) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60  # generous: a loaded machine imports slowly
+    deadline = time.monotonic() + 120  # generous: a loaded machine imports slowly
     while True:
         if process.poll() is not None:
             raise AssertionError(f"crm serve exited: {log_path.read_text()}")

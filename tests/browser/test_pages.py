@@ -252,6 +252,26 @@ def test_ctrl_k_palette_jumps_to_a_page(open_tab):
     expect(page).to_have_url(re.compile(r"/settings/workspace$"))
 
 
+def test_ctrl_k_palette_finds_a_record_by_name(open_tab):
+    tab = open_tab()
+    register(tab)
+    page = tab.page
+    box = page.get_by_label("Message to the assistant")
+    box.fill("add contact Grace Hopper")
+    box.press("Enter")
+    expect(page.locator(".entity-card", has_text="Grace Hopper")).to_be_visible()
+    page.keyboard.press("Control+k")
+    page.keyboard.type("grace hop")
+    dialog = page.get_by_role("dialog", name="Jump to a page")
+    option = dialog.get_by_role("option", name=re.compile("Grace Hopper"))
+    expect(option).to_contain_text("Contact")
+    expect(option).to_have_attribute("aria-selected", "true")
+    tab.check("palette-records")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/contacts/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
+
+
 def test_sign_up_takes_the_browsers_time_zone_and_times_read_in_english(open_tab):
     tab = open_tab(timezone_id="Europe/Rome", locale="de-DE")
     register(tab)

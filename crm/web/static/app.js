@@ -213,9 +213,33 @@
   const palette = document.getElementById("palette");
   if (!palette) return;
   const input = document.getElementById("palette-input");
-  const options = Array.from(palette.querySelectorAll("[role=option]"));
+  const list = document.getElementById("palette-list");
+  let options = Array.from(palette.querySelectorAll("[role=option]"));
   const empty = palette.querySelector(".palette-empty");
   let active = -1;
+
+  // Records by name, from the server, under the pages that match (the latest answer wins).
+  let searchTimer = null;
+  let searchSeq = 0;
+  function searchRecords() {
+    clearTimeout(searchTimer);
+    const q = input.value.trim();
+    const seq = ++searchSeq;
+    if (q.length < 2) { showRecords(""); return; }
+    searchTimer = setTimeout(function () {
+      fetch("/search?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { if (seq === searchSeq) showRecords(html); })
+        .catch(function () {});
+    }, 200);
+  }
+  function showRecords(html) {
+    list.querySelectorAll("[data-record]").forEach(function (o) { o.remove(); });
+    list.insertAdjacentHTML("beforeend", html);
+    options = Array.from(list.querySelectorAll("[role=option]"));
+    empty.hidden = visible().length > 0;
+    if (active < 0 || !visible()[active]) activate(0);
+  }
 
   function visible() { return options.filter(function (o) { return !o.hidden; }); }
   function activate(index) {
@@ -230,6 +254,7 @@
   function filter() {
     const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
     options.forEach(function (o) {
+      if (o.hasAttribute("data-record")) return; // the server matched it
       const text = o.textContent.toLowerCase();
       o.hidden = !words.every(function (w) { return text.includes(w); });
     });
@@ -240,6 +265,7 @@
   function openPalette() {
     if (palette.open) return;
     input.value = "";
+    showRecords("");
     filter();
     palette.showModal();
     input.focus();
@@ -254,7 +280,7 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-palette-open]")) openPalette();
   });
-  input.addEventListener("input", filter);
+  input.addEventListener("input", function () { filter(); searchRecords(); });
   input.addEventListener("keydown", function (event) {
     if (event.key === "ArrowDown") { event.preventDefault(); activate(active + 1); }
     else if (event.key === "ArrowUp") { event.preventDefault(); activate(active - 1); }
