@@ -7,6 +7,7 @@ import threading
 from playwright.sync_api import expect
 
 from tests.ai.fake_providers import Text
+from tests.browser.conftest import NARROW
 from tests.browser.test_ai_settings import provider_server  # noqa: F401 (fixture)
 from tests.browser.test_pages import open_tab, register  # noqa: F401 (fixture)
 
@@ -116,3 +117,23 @@ def test_a_providers_reply_streams_word_by_word_and_stop_cancels_it(
         "Every word arrives in turn."
     )
     tab.check()
+
+
+def test_on_a_phone_the_chat_comes_first_and_the_message_box_stays_at_the_foot(open_tab):  # noqa: F811
+    tab = open_tab(NARROW)
+    register(tab)
+    page = tab.go("/assistant")
+    box = page.get_by_label("Message to the assistant")
+    for name in ("Ann Arbor", "Ben Bow", "Cid Cole", "Dee Dunn"):
+        box.fill(f"add contact {name}")
+        box.press("Enter")
+        expect(page.locator(".entity-card", has_text=name)).to_be_visible()
+        expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    chat = page.locator(".chat").bounding_box()
+    history = page.locator(".chat-history").bounding_box()
+    assert chat["y"] < history["y"], "the conversation list comes after the chat"
+    page.evaluate("window.scrollTo(0, 0)")
+    assert page.evaluate("document.documentElement.scrollHeight") > NARROW["height"]
+    form = page.locator("#chat-form").bounding_box()
+    assert NARROW["height"] - 5 <= form["y"] + form["height"] <= NARROW["height"] + 1
+    tab.check("assistant")
