@@ -163,6 +163,52 @@
     }
   });
 
+  // The contact form's organization: its matches are the datalist's suggestions; below the
+  // field, whether the name links to one of the user's organizations, or a button to create
+  // it (the link is made when the contact is saved, by name, whatever its case).
+  function organizationStatus(field) {
+    const status = field.form && field.form.querySelector("[data-organization-status]");
+    if (!status) return;
+    const name = field.value.trim();
+    const names = Array.from(field.list ? field.list.options : []).map(function (o) { return o.value; });
+    const match = names.find(function (n) { return n.toLowerCase() === name.toLowerCase(); });
+    status.replaceChildren();
+    if (!name) return;
+    if (match) {
+      status.append(icon("circle-check"), "Links to " + match + ".");
+      return;
+    }
+    const create = document.createElement("button");
+    create.type = "button";
+    create.className = "button button-sm";
+    create.append(icon("plus"), "Create organization \u201c" + name + "\u201d");
+    create.addEventListener("click", function () {
+      const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
+      fetch("/api/v1/organizations", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ name: name }),
+      }).then(function (response) {
+        return response.json().then(function (data) {
+          if (!response.ok) throw data;
+          const option = document.createElement("option");
+          option.value = data.name;
+          field.list.appendChild(option);
+          field.value = data.name;
+          organizationStatus(field);
+          showToast("success", "Organization " + data.name + " created.");
+        });
+      }).catch(function (problem) {
+        showToast("error", (problem && problem.detail) || "The organization could not be created.");
+      });
+    });
+    status.append("No organization of yours has this name. ", create);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("input[list=organization-names]")) organizationStatus(event.target);
+  });
+
   // Relative dates, with the exact time on hover -----------------------------------------
   function relativeTimes(root) {
     if (!root || !root.querySelectorAll) return;
