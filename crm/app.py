@@ -147,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc from vendored files: crm.web.api_docs
         redoc_url=None,
     )
     app.state.settings = settings

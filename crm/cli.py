@@ -95,6 +95,8 @@ def serve(
             start_daily_backups(admin, get_settings().crm_data_dir / "backups")
         os.environ["DATABASE_URL"] = url
         os.environ["CRM_WORKER_IN_PROCESS"] = "true" if worker else "false"
+        if "crm_base_url" not in get_settings().model_fields_set:
+            os.environ["CRM_BASE_URL"] = served_url(host, port)
         get_settings.cache_clear()
         typer.secho(f"The CRM is starting at http://{host}:{port}", fg="green")
         uvicorn.run(
@@ -107,6 +109,16 @@ def serve(
             log_level="warning",
         )
         typer.echo("Stopping.")
+
+
+def served_url(host: str, port: int) -> str:
+    """The address links point at when CRM_BASE_URL is unset: the one `crm serve` listens on
+    (a wildcard address means every interface, of which this machine's own always works)."""
+    if host in ("0.0.0.0", ""):  # noqa: S104 (compared, not bound)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

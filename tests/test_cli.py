@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD
+from crm.db import app_url
+from tests.conftest import PASSWORD, SECRET
 from tests.smtp import free_port
 
 CRM = [sys.executable, "-m", "crm.cli"]
@@ -22,12 +23,12 @@ def crm_env(data_dir: Path) -> dict[str, str]:
 
 
 class Served:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [*CRM, "serve", "--port", str(self.port)],
-            env=crm_env(data_dir),
+            [*CRM, "serve", "--port", str(self.port), *args],
+            env={**crm_env(data_dir), **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -179,3 +180,27 @@ def test_help_explains_every_command():
         assert command in result.stdout
     user = subprocess.run([*CRM, "user", "create", "--help"], capture_output=True, text=True)
     assert "--email" in user.stdout and "--password" in user.stdout
+
+
+def test_links_follow_the_served_port_when_crm_base_url_is_unset(data_dir, admin_url):
+    served = Served(data_dir, "--no-worker", DATABASE_URL=app_url(admin_url), CRM_SECRET_KEY=SECRET)
+    try:
+        account = {"email": "ada@example.com", "password": PASSWORD, "name": "Ada"}
+        tokens = httpx.post(f"{served.url}/api/v1/auth/register", json=account).json()
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        event = {
+            "title": "Kick-off",
+            "start": "2027-01-04T09:00:00Z",
+            "end": "2027-01-04T10:00:00Z",
+        }
+        assert httpx.post(f"{served.url}/api/v1/calendar/events", json=event, headers=auth)
+        feed = httpx.post(f"{served.url}/api/v1/calendar/feed", headers=auth).json()["url"]
+        assert feed.startswith(f"{served.url}/api/v1/calendar/feed/")
+        body = httpx.get(feed).text
+        assert f"URL:{served.url}/calendar\r\n" in body
+        assert ":8000" not in body
+        invite = {"email": "bob@example.com", "role": "member"}
+        sent = httpx.post(f"{served.url}/api/v1/workspace/invites", json=invite, headers=auth)
+        assert sent.json()["url"].startswith(f"{served.url}/invite/")
+    finally:
+        served.stop()

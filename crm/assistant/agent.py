@@ -37,6 +37,7 @@ from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
+from crm.assistant.schemas import Decision
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
 from crm.auth.actor import Actor
 from crm.kit.metrics import ASSISTANT_TURNS
@@ -96,6 +97,7 @@ class TurnResult:
     provider: str
     pending: Pending | None = None
     notices: list[str] = field(default_factory=list)
+    decided: Decision | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +108,7 @@ class TurnResult:
             "pending": {"tool": self.pending.tool, "summary": self.pending.summary}
             if self.pending
             else None,
+            "decided": self.decided,
         }
 
 
@@ -146,9 +149,12 @@ async def run_turn(
     conversation, deps = await _load(session, actor, message, conversation_id)
     pending = Pending.of(conversation.pending) if conversation.pending else None
     turn = Turn(deps, model, provider, label or f"{provider} model", emit)
+    decided: Decision | None = None if pending is None else "lapsed"
     if pending is not None and YES.match(message):
+        decided = "confirmed"
         reply = await turn.confirm(pending)
     elif pending is not None and NO.match(message):
+        decided = "cancelled"
         reply = f"Cancelled: nothing was changed or deleted ({pending.summary})."
         await emit({"type": "delta", "text": reply})
     else:
@@ -178,11 +184,14 @@ async def run_turn(
         touched=[e for e in deps.touched if e.id not in forgotten],
         forgotten=forgotten,
         pending=deps.pending,
+        decided=decided,
     )
     ASSISTANT_TURNS.labels(
         provider if model else "offline", "fallback" if turn.notices else "ok"
     ).inc()
-    return TurnResult(conversation.id, reply, deps.actions, turn.used, deps.pending, turn.notices)
+    return TurnResult(
+        conversation.id, reply, deps.actions, turn.used, deps.pending, turn.notices, decided
+    )
 
 
 async def _load(

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import cast, delete, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.assistant.schemas import Decision
 from crm.assistant.tools import Entity, Pending
 from crm.auth.actor import Actor
 from crm.errors import NotFound
@@ -135,8 +136,12 @@ class ConversationService:
         touched: list[Entity],
         forgotten: list[uuid.UUID],
         pending: Pending | None,
+        decided: Decision | None = None,
     ) -> ConversationMessage:
-        """Store the user's message, the reply, the records touched and what waits for a yes."""
+        """Store the user's message, the reply, the records touched and what waits for a yes
+        (`decided`: what this message did to the question that waited)."""
+        if decided is not None:
+            await self._decide(session, conversation, decided)
         common = {
             "conversation_id": conversation.id,
             "workspace_id": actor.workspace_id,
@@ -162,6 +167,7 @@ class ConversationService:
             if model_messages
             else None,
             provider=provider,
+            question={"summary": pending.summary, "decision": None} if pending else None,
             created_at=now + timedelta(microseconds=1),
         )
         session.add_all([question, answer])
@@ -197,6 +203,20 @@ class ConversationService:
         conversation.updated_at = datetime.now(UTC)
         await session.flush()
         return answer
+
+    async def _decide(
+        self, session: AsyncSession, conversation: Conversation, decided: Decision
+    ) -> None:
+        question = ConversationMessage.question
+        await session.execute(
+            update(ConversationMessage)
+            .where(
+                ConversationMessage.conversation_id == conversation.id,
+                question.is_not(None),
+                question["decision"].as_string().is_(None),
+            )
+            .values(question=question.op("||")(cast({"decision": decided}, JSONB)))
+        )
 
     async def list(
         self, session: AsyncSession, actor: Actor, *, limit: int, cursor: str | None

@@ -116,7 +116,8 @@ class CalendarPlans:
         if not outcome.ok:
             return f"I could not add the reminder: {outcome.error}"
         about = f" (about {linked[0]} {linked[2]})" if linked else ""
-        return f"I'll remind you on {self.shown(at)} to {what}{about}, by e-mail and in the app."
+        delivery = outcome.data["delivery"]
+        return f"I'll remind you on {self.shown(at)} to {what}{about}. {delivery}"
 
     def _list_calendar(self, slots: dict[str, Any]) -> Plan:
         day = self.today

@@ -20,6 +20,12 @@ from crm.web.session import ShellDep
 from crm.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+# How an answered question reads, and its pill's tone.
+DECISIONS = {
+    "confirmed": ("Confirmed", "green"),
+    "cancelled": ("Cancelled", "gray"),
+    "lapsed": ("Not answered: nothing was changed", "gray"),
+}
 
 
 def record_url(entity_type: str | None, entity_id: Any) -> str | None:
@@ -48,6 +54,7 @@ async def assistant_page(
         "current": current,
         "messages": messages,
         "record_url": record_url,
+        "decisions": DECISIONS,
         "message_max": MESSAGE_MAX,
         "model": await choose_model(session, actor, request.app),
     }

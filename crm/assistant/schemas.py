@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -8,6 +8,8 @@ from crm.kit.pagination import PageQuery
 from crm.kit.schemas import Input, Output
 
 MESSAGE_MAX = 4000
+# What the user's next message did to a question: yes, no, or something else (the change lapsed).
+Decision = Literal["confirmed", "cancelled", "lapsed"]
 
 
 class ChatInput(Input):
@@ -36,6 +38,13 @@ class ChatOut(Output):
     pending: Annotated[
         PendingOut | None, Field(description="A change waiting for the user's yes")
     ] = None
+    decided: Annotated[
+        Decision | None,
+        Field(
+            description="What this message did to the change that waited for a yes: "
+            "confirmed, cancelled, or lapsed (the message was about something else)"
+        ),
+    ] = None
 
 
 class ConversationQuery(PageQuery):
@@ -49,12 +58,20 @@ class ConversationOut(Output):
     updated_at: datetime
 
 
+class QuestionOut(Output):
+    summary: str
+    decision: Annotated[Decision | None, Field(description="null while it waits for a yes")]
+
+
 class MessageOut(Output):
     id: uuid.UUID
     role: str
     content: str
     actions: list[dict[str, Any]]
     provider: str | None
+    question: Annotated[
+        QuestionOut | None, Field(description="The change this reply asked to confirm")
+    ] = None
     created_at: datetime
 
 

@@ -51,7 +51,12 @@ async def register(
     """Create an account with its own workspace, and sign in."""
     await limits.hit_auth(client_ip(request), body.email)
     tokens = await auth_service.register(
-        session, issuer, email=body.email, password=body.password, name=body.name
+        session,
+        issuer,
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        time_zone=body.time_zone,
     )
     return _tokens_out(tokens)
 

@@ -14,6 +14,9 @@ class RegisterInput(Input):
     email: Email
     password: Password
     name: Name
+    time_zone: Annotated[
+        TimeZone | None, Field(description="An IANA zone such as Europe/Rome; default UTC")
+    ] = None
 
 
 class LoginInput(Input):

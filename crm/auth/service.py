@@ -19,6 +19,13 @@ from crm.models import Membership, RefreshToken, Role, UserAccount, Workspace
 LOGIN_FAILED = "The e-mail or password is wrong."
 
 
+def known_zone(time_zone: str) -> str:
+    """`time_zone` when it is an IANA zone this server knows."""
+    if time_zone not in zoneinfo.available_timezones():
+        raise Invalid("time_zone", f"{time_zone!r} is not a known time zone")
+    return time_zone
+
+
 @dataclass(frozen=True)
 class Tokens:
     access_token: str
@@ -70,10 +77,13 @@ class AuthService:
         name: str,
         workspace_id: uuid.UUID | None = None,
         role: Role = Role.owner,
+        time_zone: str | None = None,
     ) -> tuple[UserAccount, uuid.UUID]:
         """Create a user; in a new workspace of their own unless `workspace_id` is given."""
         check_password_rules(password, email=email)
         user = UserAccount(id=uuid.uuid4(), email=email, name=name, password_hash="")
+        if time_zone is not None:
+            user.time_zone = known_zone(time_zone)
         workspace_id = workspace_id or uuid.uuid4()
         await set_context(session, user_id=user.id, workspace_id=workspace_id, login_email=None)
         user.password_hash = hash_password(password)
@@ -91,11 +101,18 @@ class AuthService:
         return user, workspace_id
 
     async def register(
-        self, session: AsyncSession, issuer: TokenIssuer, *, email: str, password: str, name: str
+        self,
+        session: AsyncSession,
+        issuer: TokenIssuer,
+        *,
+        email: str,
+        password: str,
+        name: str,
+        time_zone: str | None = None,
     ) -> Tokens:
-        """Create an account and its workspace, and sign it in."""
+        """Create an account and its workspace (in `time_zone`, else UTC), and sign it in."""
         user, workspace_id = await self.create_account(
-            session, email=email, password=password, name=name
+            session, email=email, password=password, name=name, time_zone=time_zone
         )
         return await issuer.issue(session, user, workspace_id)
 
@@ -173,9 +190,7 @@ class AuthService:
         """Change the actor's name or time zone."""
         user = await self.get_me(session, actor)
         if time_zone is not None:
-            if time_zone not in zoneinfo.available_timezones():
-                raise Invalid("time_zone", f"{time_zone!r} is not a known time zone")
-            user.time_zone = time_zone
+            user.time_zone = known_zone(time_zone)
         if name is not None:
             user.name = name
         await session.flush()

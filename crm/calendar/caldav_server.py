@@ -7,6 +7,8 @@ from typing import TypeVar
 from urllib.parse import urljoin
 
 import caldav
+import requests
+import structlog
 from caldav.elements import dav
 from caldav.lib import error
 
@@ -19,6 +21,7 @@ from crm.calendar.remote import (
     RemoteObject,
 )
 
+log = structlog.get_logger()
 T = TypeVar("T")
 TIMEOUT_SECONDS = 30
 ICS_HEADERS = {"Content-Type": "text/calendar; charset=utf-8"}
@@ -135,7 +138,8 @@ class CalDAVServer:
 
 
 async def _run(call: Callable[[], T]) -> T:
-    """Run a blocking caldav call in a thread, its failures as RemoteError."""
+    """Run a blocking caldav call in a thread, its failures as RemoteError in words (the
+    library's and its HTTP backend's exception texts are for logs, not for people)."""
     try:
         return await asyncio.to_thread(call)
     except error.AuthorizationError as exc:
@@ -143,5 +147,20 @@ async def _run(call: Callable[[], T]) -> T:
     except RemoteError:
         raise
     except Exception as exc:
-        # The library raises its own errors and its HTTP backend's, of many kinds.
-        raise RemoteError(f"the calendar server failed: {exc}") from exc
+        raise RemoteError(_in_words(exc)) from exc
+
+
+def _in_words(exc: Exception) -> str:
+    """What a failed call to the server means for the user, and what to check."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the server's certificate could not be verified (check the address)"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"the server did not answer within {TIMEOUT_SECONDS} seconds; try again later"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "the server could not be reached: check the address and that the server is up"
+    if isinstance(exc, error.NotFoundError):
+        return "no calendar service was found at this address"
+    if isinstance(exc, error.DAVError | requests.exceptions.RequestException):
+        return "the server did not answer as a CalDAV server does (check the address)"
+    log.warning("caldav_failed", error_type=type(exc).__name__, exc_info=exc)
+    return "the calendar server failed in an unexpected way; try again later"

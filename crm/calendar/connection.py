@@ -145,7 +145,8 @@ async def _calendars(server: CalendarServer) -> list[RemoteCalendar]:
     except RemoteAuthError as exc:
         raise Invalid("password", "the server refused this user name and password") from exc
     except RemoteError as exc:
-        raise Invalid("url", f"is not a CalDAV server that answers: {exc}") from exc
+        said = str(exc)  # a clause ("the server could not be reached: …"), made a sentence
+        raise Invalid("url", f"{said[:1].upper()}{said[1:]}.") from exc
 
 
 def _choose(calendars: list[RemoteCalendar], url: str | None) -> RemoteCalendar | None:

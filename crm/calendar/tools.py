@@ -23,6 +23,7 @@ from crm.calendar.schemas import (
     When,
 )
 from crm.calendar.service import event as event_service
+from crm.config import get_settings
 from crm.kit.records import Deleted
 from crm.kit.schemas import Input, Output, Page
 from crm.kit.tools import ById, Change, Tool
@@ -56,6 +57,19 @@ class ReminderAnswer(ReminderOut):
     @property
     def name(self) -> str:
         return self.message
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def delivery(self) -> str:
+        """How it will reach the user, in words the assistant can repeat."""
+        if "email" not in self.channels:
+            return "In the app."
+        if get_settings().smtp_host:
+            return "In the app and by e-mail."
+        return (
+            "In the app only: e-mail is not set up on this server (SMTP_HOST), "
+            "so no e-mail will be sent."
+        )
 
 
 class CalendarAnswer(Output):

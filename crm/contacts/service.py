@@ -40,6 +40,18 @@ def normalize_phone(text: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def readable_phone(stored: str) -> str:
+    """A stored number as people read it: E.164 grouped the international way
+    (+393337654321 → +39 333 765 4321); anything else as it was typed."""
+    if not stored.startswith("+"):
+        return stored
+    try:
+        number = phonenumbers.parse(stored, None)
+    except phonenumbers.NumberParseException:
+        return stored
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def snapshot(contact: Contact) -> dict[str, Any]:
     """The contact's fields as its responses show them, for the activity log."""
     linked = contact.organization

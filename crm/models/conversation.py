@@ -30,8 +30,9 @@ class Conversation(Base):
 
 
 class ConversationMessage(Base):
-    """One message: the user's, the assistant's reply (with the actions it took), or a notice.
-    `model_messages` keeps the turn's pydantic-ai messages (tool calls and returns) as JSON."""
+    """One message: the user's, the assistant's reply (with the actions it took and the
+    question it asked), or a notice. `model_messages` keeps the turn's pydantic-ai messages
+    (tool calls and returns) as JSON."""
 
     __tablename__ = "conversation_message"
     __table_args__ = (
@@ -48,6 +49,9 @@ class ConversationMessage(Base):
     content: Mapped[str] = mapped_column(Text)
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     model_messages: Mapped[list[Any] | None] = mapped_column(JSONB)
+    # The change this reply asked to confirm: {"summary", "decision"}, the decision null while
+    # it waits, then "confirmed", "cancelled" or "lapsed" (the user moved on; nothing done).
+    question: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     provider: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp()

@@ -26,7 +26,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 FORM_ACTION = "csp_form_action"
 _ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*:(//[A-Za-z0-9.:\[\]-]+)?$")
 # The interactive API docs load their own scripts and styles; the API answers JSON.
-_WITHOUT_PAGE_CSP = ("/docs", "/api/")
+_WITHOUT_PAGE_CSP = ("/docs", "/redoc", "/api/")
 
 
 class PageHeaders:

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from jinja2_fragments import render_block
 
 from crm import __version__
+from crm.contacts.service import readable_phone
 from crm.web.forms import FormState
 from crm.web.nav import NAV
 from crm.web.session import csrf_token, is_htmx, restoring
@@ -26,6 +27,7 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.globals.update(nav=NAV, app_version=__version__, blank_form=FormState())
+environment.filters["phone"] = readable_phone
 
 ToastKind = Literal["success", "error", "info"]
 

@@ -6,9 +6,12 @@ from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolRetu
 from pydantic_ai.models.function import FunctionModel
 
 from crm.assistant import memory
+from crm.config import get_settings
 from tests.conftest import http_client
 from tests.people import sign_up
 from tests.rows import fetch
+from tests.web.pages import csrf
+from tests.web.pages import sign_up as web_sign_up
 
 
 async def say(client, person, message, conversation_id=None):
@@ -192,3 +195,54 @@ async def test_long_conversations_are_pruned_but_keep_their_records(client, app,
     assert "add contact Grace Hopper" not in prompts  # the oldest turns were pruned
     assert "- Created contact Grace Hopper" in received["instructions"]  # summarised
     assert "contact 'Grace Hopper' id=" in received["instructions"]  # still tracked
+
+
+async def test_an_answered_question_shows_decided_in_the_api_and_after_a_reload(client):
+    await web_sign_up(client)
+    headers = {"X-CSRF-Token": csrf(client)}
+
+    async def chat(message, conversation_id=None):
+        body = {"message": message, "conversation_id": conversation_id}
+        answer = await client.post("/api/v1/chat", json=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    for name in ("Jane Doe", "John Roe", "Max Moe"):
+        await client.post("/api/v1/contacts", json={"name": name}, headers=headers)
+    c = (await chat("delete contact Jane Doe"))["conversation_id"]
+    assert (await chat("no", c))["decided"] == "cancelled"
+    await chat("delete contact John Roe", c)
+    assert (await chat("add contact Ann Poe", c))["decided"] == "lapsed"
+    await chat("delete contact Max Moe", c)
+    page = (await client.get(f"/assistant?c={c}")).text
+    assert page.count('class="chat-answer"') == 2, "only the open question has buttons"
+    assert (await chat("yes", c))["decided"] == "confirmed"
+
+    detail = (await client.get(f"/api/v1/chat/conversations/{c}")).json()
+    questions = [m["question"] for m in detail["messages"] if m["question"]]
+    assert questions == [
+        {"summary": "Delete contact Jane Doe", "decision": "cancelled"},
+        {"summary": "Delete contact John Roe", "decision": "lapsed"},
+        {"summary": "Delete contact Max Moe", "decision": "confirmed"},
+    ]
+    page = (await client.get(f"/assistant?c={c}")).text
+    assert 'class="chat-answer"' not in page, "no live buttons once every question is answered"
+    assert page.count("chat-confirm chat-decided") == 3
+    for label in ("Cancelled", "Not answered: nothing was changed", "Confirmed"):
+        assert f">{label}</span>" in page
+
+
+async def test_the_reminder_reply_says_how_it_will_arrive(client, monkeypatch):
+    ada = await sign_up(client)
+    answer = await say(client, ada, "remind me tomorrow at 9 to call Jane")
+    assert answer["actions"][0]["tool"] == "create_reminder"
+    assert "by e-mail" not in answer["reply"]
+    assert "In the app only: e-mail is not set up on this server" in answer["reply"]
+    monkeypatch.setenv("SMTP_HOST", "mail.example.com")
+    get_settings.cache_clear()
+    try:
+        answer = await say(client, ada, "remind me tomorrow at 10 to call John")
+    finally:
+        monkeypatch.delenv("SMTP_HOST")
+        get_settings.cache_clear()
+    assert "to call John. In the app and by e-mail." in answer["reply"]

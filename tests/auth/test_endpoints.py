@@ -340,3 +340,15 @@ async def test_text_with_a_nul_character_is_422_naming_the_field(client):
     assert response.json()["errors"] == [
         {"field": "name", "message": "must not contain the NUL character"}
     ]
+
+
+async def test_register_starts_in_the_time_zone_given_else_utc(client):
+    account = {"email": "rome@example.com", "password": PASSWORD, "name": "Romana"}
+    rome = await client.post("/api/v1/auth/register", json={**account, "time_zone": "Europe/Rome"})
+    me = await client.get("/api/v1/me", headers=bearer(rome.json()))
+    assert me.json()["time_zone"] == "Europe/Rome"
+    plain = await register(client)
+    assert (await client.get("/api/v1/me", headers=bearer(plain))).json()["time_zone"] == "UTC"
+    mars = {**account, "email": "mars@example.com", "time_zone": "Mars/Base"}
+    bad = await client.post("/api/v1/auth/register", json=mars)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "time_zone"

@@ -358,3 +358,66 @@ def test_settings_calendar_feed_and_caldav(open_tab, radicale, viewport):  # noq
     # Toasts fade by themselves; stacked and fading they fool the contrast check.
     page.evaluate("document.querySelectorAll('[data-toast]').forEach(t => t.remove())")
     tab.check("settings-calendar")
+
+
+def test_an_unreachable_caldav_server_is_said_in_words_and_the_form_keeps_its_layout(
+    open_tab,  # noqa: F811
+):
+    from tests.smtp import free_port
+
+    tab = open_tab(WIDE)
+    register(tab)
+    page = tab.go("/settings/calendar")
+    page.get_by_label("Server address").fill(f"http://127.0.0.1:{free_port()}/dav")
+    page.get_by_label("User name").fill("ada")
+    page.get_by_label("Password").fill("secret secret")
+    page.get_by_role("button", name="Connect").click()
+    error = page.locator("#caldav-url-error")
+    expect(error).to_have_text(
+        "The server could not be reached: check the address and that the server is up.",
+        timeout=SLOW,
+    )
+    address, user = page.get_by_label("Server address"), page.get_by_label("User name")
+    form, said = error.locator("xpath=ancestor::form").bounding_box(), error.bounding_box()
+    assert address.bounding_box()["y"] < user.bounding_box()["y"], "the address comes first"
+    assert said["x"] + said["width"] <= form["x"] + form["width"], "the error stays in the form"
+    tab.check("settings-caldav-error")
+
+
+def test_month_marks_items_in_colour_with_whole_titles_and_week_opens_at_the_first(
+    open_tab,  # noqa: F811
+):
+    tab = open_tab(NARROW)
+    register(tab)
+    page = tab.page
+    today = datetime.now(ZoneInfo("UTC")).date()
+    csrf = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']")
+    headers = {"X-CSRF-Token": csrf}
+    later = today + timedelta(days=1 if today.day < 27 else -1)
+    for path, body in [
+        ("calendar/events", {"title": "Quarterly planning", "start": f"{later}T15:00:00Z"}),
+        ("reminders", {"message": "Call Acme", "remind_at": f"{later}T09:00:00Z"}),
+        (
+            "calendar/events",
+            {"title": "Supplier visit", "start": f"{today + timedelta(7)}T16:00:00Z"},
+        ),
+    ]:
+        assert page.request.post(f"{tab.base}/api/v1/{path}", data=body, headers=headers).ok
+    page = tab.go("/calendar")
+    page.get_by_role("tab", name="Month view").click()
+    event = page.locator(".cal-event", has_text="Quarterly planning")
+    reminder = page.locator(".cal-reminder", has_text="Call Acme")
+    expect(event).to_be_visible(timeout=SLOW)
+    marks = [e.evaluate("e => getComputedStyle(e).boxShadow") for e in (event, reminder)]
+    assert all(m.startswith("rgb") for m in marks) and marks[0] != marks[1], marks
+    whole = "e => [e, ...e.querySelectorAll('*')].every(n => n.scrollWidth <= n.clientWidth + 1)"
+    assert event.evaluate(whole), "the title wraps instead of being cut"
+    tab.check("calendar-month")
+    page.get_by_role("tab", name="Day view").click()
+    page.get_by_role("button", name=re.compile("^Next")).click()
+    for _ in range(6):
+        page.get_by_role("button", name=re.compile("^Next")).click()
+    visit = page.locator(".cal-event", has_text="Supplier visit")
+    expect(visit).to_be_visible(timeout=SLOW)
+    expect(visit).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 300, "scrolled down from midnight"

@@ -55,8 +55,8 @@ class Tab:
 def open_tab(browser: Browser, live_server: str, screenshots: Path):
     contexts = []
 
-    def make(viewport=WIDE, color_scheme="light") -> Tab:
-        context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
+    def make(viewport=WIDE, color_scheme="light", **options) -> Tab:
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, **options)
         contexts.append(context)
         return Tab(context, live_server, screenshots)
 
@@ -250,3 +250,52 @@ def test_ctrl_k_palette_jumps_to_a_page(open_tab):
     page.keyboard.type("workspace")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/settings/workspace$"))
+
+
+def test_ctrl_k_palette_finds_a_record_by_name(open_tab):
+    tab = open_tab()
+    register(tab)
+    page = tab.page
+    box = page.get_by_label("Message to the assistant")
+    box.fill("add contact Grace Hopper")
+    box.press("Enter")
+    expect(page.locator(".entity-card", has_text="Grace Hopper")).to_be_visible()
+    page.keyboard.press("Control+k")
+    page.keyboard.type("grace hop")
+    dialog = page.get_by_role("dialog", name="Jump to a page")
+    option = dialog.get_by_role("option", name=re.compile("Grace Hopper"))
+    expect(option).to_contain_text("Contact")
+    expect(option).to_have_attribute("aria-selected", "true")
+    tab.check("palette-records")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/contacts/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
+
+
+def test_sign_up_takes_the_browsers_time_zone_and_times_read_in_english(open_tab):
+    tab = open_tab(timezone_id="Europe/Rome", locale="de-DE")
+    register(tab)
+    page = tab.page
+    box = page.get_by_label("Message to the assistant")
+    box.fill("add contact Dante Alighieri")
+    box.press("Enter")
+    expect(page.locator(".entity-card", has_text="Dante Alighieri")).to_be_visible()
+    page.reload()
+    expect(page.locator(".chat-history-list time").first).to_have_text(
+        re.compile(r"^(now|\d+ minutes? ago)$")
+    )
+    page = tab.go("/settings/profile")
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Rome")
+    tab.check()
+
+
+def test_the_api_docs_work_with_no_internet(open_tab):
+    tab = open_tab()
+    local = re.compile(r"^https?://127\.0\.0\.1[:/]")
+    tab.page.route(lambda url: not local.match(url), lambda route: route.abort())
+    page = tab.go("/docs")
+    expect(page.locator(".swagger-ui .title")).to_contain_text("CRM", timeout=30_000)
+    expect(page.get_by_text("/api/v1/contacts").first).to_be_visible()
+    page = tab.go("/redoc")
+    expect(page.get_by_role("heading", name=re.compile(r"^CRM"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("/api/v1/contacts").first).to_be_attached()

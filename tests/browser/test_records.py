@@ -275,3 +275,35 @@ def test_records_from_an_empty_workspace_to_a_project_with_tasks(open_tab):  # n
     expect(page.get_by_role("heading", name="Difference Engine")).to_be_visible()
     expect(panel(page, "Edit task").get_by_label("Task name")).to_have_value("Draw the plans")
     dark.check("project-dark")
+
+
+def test_the_contact_forms_organization_links_or_creates_as_you_type(open_tab):  # noqa: F811
+    tab = open_tab()
+    register(tab)
+    page = tab.page
+    csrf = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']")
+    made = page.request.post(
+        f"{tab.base}/api/v1/organizations",
+        data={"name": "Fabbrica Italia"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert made.ok
+    page = tab.go("/contacts")
+    page.get_by_role("link", name="New contact").click()
+    form = panel(page, "New contact")
+    form.get_by_label("Name").fill("Marco Rossi")
+    field = form.get_by_label("Organization")
+    status = form.locator("[data-organization-status]")
+    field.press_sequentially("fabbrica italia")
+    expect(status).to_have_text("Links to Fabbrica Italia.")
+    field.fill("")
+    field.press_sequentially("Fabbrica Roma")
+    expect(status).to_contain_text("No organization of yours has this name.")
+    tab.check("contact-organization")
+    status.get_by_role("button", name="Create organization “Fabbrica Roma”").click()
+    toast(page, "Organization Fabbrica Roma created.")
+    expect(status).to_have_text("Links to Fabbrica Roma.")
+    form.get_by_role("button", name="Add").click()
+    toast(page, "Contact “Marco Rossi” is added.")
+    contacts = page.request.get(f"{tab.base}/api/v1/contacts").json()["items"]
+    assert contacts[0]["organization"] == "Fabbrica Roma" and contacts[0]["organization_id"]

@@ -3,10 +3,12 @@ Calendar (the feed's address shown once, CalDAV connect, sync and disconnect).""
 
 import re
 
+import pytest
 from icalendar import Calendar
 
 from tests.radicale import PASSWORD, USER
 from tests.rows import fetch
+from tests.smtp import free_port
 from tests.web.pages import post_form, sign_up
 
 ICS = (
@@ -52,6 +54,25 @@ async def test_settings_shows_the_feed_address_once(client):
     off = await post_form(client, "/settings/calendar/feed/revoke", htmx=True)
     assert 'data-feed-state="off"' in off.text
     assert (await client.get(url.group(1).removeprefix("http://127.0.0.1:8000"))).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("http://127.0.0.1:{port}/dav", "could not be reached: check the address"),
+        ("http://no-such-host.invalid/dav", "could not be reached: check the address"),
+    ],
+)
+async def test_a_caldav_server_that_fails_is_explained_in_words(client, radicale, address, said):
+    await sign_up(client)
+    url = address.format(port=free_port())
+    form = {"url": url, "username": USER, "password": PASSWORD}
+    failed = await post_form(client, "/settings/calendar/caldav", form, htmx=True)
+    assert failed.status_code == 422
+    error = re.search(r'id="caldav-url-error">(.*?)</p>', failed.text, re.S).group(1)
+    assert said in error
+    for raw in ("Errno", "HTTPConnectionPool", "Error(", "Traceback"):
+        assert raw not in failed.text
 
 
 async def test_settings_connects_syncs_and_disconnects_caldav(client, admin_url, radicale):

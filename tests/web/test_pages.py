@@ -324,3 +324,61 @@ async def test_revoked_invitation_page_says_it_is_gone(app, client):
         page = await carol.get(link.removeprefix("http://127.0.0.1:8000"))
         assert page.status_code == 404
         assert "invalid, used or expired" in page.text
+
+
+@pytest.mark.parametrize(
+    ("path", "files"),
+    [
+        ("/docs", ["swagger-ui-5.35.0.bundle.js", "swagger-ui-5.35.0.css"]),
+        ("/redoc", ["redoc-2.5.4.standalone.js"]),
+    ],
+)
+async def test_the_api_docs_load_only_files_of_the_package(client, path, files):
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert re.findall(r'(?:src|href)="(https?:)?//', page.text) == [], "nothing from a CDN"
+    assert "fonts.googleapis" not in page.text
+    for name in files:
+        assert f'"/static/vendor/{name}"' in page.text
+        served = await client.get(f"/static/vendor/{name}")
+        assert served.status_code == 200 and len(served.content) > 100_000
+    for licence in ("swagger-ui.LICENSE", "swagger-ui.NOTICE", "redoc.LICENSE"):
+        assert (await client.get(f"/static/vendor/{licence}")).status_code == 200
+
+
+async def test_search_finds_the_users_own_records_by_name_for_the_palette(app, client):
+    await sign_up(client)
+    headers = {"X-CSRF-Token": csrf(client)}
+    org = await client.post(
+        "/api/v1/organizations", json={"name": "Fabbrica Italia"}, headers=headers
+    )
+    await client.post("/api/v1/contacts", json={"name": "Fabio Rossi"}, headers=headers)
+    project = {"name": "Fabric roll-out", "organization_id": org.json()["id"]}
+    project_id = (await client.post("/api/v1/projects", json=project, headers=headers)).json()["id"]
+    task = {"name": "Order fabric samples", "project_id": project_id}
+    await client.post("/api/v1/tasks", json=task, headers=headers)
+    found = await client.get("/search", params={"q": "fab"})
+    assert found.status_code == 200
+    names = re.findall(r"<span>([^<]+)</span><span class=\"palette-kind\">(\w+)</span>", found.text)
+    assert sorted(names) == [
+        ("Fabbrica Italia", "Organization"),
+        ("Fabio Rossi", "Contact"),
+        ("Fabric roll-out", "Project"),
+        ("Order fabric samples", "Task"),
+    ]
+    assert f'data-href="/projects/{project_id}"' in found.text
+    assert (await client.get("/search", params={"q": "f"})).text.strip() == ""
+
+    async with http_client(app) as eve:
+        await sign_up(eve)
+        theirs = await eve.get("/search", params={"q": "fab"})
+        assert theirs.status_code == 200 and "Fab" not in theirs.text
+    client.cookies.clear()
+    assert (await client.get("/search", params={"q": "fab"})).status_code in (303, 401)
+
+
+async def test_search_counts_against_the_users_rate_limit(custom_app):
+    async with custom_app(rate_limit_api="3/minute") as limited, http_client(limited) as ada:
+        await sign_up(ada)
+        answers = [(await ada.get("/search", params={"q": "ab"})).status_code for _ in range(4)]
+    assert 429 in answers

@@ -451,3 +451,14 @@ async def test_editing_keeps_an_organization_beyond_the_first_choices(client):
     assert saved.status_code == 200, saved.text
     project = (await client.get(f"/api/v1/projects/{project_id}")).json()
     assert (project["name"], project["organization"]["id"]) == ("Farther", zeta)
+
+
+async def test_phone_numbers_read_grouped_and_stay_e164_in_the_api(client):
+    await sign_up(client)
+    contact_id = await create(client, "contacts", {"name": "Marco", "phone": "+39 3337654321"})
+    stored = (await client.get(f"/api/v1/contacts/{contact_id}")).json()
+    assert stored["phone"] == "+393337654321"
+    detail = (await client.get(f"/contacts/{contact_id}")).text
+    assert '<a href="tel:+393337654321">+39 333 765 4321</a>' in detail
+    listed = (await client.get("/contacts")).text
+    assert "+39 333 765 4321" in listed and "+393337654321" not in listed

@@ -6,6 +6,8 @@
 (function () {
   const sprite = "/static/vendor/lucide-sprite.svg";
   const TOAST_ICONS = { success: "circle-check", error: "circle-alert", info: "info" };
+  const LANG = document.documentElement.lang || "en";
+  const TIME_STYLE = { dateStyle: "medium", timeStyle: "short" };
 
   function icon(name) {
     const ns = "http://www.w3.org/2000/svg";
@@ -161,15 +163,62 @@
     }
   });
 
+  // The contact form's organization: its matches are the datalist's suggestions; below the
+  // field, whether the name links to one of the user's organizations, or a button to create
+  // it (the link is made when the contact is saved, by name, whatever its case).
+  function organizationStatus(field) {
+    const status = field.form && field.form.querySelector("[data-organization-status]");
+    if (!status) return;
+    const name = field.value.trim();
+    const names = Array.from(field.list ? field.list.options : []).map(function (o) { return o.value; });
+    const match = names.find(function (n) { return n.toLowerCase() === name.toLowerCase(); });
+    status.replaceChildren();
+    if (!name) return;
+    if (match) {
+      status.append(icon("circle-check"), "Links to " + match + ".");
+      return;
+    }
+    const create = document.createElement("button");
+    create.type = "button";
+    create.className = "button button-sm";
+    create.append(icon("plus"), "Create organization \u201c" + name + "\u201d");
+    create.addEventListener("click", function () {
+      const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
+      fetch("/api/v1/organizations", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ name: name }),
+      }).then(function (response) {
+        return response.json().then(function (data) {
+          if (!response.ok) throw data;
+          const option = document.createElement("option");
+          option.value = data.name;
+          field.list.appendChild(option);
+          field.value = data.name;
+          organizationStatus(field);
+          showToast("success", "Organization " + data.name + " created.");
+        });
+      }).catch(function (problem) {
+        showToast("error", (problem && problem.detail) || "The organization could not be created.");
+      });
+    });
+    status.append("No organization of yours has this name. ", create);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("input[list=organization-names]")) organizationStatus(event.target);
+  });
+
   // Relative dates, with the exact time on hover -----------------------------------------
   function relativeTimes(root) {
     if (!root || !root.querySelectorAll) return;
-    const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+    // In the interface's language (the page's lang), not the browser's.
+    const format = new Intl.RelativeTimeFormat(LANG, { numeric: "auto" });
     const units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
     root.querySelectorAll("time[data-relative]").forEach(function (el) {
       const when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
-      el.title = when.toLocaleString();
+      el.title = when.toLocaleString(LANG, TIME_STYLE);
       const seconds = (when - Date.now()) / 1000;
       for (const [unit, size] of units) {
         if (Math.abs(seconds) >= size) {
@@ -177,7 +226,7 @@
           return;
         }
       }
-      el.textContent = format.format(0, "minute");
+      el.textContent = format.format(0, "second");
     });
     // Calendar days ("in 3 days", "yesterday"), counted in whole days of the user's calendar.
     root.querySelectorAll("time[data-relative-day]").forEach(function (el) {
@@ -210,9 +259,33 @@
   const palette = document.getElementById("palette");
   if (!palette) return;
   const input = document.getElementById("palette-input");
-  const options = Array.from(palette.querySelectorAll("[role=option]"));
+  const list = document.getElementById("palette-list");
+  let options = Array.from(palette.querySelectorAll("[role=option]"));
   const empty = palette.querySelector(".palette-empty");
   let active = -1;
+
+  // Records by name, from the server, under the pages that match (the latest answer wins).
+  let searchTimer = null;
+  let searchSeq = 0;
+  function searchRecords() {
+    clearTimeout(searchTimer);
+    const q = input.value.trim();
+    const seq = ++searchSeq;
+    if (q.length < 2) { showRecords(""); return; }
+    searchTimer = setTimeout(function () {
+      fetch("/search?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { if (seq === searchSeq) showRecords(html); })
+        .catch(function () {});
+    }, 200);
+  }
+  function showRecords(html) {
+    list.querySelectorAll("[data-record]").forEach(function (o) { o.remove(); });
+    list.insertAdjacentHTML("beforeend", html);
+    options = Array.from(list.querySelectorAll("[role=option]"));
+    empty.hidden = visible().length > 0;
+    if (active < 0 || !visible()[active]) activate(0);
+  }
 
   function visible() { return options.filter(function (o) { return !o.hidden; }); }
   function activate(index) {
@@ -227,6 +300,7 @@
   function filter() {
     const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
     options.forEach(function (o) {
+      if (o.hasAttribute("data-record")) return; // the server matched it
       const text = o.textContent.toLowerCase();
       o.hidden = !words.every(function (w) { return text.includes(w); });
     });
@@ -237,6 +311,7 @@
   function openPalette() {
     if (palette.open) return;
     input.value = "";
+    showRecords("");
     filter();
     palette.showModal();
     input.focus();
@@ -251,7 +326,7 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-palette-open]")) openPalette();
   });
-  input.addEventListener("input", filter);
+  input.addEventListener("input", function () { filter(); searchRecords(); });
   input.addEventListener("keydown", function (event) {
     if (event.key === "ArrowDown") { event.preventDefault(); activate(active + 1); }
     else if (event.key === "ArrowUp") { event.preventDefault(); activate(active - 1); }

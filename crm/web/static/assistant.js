@@ -14,6 +14,7 @@
   var socket = null;
   var queue = [];
   var current = null;
+  var question = null; // the open question this message answers, if any
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -66,13 +67,27 @@
     [["yes", "Confirm", "button button-danger"], ["no", "Cancel", "button"]].forEach(function (a) {
       var button = el("button", a[2], a[1]);
       button.type = "button";
-      button.addEventListener("click", function () {
-        group.remove();
-        submit(a[0]);
-      });
+      button.addEventListener("click", function () { submit(a[0]); });
       group.appendChild(button);
     });
     current.item.appendChild(group);
+  }
+
+  // The open question's buttons: off while a message answers it (typed or pressed), then the
+  // question shows what became of it, as it does after a reload.
+  var DECISIONS = JSON.parse(document.getElementById("chat-decisions").textContent);
+  function openQuestion() {
+    return log.querySelector(".chat-confirm:not(.chat-decided)");
+  }
+  function answering(question, on) {
+    question.querySelectorAll("button").forEach(function (b) { b.disabled = on; });
+  }
+  function decide(question, decision) {
+    question.classList.add("chat-decided");
+    question.setAttribute("aria-label", "A change you answered");
+    question.querySelectorAll("button, form").forEach(function (n) { n.remove(); });
+    var label = DECISIONS[decision];
+    question.appendChild(el("span", "pill tone-" + label[1], label[0]));
   }
 
   function notice(event) {
@@ -100,7 +115,11 @@
     else if (event.type === "tool_finished") card(event);
     else if (event.type === "confirmation") confirmation(event);
     else if (event.type === "done" || event.type === "stopped" || event.type === "error") {
+      if (question && event.type === "done" && event.decided) decide(question, event.decided);
+      else if (question) answering(question, false);
+      question = null;
       if (event.type === "done") {
+        if (!conversation) listed(event.conversation_id, current.title);
         conversation = event.conversation_id;
         form.dataset.conversation = conversation;
         form.elements.c.value = conversation;
@@ -119,6 +138,28 @@
     }
   }
 
+  // A new conversation joins the list at the top (as the server titles it: its first message),
+  // the current one, without a reload.
+  function listed(id, title) {
+    var history = document.querySelector(".chat-history");
+    var list = history.querySelector(".chat-history-list");
+    if (!list) {
+      var hint = history.querySelector("p.muted");
+      if (hint) hint.remove();
+      history.appendChild(list = el("ul", "chat-history-list"));
+    }
+    list.querySelectorAll("[aria-current]").forEach(function (a) { a.removeAttribute("aria-current"); });
+    var link = el("a", null, title.slice(0, 200));
+    link.href = "/assistant?c=" + id;
+    link.setAttribute("aria-current", "page");
+    var when = el("span", "muted", " · ");
+    when.appendChild(el("time", null, new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" }).format(0, "second")));
+    link.appendChild(when);
+    var item = el("li");
+    item.appendChild(link);
+    list.insertBefore(item, list.firstChild);
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/api/v1/chat/ws");
@@ -129,8 +170,11 @@
   function submit(text) {
     text = text.trim();
     if (!text || current) return;
+    question = openQuestion();
+    if (question) answering(question, true);
     bubble("user", text);
     current = bubble("assistant", "");
+    current.title = text;
     busy(true);
     var payload = JSON.stringify({ type: "message", message: text, conversation_id: conversation });
     if (!socket) connect();
@@ -156,7 +200,6 @@
   document.querySelectorAll(".chat-answer").forEach(function (answer) {
     answer.addEventListener("submit", function (e) {
       e.preventDefault();
-      answer.parentElement.remove();
       submit(answer.elements.message.value);
     });
   });

@@ -344,6 +344,25 @@
     });
   }
 
+  // Week and day views open near now (when they show today) or the first timed item, not at
+  // midnight: the page scrolls to that hour's row, an hour early.
+  var scrollPending = false;
+  var hourOf = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", hourCycle: "h23", timeZone: zone });
+  function scrollToWorkingTime() {
+    var view = calendar.view;
+    var now = new Date();
+    var at = view.activeStart <= now && now < view.activeEnd ? now : null;
+    if (!at) {
+      calendar.getEvents().forEach(function (e) {
+        if (!e.allDay && e.start >= view.activeStart && e.start < view.activeEnd && (!at || e.start < at)) at = e.start;
+      });
+    }
+    scrollPending = !at; // until the range's items have come
+    var hour = at ? Math.max(0, Number(hourOf.format(at)) - 1) : 8;
+    var row = el.querySelector('[data-time="' + String(hour).padStart(2, "0") + ':00:00"]');
+    if (row) window.scrollTo({ top: row.getBoundingClientRect().top + window.scrollY - 120 });
+  }
+
   var narrow = window.matchMedia("(max-width: 700px)").matches;
   var calendar = new FullCalendar.Calendar(el, {
     timeZone: zone,
@@ -360,6 +379,14 @@
     selectable: true,
     editable: true,
     dayMaxEvents: 4,
+    datesSet: function (info) {
+      // The month marks every item with its kind's colour (the legend's, app.css), its title
+      // free to wrap where the days are narrow.
+      el.classList.toggle("cal-in-month", info.view.type === "dayGridMonth");
+      scrollPending = info.view.type.indexOf("timeGrid") === 0;
+      if (scrollPending) setTimeout(scrollToWorkingTime, 0);
+    },
+    eventsSet: function () { if (scrollPending) scrollToWorkingTime(); },
     events: function (info, success, failure) {
       var query = new URLSearchParams({ start: info.startStr, end: info.endStr });
       api("GET", "/api/v1/calendar/items?" + query.toString())
