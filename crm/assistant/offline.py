@@ -68,7 +68,10 @@ CAPABILITIES = (
     'For example: "add Jane Doe, CTO at Acme", "her phone is +1 415 555 0100", '
     '"add a task Send the quote to project Website due Friday", "mark Send the quote as done", '
     '"set the priority of Send the quote to high", "find Jane", "list my tasks", '
-    '"delete contact Jane Doe".'
+    '"delete contact Jane Doe". I read notes too ("had coffee with Marco Rossi, he\'s the buyer '
+    'at Fabbrica Italia, his mobile is …"), answer "what is overdue?", "what\'s due this week?", '
+    '"how is the Website project going?", "who do I know at Acme?", and "undo" reverts the last '
+    "change."
 )
 TASK_STATUSES = {"todo", "in_progress", "done", "blocked"}
 PROJECT_STATUSES = {"planned", "in_progress", "completed", "on_hold", "cancelled"}

@@ -83,11 +83,13 @@ async def undo_last(
         if verb in ("create", "add"):
             await execute(deps, TOOLS[f"delete_{kind}"], {"id": str(entity_id)})
             said, gone = f"Undone: {kind} {name} is deleted again", [entity_id]
-        elif verb == "delete":
+        elif verb in ("delete", "cancel"):
             said, entity_id = await _restore(deps, kind, entity_id, name, by)
             gone = []
-        else:
+        elif verb in ("update", "set", "move"):
             said, gone = await _revert(deps, kind, entity_id, name, by), []
+        else:  # assigning a member, snoozing a reminder…: no single record's values to restore
+            raise CRMError(f"{action['summary']} cannot be undone from the chat")
     except (CRMError, ValidationError) as exc:
         detail = exc.detail if isinstance(exc, CRMError) else "the old values are not valid now"
         return f"I could not undo the last change ({action['summary']}): {detail}.", []
