@@ -260,7 +260,7 @@ def people_in(text: str, contacts: list[str], members: list[str], own_orgs: list
             before,
         ):
             continue
-        name = _trim(match[0])
+        name = re.sub(r"(?:'s|\u2019s)$", "", _trim(match[0]))  # "Jane Doe's number"
         if len(name.split()) < 2 or name.lower() in known_orgs or SUFFIXES.search(name):
             continue
         if TITLE.search(name) or any(name.lower() in f.lower() for f in found):
@@ -269,12 +269,20 @@ def people_in(text: str, contacts: list[str], members: list[str], own_orgs: list
     return found
 
 
+# "head of IT at X": a title word that takes "of <area>" before the organization.
+OF_AREA = re.compile(r"\s+of\s+(?P<area>[\w&/ -]+?)(?=\s+(?:at|for|with|in)\s+[A-Z]|[,.;!)]|$)")
+TAKES_AREA = {"head", "director", "vp", "vice president", "chief", "manager", "lead", "svp"}
+
+
 def job_in(text: str) -> str | None:
     """The job title a message gives ("he's the procurement lead at X": "procurement lead")."""
     for pattern in JOB_PATTERNS:
         for match in pattern.finditer(text):
             job = re.sub(r"^(?:the|a|an|our|their|now)\s+", "", match["job"].strip(), flags=re.I)
             job = re.sub(r"^(?:also|now|currently|new)\s+", "", job, flags=re.I)
+            area = OF_AREA.match(text, match.end("job"))
+            if job.lower().split(" ")[-1] in TAKES_AREA and area and len(area["area"].split()) <= 3:
+                job = f"{job} of {area['area']}"
             if TITLE.search(job) and len(job.split()) <= 5 and not EMAIL.search(job):
                 return job
     return None

@@ -168,6 +168,8 @@ class Interpreter(CalendarPlans, FreePlans):
         what they are (a name, not a clause); else the message read for its parts."""
         if (asked := self.question(text)) is not None:
             return asked
+        # "Jane's new title is …", "her new e-mail is …": the templates know the field alone.
+        text = re.sub(r"(?<=\w)('s|\u2019s)\s+new\s+|\b(her|his|their)\s+new\s+", r"\1\2 ", text)
         found = details(text)
         if found:
             return self._with_details(text, found)

@@ -36,8 +36,8 @@ NARRATIVE = re.compile(
 )
 PRONOUN_SUBJECT = re.compile(r"\b(he|she|they|his|her|their|him)\b", re.I)
 TASK_LIST = re.compile(
-    r"\b(?:add|create)\s+(?:a\s+few\s+|some\s+|the\s+|these\s+|two\s+|three\s+|four\s+|\d+\s+)?"
-    r"(?:new\s+)?(?:tasks|to-?dos)\s+(?:to|for|on|in|under)\s+(?P<ref>[^:]+?)\s*:\s*(?P<items>.+)$",
+    r"\b(?:add|create)\s+(?:a\s+few\s+|some\s+|the\s+|these\s+|a\s+|two\s+|three\s+|four\s+|\d+\s+)?"
+    r"(?:new\s+)?(?:tasks?|to-?dos?)\s+(?:to|for|on|in|under)\s+(?P<ref>[^:]+?)\s*:\s*(?P<items>.+)$",
     re.I | re.S,
 )
 TASK_ONE = re.compile(

@@ -46,6 +46,11 @@ def test_the_users_own_records_are_found_first():
     assert (parts.people, parts.organizations) == (["Giulia Bianchi"], ["Acme"])
 
 
+def test_a_possessive_is_not_part_of_a_name():
+    parts = read("add Jane Doe's new number", region=None, contacts=["Jane Doe"])
+    assert parts.people == ["Jane Doe"]
+
+
 def test_a_person_after_with_is_not_an_organization():
     parts = read("coffee with Marco Rossi at Northwind Freight", region=None)
     assert (parts.people, parts.organizations) == (["Marco Rossi"], ["Northwind Freight"])
@@ -59,6 +64,7 @@ def test_a_person_after_with_is_not_an_organization():
         ("he is now the new VP Engineering", "VP Engineering"),
         ("works as a recruiter for Talentbridge Partners", "recruiter"),
         ("she runs purchasing for Acme", None),
+        ("he's the new head of IT at Nordvik Shipping", "head of IT"),
     ],
 )
 def test_job_titles_are_read_only_where_said(text, job):
