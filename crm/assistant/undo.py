@@ -34,10 +34,12 @@ def last_change(
     skip = 0
     for message in reversed(messages):
         for action in reversed(message.actions or []):
-            if not action.get("ok") or not action.get("entity_id"):
+            if not action.get("ok"):
                 continue
             if action["tool"] == UNDONE:
                 skip += 1
+            elif not action.get("entity_id"):
+                continue
             elif action["tool"].split("_", 1)[0] not in ("get", "list", "search"):
                 if skip == 0:
                     return action, message.created_at
@@ -93,7 +95,9 @@ async def undo_last(
     except (CRMError, ValidationError) as exc:
         detail = exc.detail if isinstance(exc, CRMError) else "the old values are not valid now"
         return f"I could not undo the last change ({action['summary']}): {detail}.", []
-    deps.actions.append(Action(UNDONE, True, kind, entity_id, said))
+    # The card links the record undone, unless it is gone (a create undone).
+    shown = None if entity_id in gone else entity_id
+    deps.actions.append(Action(UNDONE, True, kind, shown, said))
     return said + ".", gone
 
 
