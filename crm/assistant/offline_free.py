@@ -27,7 +27,8 @@ Hold = Callable[[dict[str, Any], str], None]
 CREATE = re.compile(
     r"^\W*(?:(?:please|pls|can you|could you|would you|quickly|also|and)\s+)*(?:add|create|save|"
     r"store|new|put|log|record|make|register|enter|set up|start|open|kick off)\b|\bnew\s+(?:"
-    r"contacts?|people|person|clients?|customers?|org\w*|compan\w+|projects?|tasks?)\b",
+    r"contacts?|people|person|clients?|customers?|org\w*|compan\w+|projects?|tasks?)\b|"
+    r"\b(?:keep|save|store|add) (?:her|him|them|his|their) (?:on file|details|info)\b",
     re.I,
 )
 NARRATIVE = re.compile(
@@ -232,7 +233,18 @@ class FreePlans(QuestionPlans):
         if not outcome.ok:
             return f"I could not add {name}: {outcome.error}"
         industry = f" ({outcome.data['industry']})" if outcome.data.get("industry") else ""
-        return f"Added organization {outcome.data['name']}{industry}."
+        said = f"Added organization {outcome.data['name']}{industry}."
+        # "… and a contact Gavin Belson who works there": the people named with it.
+        there = re.search(r"\b(there|at it|for them|with them)\b", text, re.I)
+        for person in (p for p in parts.people if p.lower() not in name.lower()):
+            args = {"name": person, **({"organization": outcome.data["name"]} if there else {})}
+            created = yield self.call("create_contact", args)
+            said += (
+                f" Added contact {contact_summary(created.data)}."
+                if created.ok
+                else f" I could not add {person}: {created.error}"
+            )
+        return said
 
     def _free_project(self, text: str, parts: Parts) -> Plan:
         found = re.search(
