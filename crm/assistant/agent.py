@@ -37,8 +37,10 @@ from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
+from crm.assistant.offline_free import edit_url
 from crm.assistant.schemas import Decision
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
+from crm.assistant.undo import UNDO, undo_last
 from crm.auth.actor import Actor
 from crm.kit.metrics import ASSISTANT_TURNS
 from crm.models import Conversation, UserAccount
@@ -105,7 +107,11 @@ class TurnResult:
             "reply": self.reply,
             "actions": [a.as_json() for a in self.actions],
             "provider": self.provider,
-            "pending": {"tool": self.pending.tool, "summary": self.pending.summary}
+            "pending": {
+                "tool": self.pending.tool,
+                "summary": self.pending.summary,
+                "edit_url": edit_url(self.pending.calls[0]),
+            }
             if self.pending
             else None,
             "decided": self.decided,
@@ -150,12 +156,19 @@ async def run_turn(
     pending = Pending.of(conversation.pending) if conversation.pending else None
     turn = Turn(deps, model, provider, label or f"{provider} model", emit)
     decided: Decision | None = None if pending is None else "lapsed"
+    undone: list[uuid.UUID] = []
     if pending is not None and YES.match(message):
         decided = "confirmed"
         reply = await turn.confirm(pending)
     elif pending is not None and NO.match(message):
         decided = "cancelled"
         reply = f"Cancelled: nothing was changed or deleted ({pending.summary})."
+        await emit({"type": "delta", "text": reply})
+    elif UNDO.match(message):
+        said = await conversation_service.messages(session, actor, conversation=conversation)
+        reply, undone = await undo_last(deps, said)
+        for action in deps.actions:
+            await emit({"type": "tool_finished", **action.as_json()})
         await emit({"type": "delta", "text": reply})
     else:
         history = (
@@ -167,11 +180,16 @@ async def run_turn(
         reply = await turn.answer(message, history.messages, new=conversation_id is None)
     if deps.pending is not None:
         await emit(
-            {"type": "confirmation", "tool": deps.pending.tool, "summary": deps.pending.summary}
+            {
+                "type": "confirmation",
+                "tool": deps.pending.tool,
+                "summary": deps.pending.summary,
+                "edit_url": edit_url(deps.pending.calls[0]),
+            }
         )
     forgotten = [
         a.entity_id for a in deps.actions if a.ok and a.tool.startswith("delete") and a.entity_id
-    ]
+    ] + undone
     await conversation_service.save_turn(
         session,
         actor,
@@ -271,7 +289,16 @@ async def _offline(deps: TurnDeps) -> Model:
         time_zone=deps.time_zone,
         user_id=deps.actor.user_id,
         names=await record_names(deps.session, deps.actor),
+        hold=lambda call, summary: propose(deps, call, summary),
     ).model()
+
+
+def propose(deps: TurnDeps, call: dict[str, Any], summary: str) -> None:
+    """Hold a record the offline interpreter is unsure of for the user's yes (or Edit)."""
+    if deps.pending is None:
+        deps.pending = Pending([call], call["summary"])
+    else:
+        deps.pending.hold(call, summary)
 
 
 def thinking_when_needed(

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from crm.assistant.agent import run_turn
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.models import choose_model
+from crm.assistant.offline_free import edit_url
 from crm.assistant.schemas import (
     ChatInput,
     ChatOut,
@@ -73,7 +74,9 @@ async def get_conversation(
         created_at=found.created_at,
         updated_at=found.updated_at,
         messages=[MessageOut.model_validate(m) for m in messages],
-        pending=PendingOut(**found.pending) if found.pending else None,
+        pending=PendingOut(**found.pending, edit_url=edit_url(found.pending["calls"][0]))
+        if found.pending
+        else None,
     )
 
 

@@ -26,8 +26,16 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
+from crm.assistant.extract import (
+    PRIORITY,
+    clean_name,
+    clean_title,
+    is_organization_name,
+    region_of,
+)
 from crm.assistant.offline_calendar import CAPABILITIES as CALENDAR_CAPABILITIES
 from crm.assistant.offline_calendar import CalendarPlans
+from crm.assistant.offline_free import FreePlans, Hold
 from crm.assistant.reading import (
     KINDS,
     details,
@@ -60,7 +68,10 @@ CAPABILITIES = (
     'For example: "add Jane Doe, CTO at Acme", "her phone is +1 415 555 0100", '
     '"add a task Send the quote to project Website due Friday", "mark Send the quote as done", '
     '"set the priority of Send the quote to high", "find Jane", "list my tasks", '
-    '"delete contact Jane Doe".'
+    '"delete contact Jane Doe". I read notes too ("had coffee with Marco Rossi, he\'s the buyer '
+    'at Fabbrica Italia, his mobile is …"), answer "what is overdue?", "what\'s due this week?", '
+    '"how is the Website project going?", "who do I know at Acme?", and "undo" reverts the last '
+    "change."
 )
 TASK_STATUSES = {"todo", "in_progress", "done", "blocked"}
 PROJECT_STATUSES = {"planned", "in_progress", "completed", "on_hold", "cancelled"}
@@ -85,7 +96,7 @@ class Outcome:
 Plan = Generator[Call, Outcome, str]
 
 
-class Interpreter(CalendarPlans):
+class Interpreter(CalendarPlans, FreePlans):
     """One turn of the offline assistant, for one user."""
 
     def __init__(
@@ -96,9 +107,13 @@ class Interpreter(CalendarPlans):
         user_id: uuid.UUID,
         names: dict[str, list[str]] | None = None,
         today: date | None = None,
+        hold: Hold | None = None,
     ) -> None:
         self.entities = entities
-        self.lists = slot_lists(names or {})
+        self.names = names or {}
+        self.lists = slot_lists(self.names)
+        self.hold = hold
+        self.region = region_of(time_zone)
         self.zone = ZoneInfo(time_zone)
         self.time_zone = time_zone
         self.user_id = user_id
@@ -149,16 +164,49 @@ class Interpreter(CalendarPlans):
 
     # Plans ---------------------------------------------------------------------------------
     def plan_for(self, text: str) -> Plan:
+        """A question about the records; else a template's command when its slots read as
+        what they are (a name, not a clause); else the message read for its parts."""
+        if (asked := self.question(text)) is not None:
+            return asked
+        # "Jane's new title is …", "her new e-mail is …": the templates know the field alone.
+        text = re.sub(r"(?<=\w)('s|\u2019s)\s+new\s+|\b(her|his|their)\s+new\s+", r"\1\2 ", text)
         found = details(text)
         if found:
             return self._with_details(text, found)
         understood = understand(text, self.lists)
-        if understood is None:
-            return self._say(
-                f"{INTRO} I did not understand \u201c{text.strip()[:200]}\u201d. {CAPABILITIES}"
-            )
+        if understood is None or not self.plain(*understood, text=text):
+            return self.free(text)
         intent, slots = understood
         return getattr(self, f"_{intent}")(slots)
+
+    def plain(self, intent: str, slots: dict[str, Any], *, text: str) -> bool:
+        """Whether a template's wildcards hold what they stand for: a person's name without
+        filler or a clause after it, an organization's or project's name without "for X
+        due …", a date that reads as one."""
+        if intent == "create_contact":
+            name = clean_name(slots["name"])
+            if name is None or any(len(slots.get(k, "").split()) > 5 for k in ("job", "org")):
+                return False
+            if re.search(r"\b(he|she|they|is|are|was|who|his|her)\b|'", slots.get("job", "")):
+                return False  # "he's the plant manager": the free reading takes the title
+            slots["name"] = name
+        if intent in ("create_organization", "create_project", "create_task") and slots.get("name"):
+            if clean_title(slots["name"]) != slots["name"].strip() or re.match(
+                r"(for|with|to|as)\b", slots["name"], re.I
+            ):
+                return False
+            if re.search(r"\b(due|by|priority|they|they're|it's)\b", slots["name"], re.I):
+                return False
+        if intent in ("create_project", "create_task") and slots.get("date"):
+            if self.day(slots["date"]) is None:
+                return False
+        if intent == "create_organization" and not is_organization_name(slots["name"]):
+            return False
+        if intent == "create_task" and PRIORITY.search(text):
+            return False  # a priority is not in the templates: the free reading has it
+        if intent == "create_project" and slots.get("org"):
+            return is_organization_name(slots["org"])
+        return True
 
     def _say(self, text: str) -> Plan:
         return text
@@ -188,11 +236,16 @@ class Interpreter(CalendarPlans):
         rest = remainder(text, found)
         understood = understand(rest, self.lists)
         if understood and understood[0] == "create_contact" and is_name(understood[1]["name"]):
-            return self._create_contact(understood[1], found)
+            if self.plain(*understood, text=text):
+                return self._create_contact(understood[1], found)
+            return self.free(text)
         understood = understand(text, self.lists)
         if understood and understood[0] == "set_field" and understood[1]["field"] in found:
             return self._set_field({**understood[1], "value": found[understood[1]["field"]]})
-        return self._set_details(reference_in(rest), found)
+        reference = reference_in(rest)
+        if reference and clean_name(reference) is None:
+            return self.free(text)  # a narrative message, not "<name> <details>"
+        return self._set_details(reference, found)
 
     def _set_details(self, reference: str, found: dict[str, str]) -> Plan:
         target = yield from self.resolve(reference or "it", ("contact",))

@@ -29,6 +29,12 @@ DURATION = re.compile(
     r"\s+for\s+(?:(?P<hour>an?|one)\s+hour|half\s+an\s+hour|(?P<n>\d+)\s*(?P<unit>minutes?|mins?|m|hours?|hrs?|h))\s*$",
     re.I,
 )
+# "a 45 minute call with Giulia…", "an hour-long review…": the length said before the title.
+LEADING_DURATION = re.compile(
+    r"^(?:(?P<n>\d+)[- ]?(?P<unit>minutes?|mins?|hours?|hrs?)|(?P<hour>(?:an?|one)[- ])?hour)"
+    r"(?:[- ]long)?\s+",
+    re.I,
+)
 TIME_GIVEN = re.compile(r"\d\s*(am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bat\s+\d", re.I)
 DEFAULT_HOUR = 9  # a reminder or an event given a day without a time
 LOOK_AHEAD = timedelta(days=120)  # how far "move"/"cancel" look for the event named
@@ -47,7 +53,12 @@ def duration_of(text: str) -> tuple[str, timedelta | None]:
     """ "call with Acme next Tuesday 3pm for 30 minutes" -> (the rest, 30 minutes)."""
     found = DURATION.search(text)
     if found is None:
-        return text, None
+        leading = LEADING_DURATION.match(text)
+        if leading is None:
+            return text, None
+        n, unit = (1, "hour") if leading["unit"] is None else (int(leading["n"]), leading["unit"])
+        unit_length = timedelta(hours=1) if unit.lower().startswith("h") else timedelta(minutes=1)
+        return text[leading.end() :], n * unit_length
     if found["hour"]:
         length = timedelta(hours=1)
     elif found["n"] is None:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from crm.assistant.agent import run_turn
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.models import choose_model
+from crm.assistant.offline_free import edit_url
 from crm.assistant.schemas import MESSAGE_MAX, ChatInput
 from crm.auth.dependencies import SessionDep
 from crm.errors import NotFound
@@ -55,6 +56,9 @@ async def assistant_page(
         "messages": messages,
         "record_url": record_url,
         "decisions": DECISIONS,
+        "pending_edit_url": edit_url(current.pending["calls"][0])
+        if current is not None and current.pending
+        else None,
         "message_max": MESSAGE_MAX,
         "model": await choose_model(session, actor, request.app),
     }

@@ -28,6 +28,10 @@ class ActionOut(Output):
 class PendingOut(Output):
     tool: str
     summary: str
+    edit_url: Annotated[
+        str | None,
+        Field(description="A proposed new record's form, filled in, to edit before adding it"),
+    ] = None
 
 
 class ChatOut(Output):

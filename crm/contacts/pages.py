@@ -27,6 +27,7 @@ FIELDS = ("name", "email", "phone", "job_position", "organization")
 
 class ContactPages(RecordPages[ContactQuery, ContactOut]):
     plural, noun, query_model = "contacts", "contact", ContactQuery
+    prefill = ("name", "email", "phone", "job_position", "organization")
 
     async def listing(
         self, session: AsyncSession, shell: Shell, query: ContactQuery

@@ -34,6 +34,7 @@ FIELDS = ("name", "industry", "description")
 
 class OrganizationPages(RecordPages[OrganizationQuery, OrganizationOut]):
     plural, noun, query_model = "organizations", "organization", OrganizationQuery
+    prefill = ("name", "industry", "description")
 
     async def listing(
         self, session: AsyncSession, shell: Shell, query: OrganizationQuery

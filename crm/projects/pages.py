@@ -39,6 +39,7 @@ FIELDS = ("name", "status", "organization_id", "assignee_ids", "due_date", "desc
 
 class ProjectPages(RecordPages[ProjectQuery, ProjectOut]):
     plural, noun, query_model = "projects", "project", ProjectQuery
+    prefill = ("name", "due_date", "description", "organization_id")
     list_fields = ("assignee_ids",)
     blank_is_none = ("organization_id", "due_date", "description")
 

@@ -225,9 +225,13 @@ class RecordPages(Generic[Q, R]):
         """The service's query for the page's filters (for filters the service has not)."""
         return params
 
+    # Form fields a link may fill in for a new record (/contacts/new?name=…: the assistant's
+    # Edit button on a proposed record).
+    prefill: ClassVar[tuple[str, ...]] = ()
+
     def new_values(self, request: Request) -> dict[str, Any]:
         """A new record's form values, from the address (e.g. the project of a new task)."""
-        return {}
+        return {k: v for k, v in request.query_params.items() if k in self.prefill}
 
     # ------------------------------------------------------------------ addresses, names
 

@@ -50,6 +50,19 @@
     var node = el(linked ? "a" : "span", "entity-card", event.summary);
     if (linked) node.href = "/" + event.entity_type + "s/" + event.entity_id;
     current.item.appendChild(node);
+    if (event.tool !== "undo") undoButton(current.item);
+  }
+
+  // "Undo" reverts the conversation's last change: offered on the latest action card only.
+  function undoButton(item) {
+    log.querySelectorAll(".chat-undo, .chat-undo-form").forEach(function (n) { n.remove(); });
+    var button = el("button", "button button-sm chat-undo", "Undo");
+    button.type = "button";
+    button.addEventListener("click", function () {
+      button.remove();
+      submit("undo");
+    });
+    item.appendChild(button);
   }
 
   function working(event) {
@@ -64,12 +77,22 @@
     group.setAttribute("role", "group");
     group.setAttribute("aria-label", "Confirm the pending change");
     group.appendChild(el("p", null, event.summary + "?"));
-    [["yes", "Confirm", "button button-danger"], ["no", "Cancel", "button"]].forEach(function (a) {
+    // A proposed new record: Add it as it is, or Edit it in its form (prefilled) first.
+    var adding = event.tool.indexOf("create_") === 0;
+    var answers = adding
+      ? [["yes", "Add", "button button-primary"], ["no", "Cancel", "button"]]
+      : [["yes", "Confirm", "button button-danger"], ["no", "Cancel", "button"]];
+    answers.forEach(function (a) {
       var button = el("button", a[2], a[1]);
       button.type = "button";
       button.addEventListener("click", function () { submit(a[0]); });
       group.appendChild(button);
     });
+    if (adding && event.edit_url) {
+      var edit = el("a", "button", "Edit");
+      edit.href = event.edit_url;
+      group.insertBefore(edit, group.lastChild);
+    }
     current.item.appendChild(group);
   }
 
@@ -196,6 +219,13 @@
   });
   stop.addEventListener("click", function () {
     if (socket) socket.send(JSON.stringify({ type: "stop" }));
+  });
+  document.querySelectorAll(".chat-undo-form").forEach(function (undo) {
+    undo.addEventListener("submit", function (e) {
+      e.preventDefault();
+      undo.remove();
+      submit("undo");
+    });
   });
   document.querySelectorAll(".chat-answer").forEach(function (answer) {
     answer.addEventListener("submit", function (e) {
