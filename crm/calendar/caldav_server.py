@@ -6,10 +6,6 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urljoin
 
-import caldav
-from caldav.elements import dav
-from caldav.lib import error
-
 from crm.calendar.remote import (
     RemoteAuthError,
     RemoteCalendar,
@@ -32,6 +28,10 @@ class CalDAVServer:
     """One CalDAV account: its URL, user name and password."""
 
     def __init__(self, url: str, username: str, password: str) -> None:
+        # Imported here, where CalDAV is first used: caldav (and the requests it pulls in) cost
+        # about half a second of the web app's start-up otherwise.
+        import caldav
+
         self._client = caldav.DAVClient(
             url=url, username=username, password=password, timeout=TIMEOUT_SECONDS
         )
@@ -62,6 +62,9 @@ class CalDAVServer:
     def _changes(
         self, calendar_url: str, sync_token: str | None, known: dict[str, str]
     ) -> RemoteChanges:
+        from caldav.elements import dav
+        from caldav.lib import error
+
         calendar = self._client.calendar(url=calendar_url)
         try:
             result = calendar.objects_by_sync_token(sync_token=sync_token, load_objects=False)
@@ -85,6 +88,8 @@ class CalDAVServer:
         )
 
     def _by_etags(self, calendar_url: str, known: dict[str, str]) -> RemoteChanges:
+        from caldav.elements import dav
+
         response = self._client.propfind(calendar_url, props=ETAGS_PROPFIND, depth=1)
         listed = {
             urljoin(calendar_url, path): str(props[dav.GetEtag.tag])
@@ -136,6 +141,8 @@ class CalDAVServer:
 
 async def _run(call: Callable[[], T]) -> T:
     """Run a blocking caldav call in a thread, its failures as RemoteError."""
+    from caldav.lib import error  # loaded by the client already (start-up cost, see above)
+
     try:
         return await asyncio.to_thread(call)
     except error.AuthorizationError as exc:
