@@ -2,10 +2,12 @@
 
 import asyncio
 import contextlib
+import http.client
 import importlib
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,11 +31,23 @@ app.add_typer(keys_app, name="keys")
 
 
 @contextmanager
+def saying_if_slow(message: str, *, after: float = 1.0) -> Iterator[None]:
+    """Say what the command waits for when the block takes longer than `after` seconds."""
+    timer = threading.Timer(after, typer.echo, args=(message,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+@contextmanager
 def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
     """The (admin URL, application URL) to use: DATABASE_URL (and DATABASE_ADMIN_URL) when set,
     else the embedded server in the data directory, migrated to the latest schema."""
     from crm import embedded
-    from crm.db import migrate
+    from crm.db import database_url, migrate
 
     settings = get_settings()
     if settings.database_url is not None:
@@ -41,6 +55,7 @@ def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
         admin = (
             settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
         )
+        typer.echo(f"Database: {database_url(url).render_as_string(hide_password=True)}")
         yield admin, url
         return
     try:
@@ -48,9 +63,18 @@ def database(*, lock: bool = False) -> Iterator[tuple[str, str]]:
     except embedded.DataDirInUse as exc:
         typer.secho(f"Not started: {exc}.", fg="red", err=True)
         raise typer.Exit(1) from exc
-    server = embedded.start(settings.crm_data_dir)
+    pgdata = settings.crm_data_dir / "postgres"
+    first = not (pgdata / "PG_VERSION").exists()
+    with saying_if_slow(
+        f"Creating the embedded PostgreSQL in {pgdata} (first run only)…"
+        if first
+        else f"Starting the embedded PostgreSQL in {pgdata}…"
+    ):
+        server = embedded.start(settings.crm_data_dir)
     try:
-        migrate(server.admin_url)
+        with saying_if_slow("Applying the database migrations…"):
+            migrate(server.admin_url)
+        typer.echo(f"Database: the embedded PostgreSQL in {pgdata}")
         yield server.admin_url, server.app_url
     finally:
         server.stop(force=lock)
@@ -82,7 +106,7 @@ def serve(
         os.environ["DATABASE_URL"] = url
         os.environ["CRM_WORKER_IN_PROCESS"] = "true" if worker else "false"
         get_settings.cache_clear()
-        typer.secho(f"The CRM is starting at http://{host}:{port}", fg="green")
+        threading.Thread(target=_announce_ready, args=(host, port), daemon=True).start()
         uvicorn.run(
             "crm.app:create_app",
             factory=True,
@@ -93,6 +117,26 @@ def serve(
             log_level="warning",
         )
         typer.echo("Stopping.")
+
+
+def _announce_ready(host: str, port: int) -> None:
+    """Print "Ready: <url>" once the server answers (its database open, its workers started),
+    and what it waits for when that takes over a second."""
+    # Not a bind: a server on every interface is reached on the loopback one.
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    with saying_if_slow("Starting the web app…"):
+        while True:
+            connection = http.client.HTTPConnection(local, port, timeout=5)
+            try:
+                connection.request("GET", "/health")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.02)
+            finally:
+                connection.close()
+    typer.secho(f"Ready: {url}", fg="green")
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
