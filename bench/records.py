@@ -175,7 +175,8 @@ def start_server() -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 180  # a loaded machine starts two workers slowly
+    while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/ready").status_code == 200:
                 return process, base
