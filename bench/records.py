@@ -182,7 +182,9 @@ def start_server() -> tuple[subprocess.Popen, str]:
                 return process, base
         except httpx.TransportError:
             time.sleep(0.05)
-    process.kill()
+    # SIGINT stops uvicorn's workers with it (a kill would leave them running).
+    process.send_signal(signal.SIGINT)
+    process.wait(30)
     raise SystemExit("the server did not start")
 
 
