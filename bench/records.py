@@ -1,13 +1,15 @@
 """Records at scale: one user with 1,000,000 contacts and 100,000 tasks (and two other users
 with their own data), filled with COPY; then, with 16 concurrent clients, the API over HTTP
 against the same queries through asyncpg alone (same role, same RLS settings) as the floor.
-Prints p50/p95 for each operation and the ratio API/floor.
+Prints p50/p95 for each operation, the ratio API/floor, the server's CPU time per request (the
+server processes' CPU from /proc, uvicorn included, over the requests measured) and the requests
+per second per core of the machine.
 
     python bench/records.py [--contacts 1000000] [--tasks 100000] [--requests 1000] [--reuse]
-                            [--clients 16]
+                            [--clients 16] [--database crm_bench] [--only "get by id,first page"]
 
 BENCH_DATABASE_URL names the server (a superuser connection; default: the local test server);
-the benchmark creates and uses the database `crm_bench` on it.
+the benchmark creates and uses the database `crm_bench` (or --database) on it.
 """
 
 import argparse
@@ -46,8 +48,8 @@ CONTACT_COLUMNS = (
 )  # fmt: skip
 
 
-def admin_url(database: str = DATABASE) -> str:
-    return SERVER.rsplit("/", 1)[0] + f"/{database}"
+def admin_url(database: str | None = None) -> str:
+    return SERVER.rsplit("/", 1)[0] + f"/{database or DATABASE}"
 
 
 def word(rng: random.Random, parts: int) -> str:
@@ -173,14 +175,39 @@ def start_server() -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 180  # a loaded machine starts two workers slowly
+    while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/ready").status_code == 200:
                 return process, base
         except httpx.TransportError:
             time.sleep(0.05)
-    process.kill()
+    # SIGINT stops uvicorn's workers with it (a kill would leave them running).
+    process.send_signal(signal.SIGINT)
+    process.wait(30)
     raise SystemExit("the server did not start")
+
+
+def server_cpu(root: int) -> float:
+    """CPU seconds (user + system) of the server's process and all its descendants."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree, grown = {root}, True
+    while grown:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grown = bool(found)
+    return sum(times.get(pid, 0.0) for pid in tree)
 
 
 # ---------------------------------------------------------------------------- measuring
@@ -358,7 +385,9 @@ def scenario(user: dict) -> Scenario:
     return Scenario(user, str(workspace_id), ids, cursors, fragments)
 
 
-async def run_all(base: str, s: Scenario, requests: int) -> None:
+async def run_all(
+    base: str, s: Scenario, requests: int, server: int, only: list[str] | None
+) -> None:
     pool = await asyncpg.create_pool(
         app_url(admin_url()).replace("postgresql+asyncpg://", "postgresql://"),
         min_size=CONCURRENCY,
@@ -371,29 +400,36 @@ async def run_all(base: str, s: Scenario, requests: int) -> None:
     )
     print(
         f"{'operation':<12} {'API p50':>8} {'API p95':>8} {'floor p50':>10} {'floor p95':>10} "
-        f"{'p95 ratio':>10}"
+        f"{'p95 ratio':>10} {'server CPU':>11} {'req/s/core':>11}"
     )
-    for name in api:
+    cores = os.cpu_count() or 1
+    for name in only or api:
         await measure(api[name], min(200, requests))  # warm up caches and pools
+        cpu, started = server_cpu(server), time.perf_counter()
         api_ms = await measure(api[name], requests)
+        elapsed, cpu = time.perf_counter() - started, server_cpu(server) - cpu
         floor_ms = await measure(floor[name], requests)
         print(
             f"{name:<12} {p(api_ms, 50):>8.1f} {p(api_ms, 95):>8.1f} {p(floor_ms, 50):>10.1f} "
-            f"{p(floor_ms, 95):>10.1f} {p(api_ms, 95) / p(floor_ms, 95):>9.1f}x"
+            f"{p(floor_ms, 95):>10.1f} {p(api_ms, 95) / p(floor_ms, 95):>9.1f}x "
+            f"{cpu / requests * 1000:>8.2f} ms {requests / elapsed / cores:>11.0f}"
         )
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end; {cores} cores")
     await pool.close()
 
 
 def main() -> None:
-    global CONCURRENCY  # one run, one setting
+    global CONCURRENCY, DATABASE  # one run, one setting
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true", help="keep the data of the last run")
     parser.add_argument("--clients", type=int, default=CONCURRENCY, help="concurrent clients")
+    parser.add_argument("--database", default=DATABASE, help="the benchmark's own database")
+    parser.add_argument("--only", help="comma-separated operations (default: all)")
     args = parser.parse_args()
-    CONCURRENCY = args.clients
+    CONCURRENCY, DATABASE = args.clients, args.database
 
     if not args.reuse:
         print(f"creating {DATABASE} and migrating")
@@ -407,7 +443,8 @@ def main() -> None:
                 fill(other["user"]["id"], args.contacts // 20, args.tasks // 20, seed=n)
             with psycopg.connect(admin_url(), autocommit=True) as conn:
                 conn.execute("VACUUM ANALYZE")
-        asyncio.run(run_all(base, scenario(users[0]), args.requests))
+        only = args.only.split(",") if args.only else None
+        asyncio.run(run_all(base, scenario(users[0]), args.requests, server.pid, only))
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(30)

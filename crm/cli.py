@@ -2,15 +2,18 @@
 
 import asyncio
 import contextlib
+import http.client
 import importlib
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -34,12 +37,24 @@ app.add_typer(mcp_server_app, name="mcp-server")
 
 
 @contextmanager
+def saying_if_slow(message: str, *, after: float = 1.0) -> Iterator[None]:
+    """Say what the command waits for when the block takes longer than `after` seconds."""
+    timer = threading.Timer(after, typer.echo, args=(message,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+@contextmanager
 def database(*, lock: bool = False, migrated: bool = True) -> Iterator[tuple[str, str]]:
     """The (admin URL, application URL) to use: DATABASE_URL (and DATABASE_ADMIN_URL) when set,
     migrated if CRM_MIGRATE_ON_START, else the embedded server in the data directory, migrated
     to the latest schema (unless not `migrated`)."""
     from crm import embedded
-    from crm.db import migrate
+    from crm.db import database_url, migrate
 
     settings = get_settings()
     if settings.database_url is not None:
@@ -47,6 +62,7 @@ def database(*, lock: bool = False, migrated: bool = True) -> Iterator[tuple[str
         admin = (
             settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
         )
+        typer.echo(f"Database: {database_url(url).render_as_string(hide_password=True)}")
         if migrated and settings.crm_migrate_on_start:
             migrate(admin)
         yield admin, url
@@ -56,10 +72,19 @@ def database(*, lock: bool = False, migrated: bool = True) -> Iterator[tuple[str
     except embedded.DataDirInUse as exc:
         typer.secho(f"Not started: {exc}.", fg="red", err=True)
         raise typer.Exit(1) from exc
-    server = embedded.start(settings.crm_data_dir)
+    pgdata = settings.crm_data_dir / "postgres"
+    first = not (pgdata / "PG_VERSION").exists()
+    with saying_if_slow(
+        f"Creating the embedded PostgreSQL in {pgdata} (first run only)…"
+        if first
+        else f"Starting the embedded PostgreSQL in {pgdata}…"
+    ):
+        server = embedded.start(settings.crm_data_dir)
     try:
         if migrated:
-            migrate(server.admin_url)
+            with saying_if_slow("Applying the database migrations…"):
+                migrate(server.admin_url)
+        typer.echo(f"Database: the embedded PostgreSQL in {pgdata}")
         yield server.admin_url, server.app_url
     finally:
         server.stop(force=lock)
@@ -98,7 +123,7 @@ def serve(
         if "crm_base_url" not in get_settings().model_fields_set:
             os.environ["CRM_BASE_URL"] = served_url(host, port)
         get_settings.cache_clear()
-        typer.secho(f"The CRM is starting at http://{host}:{port}", fg="green")
+        threading.Thread(target=_announce_ready, args=(host, port), daemon=True).start()
         uvicorn.run(
             "crm.app:create_app",
             factory=True,
@@ -119,6 +144,24 @@ def served_url(host: str, port: int) -> str:
     elif host == "::":
         host = "::1"
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _announce_ready(host: str, port: int) -> None:
+    """Print "Ready: <url>" once the server answers (its database open, its workers started),
+    and what it waits for when that takes over a second."""
+    url = served_url(host, port)
+    with saying_if_slow("Starting the web app…"):
+        while True:
+            connection = http.client.HTTPConnection(urlsplit(url).hostname, port, timeout=5)
+            try:
+                connection.request("GET", "/health")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.02)
+            finally:
+                connection.close()
+    typer.secho(f"Ready: {url}", fg="green")
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

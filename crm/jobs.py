@@ -14,9 +14,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import procrastinate
 import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.config import Settings
 from crm.db import Database, database_url
 from crm.kit.mail import Mailer
+
+# procrastinate (with its synchronous connector, psycopg's pool...) is imported when a worker
+# starts: deferring a job is plain SQL, and the web app starts faster without it.
+if TYPE_CHECKING:
+    import procrastinate
 
 log = structlog.get_logger()
 QUEUE = "crm"
@@ -67,8 +71,10 @@ class JobDeps:
     mailer: Mailer
 
 
-def queue_app(url: str) -> procrastinate.App:
+def queue_app(url: str) -> "procrastinate.App":
     """The procrastinate app over the application role's database URL."""
+    import procrastinate  # start-up cost: see above
+
     conninfo = database_url(url, "psycopg").set(drivername="postgresql")
     connector = procrastinate.PsycopgConnector(
         conninfo=conninfo.render_as_string(hide_password=False), min_size=1, max_size=4
@@ -79,7 +85,7 @@ def queue_app(url: str) -> procrastinate.App:
     return app
 
 
-async def recover_stalled(app: procrastinate.App, settings: Settings) -> int:
+async def recover_stalled(app: "procrastinate.App", settings: Settings) -> int:
     """Put back in the queue the jobs of workers that stopped sending heartbeats (killed
     mid-job); answers how many."""
     stalled = await app.job_manager.get_stalled_jobs(
@@ -95,7 +101,7 @@ async def recover_stalled(app: procrastinate.App, settings: Settings) -> int:
     return count
 
 
-async def _recovery_loop(app: procrastinate.App, settings: Settings) -> None:
+async def _recovery_loop(app: "procrastinate.App", settings: Settings) -> None:
     while True:
         try:
             await recover_stalled(app, settings)
@@ -107,7 +113,7 @@ async def _recovery_loop(app: procrastinate.App, settings: Settings) -> None:
 @asynccontextmanager
 async def running_worker(
     url: str, settings: Settings, *, concurrency: int | None = None
-) -> AsyncIterator[procrastinate.App]:
+) -> AsyncIterator["procrastinate.App"]:
     """A worker running in this event loop until the block ends (then it stops gracefully,
     waiting for its current jobs)."""
     db = Database(url, pool_size=max(2, concurrency or settings.worker_concurrency))

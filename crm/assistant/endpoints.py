@@ -10,8 +10,6 @@ import structlog
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from crm.assistant.agent import run_turn
-from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.models import choose_model
 from crm.assistant.offline_free import edit_url
 from crm.assistant.schemas import (
@@ -39,6 +37,10 @@ router = APIRouter(prefix="/api/v1/chat", tags=["chat"], responses=problems(401)
 async def chat(body: ChatInput, request: Request, session: SessionDep, actor: ActorDep) -> ChatOut:
     """Send one message; the assistant answers, acting on your records with its tools (as
     you: it reaches nothing you cannot). Deletes wait for your yes in the next message."""
+    # The agent (pydantic-ai, the tools of every domain) is imported on the first turn: it
+    # is most of the web app's start-up otherwise, and most requests never need it.
+    from crm.assistant.agent import run_turn
+
     choice = await choose_model(session, actor, request.app)
     result = await run_turn(
         session,
@@ -57,6 +59,9 @@ async def list_conversations(
     query: Annotated[ConversationQuery, Query()], session: SessionDep, actor: ActorDep
 ) -> Page[ConversationOut]:
     """Your conversations, the latest first; pass `next_cursor` back as `cursor` for more."""
+    # The memory imports pydantic-ai's messages: imported on first use (start-up cost).
+    from crm.assistant.memory import conversation as conversation_service
+
     found = await conversation_service.list(session, actor, limit=query.limit, cursor=query.cursor)
     return found.page(ConversationOut.model_validate)
 
@@ -66,6 +71,8 @@ async def get_conversation(
     conversation_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> ConversationDetail:
     """One of your conversations with its messages."""
+    from crm.assistant.memory import conversation as conversation_service  # start-up cost
+
     found = await conversation_service.get(session, actor, conversation_id=conversation_id)
     messages = await conversation_service.messages(session, actor, conversation=found)
     return ConversationDetail(
@@ -82,6 +89,8 @@ async def get_conversation(
 
 # WebSocket ---------------------------------------------------------------------------------
 async def _turn(websocket: WebSocket, claims: AccessClaims, body: ChatInput) -> None:
+    from crm.assistant.agent import run_turn  # on the first turn: see chat()
+
     db: Database = websocket.app.state.db
 
     async def emit(event: dict[str, Any]) -> None:

@@ -3,18 +3,22 @@ the workspace's key, else the server's environment), or none: the offline interp
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from fastapi import FastAPI
-from pydantic_ai.models import Model
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.models.ai import AIProvider
 
+# pydantic-ai is imported on the first chat turn, not when the web app starts (about a second).
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+
 PROVIDERS = ("offline", "anthropic", "openai", "gemini", "openai-compatible")
 # Tests and evals replace the choice on app.state.choose_model: settings -> (model, provider).
-Override = Callable[[Settings], tuple[Model | None, str]]
+Override: TypeAlias = "Callable[[Settings], tuple[Model | None, str]]"
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class ModelChoice:
     """The model of a turn (None: the offline interpreter), its provider as the chat answer
     names it, and a label for notices ("Anthropic claude-sonnet-5-5")."""
 
-    model: Model | None
+    model: "Model | None"
     provider: str
     label: str
 
@@ -36,7 +40,7 @@ def build_model(
     api_key: str | None,
     model_name: str | None = None,
     base_url: str | None = None,
-) -> Model:
+) -> "Model":
     """A pydantic-ai model of `provider` (spelled as `crm eval` takes it) through crm.ai's
     adapters, with their default model names and retries."""
     from crm.ai import providers

@@ -8,8 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from crm.assistant.agent import run_turn
-from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.models import choose_model
 from crm.assistant.offline_free import edit_url
 from crm.assistant.schemas import MESSAGE_MAX, ChatInput
@@ -39,6 +37,10 @@ def record_url(entity_type: str | None, entity_id: Any) -> str | None:
 async def assistant_page(
     request: Request, session: SessionDep, shell: ShellDep, c: uuid.UUID | None = None
 ) -> HTMLResponse:
+    # The memory (pydantic-ai's messages) and the agent are imported when the assistant is
+    # first used: they are most of the web app's start-up otherwise.
+    from crm.assistant.memory import conversation as conversation_service
+
     actor = shell.actor
     conversations = (await conversation_service.list(session, actor, limit=50, cursor=None)).items
     current, messages = None, []
@@ -68,6 +70,8 @@ async def assistant_page(
 @router.post("/assistant")
 async def send_message(request: Request, session: SessionDep, shell: ShellDep) -> RedirectResponse:
     """The form without JavaScript: run the turn, then show the conversation."""
+    from crm.assistant.agent import run_turn  # on first use: see assistant_page()
+
     values = await read_form(request)
     try:
         body = ChatInput.model_validate(

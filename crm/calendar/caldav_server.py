@@ -6,11 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urljoin
 
-import caldav
-import requests
 import structlog
-from caldav.elements import dav
-from caldav.lib import error
 
 from crm.calendar.remote import (
     RemoteAuthError,
@@ -35,6 +31,10 @@ class CalDAVServer:
     """One CalDAV account: its URL, user name and password."""
 
     def __init__(self, url: str, username: str, password: str) -> None:
+        # Imported here, where CalDAV is first used: caldav (and the requests it pulls in) cost
+        # about half a second of the web app's start-up otherwise.
+        import caldav
+
         self._client = caldav.DAVClient(
             url=url, username=username, password=password, timeout=TIMEOUT_SECONDS
         )
@@ -65,6 +65,9 @@ class CalDAVServer:
     def _changes(
         self, calendar_url: str, sync_token: str | None, known: dict[str, str]
     ) -> RemoteChanges:
+        from caldav.elements import dav
+        from caldav.lib import error
+
         calendar = self._client.calendar(url=calendar_url)
         try:
             result = calendar.objects_by_sync_token(sync_token=sync_token, load_objects=False)
@@ -88,6 +91,8 @@ class CalDAVServer:
         )
 
     def _by_etags(self, calendar_url: str, known: dict[str, str]) -> RemoteChanges:
+        from caldav.elements import dav
+
         response = self._client.propfind(calendar_url, props=ETAGS_PROPFIND, depth=1)
         listed = {
             urljoin(calendar_url, path): str(props[dav.GetEtag.tag])
@@ -140,6 +145,8 @@ class CalDAVServer:
 async def _run(call: Callable[[], T]) -> T:
     """Run a blocking caldav call in a thread, its failures as RemoteError in words (the
     library's and its HTTP backend's exception texts are for logs, not for people)."""
+    from caldav.lib import error  # loaded by the client already (start-up cost, see above)
+
     try:
         return await asyncio.to_thread(call)
     except error.AuthorizationError as exc:
@@ -152,6 +159,9 @@ async def _run(call: Callable[[], T]) -> T:
 
 def _in_words(exc: Exception) -> str:
     """What a failed call to the server means for the user, and what to check."""
+    import requests  # loaded by the client already (start-up cost, see above)
+    from caldav.lib import error
+
     if isinstance(exc, requests.exceptions.SSLError):
         return "the server's certificate could not be verified (check the address)"
     if isinstance(exc, requests.exceptions.Timeout):

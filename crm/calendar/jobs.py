@@ -5,10 +5,9 @@ exists. A queueing lock per user keeps it to one waiting job however often they 
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import procrastinate
 import structlog
-from procrastinate import JobContext
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +19,11 @@ from crm.errors import CRMError
 from crm.jobs import QUEUE, JobDeps
 from crm.kit.crypto import SecretBox
 from crm.models import Role
+
+# Only the worker needs procrastinate itself (crm.jobs says why it is not imported before).
+if TYPE_CHECKING:
+    import procrastinate
+    from procrastinate import JobContext
 
 log = structlog.get_logger()
 SYNC = "calendar.sync"
@@ -74,7 +78,7 @@ async def run_sync(
     return True
 
 
-async def sync_calendar(context: JobContext, user_id: str, workspace_id: str) -> None:
+async def sync_calendar(context: "JobContext", user_id: str, workspace_id: str) -> None:
     deps: JobDeps = context.additional_context["deps"]
     await run_sync(
         deps.db,
@@ -84,5 +88,5 @@ async def sync_calendar(context: JobContext, user_id: str, workspace_id: str) ->
     )
 
 
-def register(app: procrastinate.App) -> None:
+def register(app: "procrastinate.App") -> None:
     app.task(name=SYNC, pass_context=True)(sync_calendar)

@@ -28,8 +28,7 @@ async def list_contacts(
     query: Annotated[ContactQuery, Query()], session: SessionDep, actor: ActorDep
 ) -> Page[ContactOut]:
     """Your contacts, a page at a time: pass `next_cursor` back as `cursor` for the next."""
-    found = await contact_service.list(session, actor, query=query)
-    return found.page(ContactOut.of)
+    return await contact_service.page(session, actor, query=query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**with_etag(201), **problems(422)})
@@ -48,7 +47,9 @@ async def get_contact(
     contact_id: uuid.UUID, response: Response, session: SessionDep, actor: ActorDep
 ) -> ContactOut:
     """One of your contacts, with its ETag."""
-    return _answer(response, await contact_service.get(session, actor, contact_id=contact_id))
+    contact = await contact_service.read(session, actor, contact_id=contact_id)
+    response.headers["ETag"] = etag(contact.version)
+    return contact
 
 
 @router.put("/{contact_id}", responses={**with_etag(), **problems(404, 412, 422)})

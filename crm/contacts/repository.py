@@ -2,8 +2,9 @@
 
 import re
 import uuid
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, any_, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Uuid, any_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -20,6 +21,21 @@ SORTS = sort_keys(
     created_at=Contact.created_at,
     updated_at=Contact.updated_at,
 )
+# A contact as the API shows it (crm.contacts.schemas.ContactOut), read as plain rows: the hot
+# reads skip the ORM's objects and are shaped once, by pydantic-core, from the row.
+OUT_COLUMNS = (
+    Contact.id,
+    Contact.name,
+    Contact.email,
+    Contact.phone,
+    Contact.job_position,
+    func.coalesce(Organization.name, Contact.organization_name).label("organization"),
+    Contact.organization_id,
+    Contact.custom_fields.label("metadata"),
+    Contact.version,
+    Contact.created_at,
+    Contact.updated_at,
+)
 
 
 class ContactRepository:
@@ -29,6 +45,19 @@ class ContactRepository:
             .where(Contact.workspace_id == actor.workspace_id, Contact.owner_id == actor.user_id)
             .options(joinedload(Contact.organization))
         )
+
+    def readable_rows(self, actor: Actor) -> Select[Any]:
+        """The actor's contacts as `OUT_COLUMNS` rows."""
+        return (
+            select(*OUT_COLUMNS)
+            .outerjoin(Organization, Organization.id == Contact.organization_id)
+            .where(Contact.workspace_id == actor.workspace_id, Contact.owner_id == actor.user_id)
+        )
+
+    async def get_row(self, session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> Any:
+        """One of the actor's contacts as an `OUT_COLUMNS` row, or None."""
+        ids = {"workspace_id": actor.workspace_id, "owner_id": actor.user_id, "id": contact_id}
+        return (await session.execute(_ONE_ROW, ids)).first()
 
     async def get(
         self,
@@ -44,9 +73,14 @@ class ContactRepository:
         return await session.scalar(statement.execution_options(populate_existing=True))
 
     async def listing(
-        self, session: AsyncSession, actor: Actor, query: ContactQuery
-    ) -> Select[tuple[Contact]]:
-        statement = self.readable(actor)
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        query: ContactQuery,
+        statement: Select[Any] | None = None,
+    ) -> Select[Any]:
+        """`statement` (by default `readable`) filtered and searched as `query` asks."""
+        statement = self.readable(actor) if statement is None else statement
         if query.q and query.sort == "name" and query.organization_id is None:
             ids = await name_page(
                 session, "contact", query.q, _digits(query.q),
@@ -85,4 +119,14 @@ def _digits(q: str) -> list[str]:
     return [digits] if len(digits) >= 3 and digits != q else []
 
 
+# Built once per process (a request only binds its ids): the get by id is the hottest read.
+_ONE_ROW = (
+    select(*OUT_COLUMNS)
+    .outerjoin(Organization, Organization.id == Contact.organization_id)
+    .where(
+        Contact.workspace_id == bindparam("workspace_id", type_=Uuid),
+        Contact.owner_id == bindparam("owner_id", type_=Uuid),
+        Contact.id == bindparam("id", type_=Uuid),
+    )
+)
 contact_repository = ContactRepository()

@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import MISSING, Field
 
@@ -64,6 +64,11 @@ class ContactOut(RecordOut):
     job_position: str | None
     organization: str | None
     organization_id: uuid.UUID | None
+
+    @classmethod
+    def of_row(cls, row: Any) -> "ContactOut":
+        """From a row of crm.contacts.repository.OUT_COLUMNS, validated by pydantic-core."""
+        return cls.model_validate(row, from_attributes=True)
 
     @classmethod
     def of(cls, contact: Contact) -> "ContactOut":

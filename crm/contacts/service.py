@@ -14,11 +14,12 @@ from crm.activity.service import activity as activity_service
 from crm.activity.service import diff
 from crm.auth.actor import Actor
 from crm.contacts.repository import SORTS, contact_repository
-from crm.contacts.schemas import ContactInput, ContactPatch, ContactQuery
+from crm.contacts.schemas import ContactInput, ContactOut, ContactPatch, ContactQuery
 from crm.errors import NotFound
 from crm.kit.etags import require_version
 from crm.kit.pagination import PageQuery, Slice, paginate
 from crm.kit.records import Deleted
+from crm.kit.schemas import Page
 from crm.models import Activity, Contact, Organization
 from crm.organizations.repository import organization_repository
 
@@ -75,6 +76,27 @@ class ContactService:
         return await paginate(
             session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor
         )
+
+    async def page(
+        self, session: AsyncSession, actor: Actor, *, query: ContactQuery
+    ) -> Page[ContactOut]:
+        """A page of `list` as the API shows it: read as rows, shaped once (the hot path)."""
+        statement = await contact_repository.listing(
+            session, actor, query, contact_repository.readable_rows(actor)
+        )
+        found = await paginate(
+            session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor, rows=True
+        )
+        return found.page(ContactOut.of_row)
+
+    async def read(
+        self, session: AsyncSession, actor: Actor, *, contact_id: uuid.UUID
+    ) -> ContactOut:
+        """`get` as the API shows it: one row, shaped once (the hot path)."""
+        row = await contact_repository.get_row(session, actor, contact_id)
+        if row is None:
+            raise NotFound(NOT_FOUND)
+        return ContactOut.of_row(row)
 
     async def get(self, session: AsyncSession, actor: Actor, *, contact_id: uuid.UUID) -> Contact:
         """One of the actor's contacts; 404 for any other."""

@@ -97,9 +97,16 @@ def decode_cursor(key: SortKey, cursor: str) -> tuple[Any, uuid.UUID]:
 
 
 async def paginate(
-    session: AsyncSession, statement: Select[Any], key: SortKey, *, limit: int, cursor: str | None
+    session: AsyncSession,
+    statement: Select[Any],
+    key: SortKey,
+    *,
+    limit: int,
+    cursor: str | None,
+    rows: bool = False,
 ) -> Slice[Any]:
-    """Run `statement` (selecting one entity first) for the page after `cursor`."""
+    """Run `statement` (selecting one entity first, or with `rows` the columns each item is
+    made of) for the page after `cursor`."""
     ordered = tuple_(key.expression, key.tiebreak)
     if cursor is not None:
         value, last_id = decode_cursor(key, cursor)
@@ -116,10 +123,10 @@ async def paginate(
         .order_by(*order)
         .limit(limit + 1)
     )
-    rows = (await session.execute(statement)).all()
-    items = [row[0] for row in rows[:limit]]
+    found = (await session.execute(statement)).all()
+    items = found[:limit] if rows else [row[0] for row in found[:limit]]
     next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
+    if len(found) > limit:
+        last = found[limit - 1]
         next_cursor = encode_cursor(key, last._sort_value, last._sort_id)
     return Slice(items, next_cursor)

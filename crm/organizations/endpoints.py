@@ -133,8 +133,7 @@ async def organization_contacts(
     """The contacts linked to the organization (the filters of `/contacts` apply)."""
     await organization_service.get(session, actor, organization_id=organization_id)
     query = query.model_copy(update={"organization_id": organization_id})
-    found = await contact_service.list(session, actor, query=query)
-    return found.page(ContactOut.of)
+    return await contact_service.page(session, actor, query=query)
 
 
 @router.get("/{organization_id}/projects", responses=problems(404, 422))
