@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -17,7 +17,11 @@ class ChatInput(Input):
 
 class ActionOut(Output):
     tool: str
-    ok: bool
+    ok: Annotated[bool, Field(description="Whether it was done")]
+    status: Annotated[
+        Literal["done", "held", "failed"],
+        Field(description="done; held: waiting for the user's yes (see `pending`); failed"),
+    ]
     entity_type: str | None
     entity_id: uuid.UUID | None
     summary: str
