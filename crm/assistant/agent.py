@@ -273,7 +273,12 @@ class Turn:
         question = f"\n\n{pending.question}" if reply.strip() else pending.question
         await self.emit({"type": "delta", "text": question})
         if self.model_messages and isinstance(last := self.model_messages[-1], ModelResponse):
-            self.model_messages[-1] = replace(last, parts=[*last.parts, TextPart(question)])
+            parts = list(last.parts)
+            if parts and isinstance(text := parts[-1], TextPart):
+                parts[-1] = replace(text, content=text.content + question)
+            else:
+                parts.append(TextPart(question.lstrip()))
+            self.model_messages[-1] = replace(last, parts=parts)
         return reply + question
 
     async def answer(self, message: str, history: list[ModelMessage], *, new: bool) -> str:
