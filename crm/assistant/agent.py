@@ -41,7 +41,7 @@ from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
-from crm.assistant.tools import Action, Pending, TurnDeps, agent_tool, confirm
+from crm.assistant.tools import Action, Pending, TurnDeps, agent_tool, agent_tools, confirm
 from crm.auth.actor import Actor
 from crm.models import Conversation, UserAccount
 
@@ -90,10 +90,19 @@ def context_of_turn(ctx: RunContext[TurnDeps]) -> str:
 
 
 @functools.cache
-def assistant_agent() -> Agent[TurnDeps, str]:
-    """The agent, built on the first turn of the process (not when this module is imported):
-    the core tools always, the CRM's tool groups on demand (crm.assistant.groups)."""
+def assistant_agent(on_demand: bool = True) -> Agent[TurnDeps, str]:
+    """The agent, built on the first turn of the process that needs it (not when this module
+    is imported): for a language model, the core tools always and the CRM's tool groups on
+    demand (crm.assistant.groups); for the offline interpreter, which reads no schema, every
+    tool at once (the framework's bookkeeping of groups would only cost it time)."""
     core, groups = crm_groups()
+    if not on_demand:
+        return Agent(
+            deps_type=TurnDeps,
+            instructions=[INSTRUCTIONS, context_of_turn],
+            tools=agent_tools(),
+            retries=3,
+        )
     return Agent(
         deps_type=TurnDeps,
         instructions=[INSTRUCTIONS, context_of_turn],
@@ -301,10 +310,15 @@ class Turn:
                 self.used = "offline"
                 # The page drops what the failed attempt showed, then shows the notice.
                 await self.emit({"type": "notice", "kind": kind, "text": notice, "reset": True})
-        deps.preload = [spec.id for spec in self.specs]  # the interpreter may call any tool
         offline = await _offline(deps)
         reply, self.model_messages = await _run_agent(
-            deps, message, offline, [] if self.notices else history, self.emit, self.groups
+            deps,
+            message,
+            offline,
+            [] if self.notices else history,
+            self.emit,
+            self.groups,
+            on_demand=False,
         )
         if self.notices:
             return f"{self.notices[0]}\n\n{reply}"
@@ -378,20 +392,23 @@ async def _run_agent(
     history: list[ModelMessage],
     emit: Emit,
     groups: Sequence[ToolGroup] = (),
+    *,
+    on_demand: bool = True,
 ) -> tuple[str, list[ModelMessage]]:
     """Run the agent loop, sending text as the model writes it and tool events as they happen
     (without a listener, the model's answers are requested whole)."""
     names: dict[str, str] = {}
     stream = emit is not _silent and streams(model)
     limits = UsageLimits(request_limit=12)
-    async with assistant_agent().iter(
+    async with assistant_agent(on_demand).iter(
         message,
         deps=deps,
         model=model,
         message_history=history,
         usage_limits=limits,
         model_settings=thinking_when_needed(model, message),
-        capabilities=[group.capability() for group in groups] or None,
+        capabilities=[group.capability() for group in groups] if on_demand and groups else None,
+        toolsets=[group.toolset for group in groups] if not on_demand and groups else None,
     ) as run:
         async for node in run:
             if stream and Agent.is_model_request_node(node):

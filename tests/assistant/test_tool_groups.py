@@ -2,6 +2,9 @@
 under the schemas of every tool, and every tool stays reachable (loaded on demand by the model,
 or before the first request when the message names its topic or records)."""
 
+import subprocess
+import sys
+
 import pytest
 from pydantic_ai.messages import (
     ModelResponse,
@@ -164,3 +167,15 @@ async def test_every_tool_is_reachable_by_loading_its_group(client, app):
     watching = Watching(*calls)
     await turn(app, ada, "what is on my calendar today?", watching.model())
     assert set(watching.offered[-1]) >= set(TOOLS)
+
+
+def test_importing_the_agent_module_builds_no_agent():
+    # Built on the first chat turn, once per process (issue 19: a lean start).
+    code = (
+        "import crm.assistant.agent as a; "
+        "print(a.assistant_agent.cache_info().currsize, 'agent' in vars(a))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["0", "False"]
