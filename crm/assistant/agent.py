@@ -36,7 +36,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai.providers import classify_failure
-from crm.assistant.groups import SPECS, GroupSpec, Preload, ToolGroup, crm_groups, preloads
+from crm.assistant.groups import (
+    SPECS,
+    GroupSpec,
+    ToolGroup,
+    crm_groups,
+    preloads,
+    turn_capabilities,
+)
 from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
@@ -107,7 +114,7 @@ def assistant_agent(on_demand: bool = True) -> Agent[TurnDeps, str]:
         deps_type=TurnDeps,
         instructions=[INSTRUCTIONS, context_of_turn],
         tools=[agent_tool(tool) for tool in core],
-        capabilities=[*(g.capability() for g in groups), Preload()],
+        capabilities=[g.capability() for g in groups],
         retries=3,
     )
 
@@ -276,8 +283,9 @@ class Turn:
 
     async def ask(self, reply: str, pending: Pending) -> str:
         """The CRM's own question about what it holds, whatever the model wrote (unless the
-        answer already asks exactly that); the model's history records it too."""
-        if f"{pending.summary}?".casefold() in reply.casefold():
+        answer already asks exactly that); the model's history records it too. The offline
+        interpreter's answers always ask it in their own words."""
+        if self.used == "offline" or f"{pending.summary}?".casefold() in reply.casefold():
             return reply
         question = f"\n\n{pending.question}" if reply.strip() else pending.question
         await self.emit({"type": "delta", "text": question})
@@ -407,7 +415,9 @@ async def _run_agent(
         message_history=history,
         usage_limits=limits,
         model_settings=thinking_when_needed(model, message),
-        capabilities=[group.capability() for group in groups] if on_demand and groups else None,
+        capabilities=turn_capabilities([*crm_groups()[1], *groups], deps.preload)
+        if on_demand
+        else None,
         toolsets=[group.toolset for group in groups] if not on_demand and groups else None,
     ) as run:
         async for node in run:

@@ -2,22 +2,22 @@
 kind, the calendar, reminders; an integration's mail, files or meetings) whose schemas reach
 the model only once the conversation needs them. Each group is a pydantic-ai capability loaded
 on demand (`defer_loading=True`): the model sees a one-line catalog of the groups and loads one
-with the framework's `load_capability` tool, and the groups a message is plainly about (its
-words, the record "it" refers to) are loaded before the first request, so most turns take no
-extra step. A load is recorded in the conversation's model messages, so a follow-up keeps the
-groups its conversation loaded.
+with the framework's `load_capability` tool; the groups a message is plainly about (its words,
+the records it names, the record "it" refers to) are offered from the turn's first request, so
+most turns take no extra step. A load by the model is recorded in the conversation's model
+messages, so a follow-up keeps the groups its conversation loaded.
 
 A group is a toolset, so an integration's tools join as groups of their own: an `MCPToolset`
 (or a `FilteredToolset` of one, to split mail from files) in a `ToolGroup`, passed to the turn."""
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic_ai import RunContext
-from pydantic_ai.capabilities import AbstractCapability, Capability
+from pydantic_ai.capabilities import Capability
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.toolsets import AbstractToolset, FunctionToolset
 
@@ -55,12 +55,14 @@ class ToolGroup:
     spec: GroupSpec
     toolset: AbstractToolset[TurnDeps] = field(compare=False, repr=False)
 
-    def capability(self) -> Capability[TurnDeps]:
+    def capability(self, *, on_demand: bool = True) -> Capability[TurnDeps]:
+        """The group as the agent holds it (loaded on demand), or as a turn that preloads it
+        offers it (its tools on the first request, nothing to load)."""
         return Capability(
             id=self.spec.id,
             description=self.spec.description,
             toolsets=[self.toolset],
-            defer_loading=True,
+            defer_loading=on_demand,
         )
 
 
@@ -79,7 +81,7 @@ SPECS = (
             r"colleagues?",
             r"phones?",
             "mobile",
-            r"e-?mails?",
+            r"[\w.+-]+@[\w-]+\.[\w.]+",  # an e-mail address ("e-mail" alone may be mail)
             "title",
             "job",
             "works",
@@ -157,7 +159,8 @@ def kind_of(tool: Tool) -> str:
     return entity_type_of(tool.name) or ""
 
 
-def crm_groups(tools: dict[str, Tool] = TOOLS) -> tuple[list[Tool], list[ToolGroup]]:
+@functools.cache
+def crm_groups(tools: Mapping[str, Tool] = TOOLS) -> tuple[list[Tool], list[ToolGroup]]:
     """The core tools and the CRM's groups of every toolbox tool; a tool of a kind no group
     names is a programming error."""
     core = [t for t in tools.values() if kind_of(t) in CORE_KINDS]
@@ -213,14 +216,17 @@ def _whole(name: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
 
 
-@dataclass
-class Preload(AbstractCapability[TurnDeps]):
-    """Loads the turn's chosen groups (TurnDeps.preload) before the first model request."""
-
-    async def before_run(self, ctx: RunContext[TurnDeps]) -> None:
-        for group_id in ctx.deps.preload:
-            if group_id in ctx.capabilities:
-                ctx.load_capability(group_id)
+def turn_capabilities(
+    groups: Sequence[ToolGroup], preload: Sequence[str]
+) -> list[Capability[TurnDeps]]:
+    """A turn's groups: each preloaded one offered at once (a run-level capability replaces
+    the agent's on-demand one of the same id), an integration's on demand otherwise."""
+    crm = {spec.id for spec in SPECS}
+    return [
+        group.capability(on_demand=group.spec.id not in preload)
+        for group in groups
+        if group.spec.id in preload or group.spec.id not in crm
+    ]
 
 
 def schema_bytes(tool_defs: Iterable[ToolDefinition]) -> int:

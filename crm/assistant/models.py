@@ -42,7 +42,7 @@ def build_model(
     adapters, with their default model names and retries."""
     from crm.ai import providers
 
-    kind = AIProvider(provider)
+    kind = AIProvider(provider.replace("-", "_"))  # "openai-compatible" of earlier versions
     name = model_name or providers.DEFAULT_MODELS[kind]
     if not name:
         raise ValueError("an OpenAI-compatible server needs a model name (ASSISTANT_MODEL)")

@@ -197,7 +197,8 @@ async def request_confirmation(
     except ValidationError as exc:
         raise ModelRetry(field_errors(exc)) from exc
     name = label_of(target) or ""
-    summary = f"Delete {kind} {name}" + (" and all its tasks" if kind == "project" else "")
+    verb = tool.name.split("_", 1)[0].capitalize()  # Delete, Cancel
+    summary = f"{verb} {kind} {name}" + (" and all its tasks" if kind == "project" else "")
     call = {
         "tool": tool.name,
         "arguments": dict(arguments),
