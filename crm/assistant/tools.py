@@ -105,7 +105,7 @@ class TurnDeps:
     pending: Pending | None = None
     summary: str | None = None  # what pruned older messages said
     writes: int = 0  # changes made this turn, for the bulk limit
-    preload: list[str] = field(default_factory=list)  # tool groups loaded before the model
+    preload: list[str] = field(default_factory=list)  # tool groups offered from the start
     dropped: str | None = None  # a held change the user answered with something else
 
     def restart(self, entities: list[Entity]) -> None:
