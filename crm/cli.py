@@ -340,7 +340,7 @@ async def _create_user(url: str, body) -> None:  # type: ignore[no-untyped-def]
 @app.command(name="eval")
 def eval_command(
     provider: Annotated[
-        str, typer.Option(help="offline, anthropic, openai, gemini or openai-compatible.")
+        str, typer.Option(help="offline, anthropic, openai, gemini or openai_compatible.")
     ] = "offline",
     repeat: Annotated[
         int, typer.Option(min=1, help="Tries per case (pass^k uses all of them).")
@@ -360,6 +360,7 @@ def eval_command(
     a provider's key comes from its usual environment variable."""
     from crm.assistant.models import PROVIDERS
 
+    provider = provider.replace("-", "_")  # the spelling of earlier versions
     if provider not in PROVIDERS:
         typer.secho(f"Unknown provider {provider!r}; use one of {PROVIDERS}.", fg="red", err=True)
         raise typer.Exit(2)
@@ -388,7 +389,7 @@ async def _eval(  # type: ignore[no-untyped-def]
         "anthropic": settings.anthropic_api_key,
         "openai": settings.openai_api_key,
         "gemini": settings.gemini_api_key,
-        "openai-compatible": settings.openai_api_key,
+        "openai_compatible": settings.openai_api_key,
     }
     chosen = None
     if provider != "offline":

@@ -79,7 +79,20 @@ class EffectiveOut(Output):
     source: Literal["personal", "workspace", "environment"]
 
 
+class AnsweringOut(Output):
+    """Who answers this user's requests now and why, in words for people."""
+
+    source: Literal["personal", "workspace", "environment", "offline"]
+    label: Annotated[str, Field(description='e.g. "Anthropic claude-sonnet-5-5"')]
+    reason: str
+
+
 class AISettingsOut(Output):
+    """The workspace's AI settings (`provider` and `model_name` are the defaults until
+    `workspace_configured`), your personal key, and where your requests go (`effective`: null
+    for the offline interpreter; `answering`: the same, with the reason)."""
+
+    workspace_configured: bool
     provider: AIProvider
     model_name: str
     base_url: str | None
@@ -91,6 +104,7 @@ class AISettingsOut(Output):
     default_models: dict[AIProvider, str]
     personal: PersonalKeyOut | None
     effective: EffectiveOut | None
+    answering: AnsweringOut
 
 
 class TestConnectionOut(Output):

@@ -8,7 +8,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.ai.providers import DEFAULT_MODELS, Source
+from crm.ai.providers import DEFAULT_MODELS, PROVIDER_LABELS, Source
 from crm.ai.schemas import PersonalKeyInput, UpdateAISettingsInput
 from crm.auth.actor import Actor
 from crm.config import Settings
@@ -33,6 +33,16 @@ class Choice:
     api_key: str | None = field(repr=False)
     base_url: str | None = None
     thinking_budget: int | None = None
+    reason: str = ""  # why this one answers, in a sentence for people
+
+
+# The server's environment variable that supplies each provider (OPENAI_BASE_URL names a server).
+ENVIRONMENT_VARIABLES = {
+    AIProvider.anthropic: "ANTHROPIC_API_KEY",
+    AIProvider.openai: "OPENAI_API_KEY",
+    AIProvider.gemini: "GEMINI_API_KEY",
+    AIProvider.openai_compatible: "OPENAI_BASE_URL",
+}
 
 
 def workspace_context(workspace_id: uuid.UUID) -> str:
@@ -64,12 +74,35 @@ def environment_choice(settings: Settings) -> Choice | None:
             "environment",
             key,
             settings.openai_base_url,
+            reason=_unchosen(AIProvider.openai_compatible),
         )
     for provider in ENVIRONMENT_ORDER:
         if key := environment_key(settings, provider):
             model = settings.assistant_model or DEFAULT_MODELS[provider]
-            return Choice(provider, model, "environment", key)
+            return Choice(provider, model, "environment", key, reason=_unchosen(provider))
     return None
+
+
+def _unchosen(provider: AIProvider) -> str:
+    return (
+        "The workspace has chosen no provider, so the server's "
+        f"{ENVIRONMENT_VARIABLES[provider]} answers."
+    )
+
+
+def offline_reason(workspace: AISetting | None) -> str:
+    """Why nobody but the offline interpreter answers."""
+    if workspace is not None:
+        label = PROVIDER_LABELS[workspace.provider]
+        variable = ENVIRONMENT_VARIABLES[workspace.provider]
+        return (
+            f"The workspace chose {label} without a key, and the server has no {variable}: "
+            "the offline assistant answers. An admin adds the key in Settings → AI."
+        )
+    return (
+        "No provider is set up (no workspace key, personal key or server key): the offline "
+        "assistant answers. An admin sets one in Settings → AI."
+    )
 
 
 class AIService:
@@ -171,26 +204,29 @@ class AIService:
                     key,
                     None,
                     thinking if personal.provider is AIProvider.anthropic else None,
+                    f"Your personal {PROVIDER_LABELS[personal.provider]} key.",
                 )
         if workspace is None:
             return environment_choice(settings)
         provider = workspace.provider
+        label = PROVIDER_LABELS[provider]
         budget = thinking if provider is AIProvider.anthropic else None
+        chosen = (provider, workspace.model_name)
         if workspace.api_key_sealed:
             key = _open(box, workspace.api_key_sealed, workspace_context(actor.workspace_id))
             if key is not None:
-                return Choice(
-                    provider, workspace.model_name, "workspace", key, workspace.base_url, budget
-                )
+                why = f"The workspace's {label} key."
+                return Choice(*chosen, "workspace", key, workspace.base_url, budget, why)
         if provider is AIProvider.openai_compatible:
             # Local servers usually want no key at all.
-            return Choice(
-                provider, workspace.model_name, "workspace", None, workspace.base_url, None
-            )
+            why = f"The workspace's {label} at {workspace.base_url}."
+            return Choice(*chosen, "workspace", None, workspace.base_url, None, why)
         if key := environment_key(settings, provider):
-            return Choice(
-                provider, workspace.model_name, "environment", key, workspace.base_url, budget
+            why = (
+                f"The workspace chose {label} without a key of its own, so the server's "
+                f"{ENVIRONMENT_VARIABLES[provider]} is used."
             )
+            return Choice(*chosen, "environment", key, workspace.base_url, budget, why)
         return None
 
     async def rotate_keys(self, session: AsyncSession, *, box: SecretBox) -> "Rotation":

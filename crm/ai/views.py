@@ -7,12 +7,19 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai import providers
-from crm.ai.schemas import AISettingsOut, EffectiveOut, PersonalKeyOut, TestConnectionOut
+from crm.ai.schemas import (
+    AISettingsOut,
+    AnsweringOut,
+    EffectiveOut,
+    PersonalKeyOut,
+    TestConnectionOut,
+)
+from crm.ai.service import Choice, offline_reason
 from crm.ai.service import ai as ai_service
 from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.kit.crypto import SecretBox
-from crm.models import AIProvider
+from crm.models import AIProvider, AISetting
 
 
 async def secret_box(request: Request) -> SecretBox:
@@ -33,6 +40,7 @@ async def settings_out(session: AsyncSession, actor: Actor, settings: Settings) 
     choice = await ai_service.effective(session, actor, settings=settings)
     provider = row.provider if row else AIProvider.anthropic
     return AISettingsOut(
+        workspace_configured=row is not None,
         provider=provider,
         model_name=row.model_name if row else providers.DEFAULT_MODELS[provider],
         base_url=row.base_url if row else None,
@@ -55,7 +63,18 @@ async def settings_out(session: AsyncSession, actor: Actor, settings: Settings) 
         )
         if choice
         else None,
+        answering=answering(choice, row),
     )
+
+
+def answering(choice: Choice | None, workspace: AISetting | None) -> AnsweringOut:
+    """Who answers the actor's requests, and why."""
+    if choice is None:
+        return AnsweringOut(
+            source="offline", label="offline assistant", reason=offline_reason(workspace)
+        )
+    label = f"{providers.PROVIDER_LABELS[choice.provider]} {choice.model_name}".strip()
+    return AnsweringOut(source=choice.source, label=label, reason=choice.reason)
 
 
 async def run_test(session: AsyncSession, actor: Actor, settings: Settings) -> TestConnectionOut:
@@ -75,11 +94,12 @@ async def run_test(session: AsyncSession, actor: Actor, settings: Settings) -> T
         choice.provider, choice.model_name, choice.api_key, choice.base_url
     )
     label = providers.PROVIDER_LABELS[choice.provider]
+    answered = f"{label} answered with {choice.model_name}. {choice.reason}".strip()
     return TestConnectionOut(
         ok=failure is None,
         provider=choice.provider,
         model_name=choice.model_name,
         source=choice.source,
         kind=failure.kind if failure else None,
-        message=failure.message if failure else f"{label} answered with {choice.model_name}.",
+        message=f"{failure.message} ({choice.reason})" if failure else answered,
     )

@@ -1,10 +1,11 @@
 """One chat turn: the pydantic-ai agent over the CRM's tools, run with a language model or the
 offline interpreter, its events streamed, its outcome stored in the conversation."""
 
+import functools
 import re
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,8 @@ from pydantic_ai.messages import (
     FunctionToolCallEvent,
     FunctionToolResultEvent,
     ModelMessage,
+    ModelRequest,
+    ModelResponse,
     PartDeltaEvent,
     PartStartEvent,
     RetryPromptPart,
@@ -33,13 +36,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai.providers import classify_failure
+from crm.assistant.groups import (
+    SPECS,
+    GroupSpec,
+    ToolGroup,
+    crm_groups,
+    preloads,
+    turn_capabilities,
+)
 from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
 from crm.assistant.offline_free import edit_url
 from crm.assistant.schemas import Decision
-from crm.assistant.tools import Action, Pending, TurnDeps, agent_tools, confirm
+from crm.assistant.tools import Action, Pending, TurnDeps, agent_tool, agent_tools, confirm
 from crm.assistant.undo import UNDO, undo_last
 from crm.auth.actor import Actor
 from crm.kit.metrics import ASSISTANT_TURNS
@@ -64,20 +75,13 @@ INSTRUCTIONS = """You are the assistant of a CRM. You manage the user's contacts
 projects, tasks, calendar events and reminders only through the tools. Rules:
 - Never invent field values: store only what the user said. Ask when something is missing.
 - When a name matches several records, ask which one; do not guess and do not write.
-- Deleting needs the user's confirmation: call the delete tool once; the user is then asked.
+- Deleting needs the user's confirmation: call the delete tool once; the CRM then asks the
+  user (yes / no) itself.
 - When a tool answers an error, correct the call or tell the user plainly what went wrong.
 - Dates are YYYY-MM-DD; resolve relative dates and times in the user's time zone.
 - Answer briefly, in the user's language."""
 
-agent: Agent[TurnDeps, str] = Agent(
-    deps_type=TurnDeps,
-    instructions=INSTRUCTIONS,
-    tools=agent_tools(),
-    retries=3,
-)
 
-
-@agent.instructions
 def context_of_turn(ctx: RunContext[TurnDeps]) -> str:
     """Today in the user's time zone and the records this conversation is about."""
     deps = ctx.deps
@@ -88,7 +92,42 @@ def context_of_turn(ctx: RunContext[TurnDeps]) -> str:
         lines += [f"- {e.type} {e.name!r} id={e.id}" for e in deps.entities]
     if deps.summary:
         lines.append(deps.summary)
+    if deps.dropped:
+        lines.append(
+            f"The user did not confirm the held change ({deps.dropped}): it was not done and "
+            "is no longer held; make it again only if the user asks for it."
+        )
     return "\n".join(lines)
+
+
+@functools.cache
+def assistant_agent(on_demand: bool = True) -> Agent[TurnDeps, str]:
+    """The agent, built on the first turn of the process that needs it (not when this module
+    is imported): for a language model, the core tools always and the CRM's tool groups on
+    demand (crm.assistant.groups); for the offline interpreter, which reads no schema, every
+    tool at once (the framework's bookkeeping of groups would only cost it time)."""
+    core, groups = crm_groups()
+    if not on_demand:
+        return Agent(
+            deps_type=TurnDeps,
+            instructions=[INSTRUCTIONS, context_of_turn],
+            tools=agent_tools(),
+            retries=3,
+        )
+    return Agent(
+        deps_type=TurnDeps,
+        instructions=[INSTRUCTIONS, context_of_turn],
+        tools=[agent_tool(tool) for tool in core],
+        capabilities=[g.capability() for g in groups],
+        retries=3,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # `agent`, as earlier versions named it, is built on first use too.
+    if name == "agent":
+        return assistant_agent()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -149,27 +188,31 @@ async def run_turn(
     provider: str,
     label: str | None = None,
     emit: Emit = _silent,
+    groups: Sequence[ToolGroup] = (),
 ) -> TurnResult:
-    """Answer one message of the user (the actor is the chatting user, channel "assistant")."""
+    """Answer one message of the user (the actor is the chatting user, channel "assistant").
+    `groups` adds tool groups to this turn's (an integration's, for a user connected to it)."""
     actor = Actor(actor.user_id, actor.workspace_id, actor.role, "assistant")
     conversation, deps = await _load(session, actor, message, conversation_id)
     pending = Pending.of(conversation.pending) if conversation.pending else None
-    turn = Turn(deps, model, provider, label or f"{provider} model", emit)
+    turn = Turn(deps, model, provider, label or f"{provider} model", emit, groups)
     decided: Decision | None = None if pending is None else "lapsed"
     undone: list[uuid.UUID] = []
     if pending is not None and YES.match(message):
         decided = "confirmed"
-        reply = await turn.confirm(pending)
+        reply = await turn.confirm(message, pending)
     elif pending is not None and NO.match(message):
         decided = "cancelled"
-        reply = f"Cancelled: nothing was changed or deleted ({pending.summary})."
-        await emit({"type": "delta", "text": reply})
+        reply = await turn.tell(
+            message, f"Cancelled: nothing was changed or deleted ({pending.summary})."
+        )
     elif UNDO.match(message):
         said = await conversation_service.messages(session, actor, conversation=conversation)
         reply, undone = await undo_last(deps, said)
         for action in deps.actions:
             await emit({"type": "tool_finished", **action.as_json()})
-        await emit({"type": "delta", "text": reply})
+        # Recorded in the model's history too, so the next turn's model knows what was undone.
+        reply = await turn.tell(message, reply)
     else:
         history = (
             History([], None)
@@ -177,8 +220,10 @@ async def run_turn(
             else await conversation_service.history(session, actor, conversation=conversation)
         )
         deps.summary = history.summary
+        deps.dropped = pending.summary if pending else None
         reply = await turn.answer(message, history.messages, new=conversation_id is None)
     if deps.pending is not None:
+        reply = await turn.ask(reply, deps.pending)
         await emit(
             {
                 "type": "confirmation",
@@ -235,31 +280,66 @@ class Turn:
     the provider fails (the failed attempt's changes are rolled back first)."""
 
     def __init__(
-        self, deps: TurnDeps, model: Model | None, provider: str, label: str, emit: Emit
+        self,
+        deps: TurnDeps,
+        model: Model | None,
+        provider: str,
+        label: str,
+        emit: Emit,
+        groups: Sequence[ToolGroup] = (),
     ) -> None:
         self.deps, self.model, self.provider, self.label = deps, model, provider, label
-        self.emit = emit
+        self.emit, self.groups = emit, list(groups)
         self.used = provider if model is not None else "offline"
         self.notices: list[str] = []
         self.model_messages: list[ModelMessage] | None = None
 
-    async def confirm(self, pending: Pending) -> str:
+    async def confirm(self, message: str, pending: Pending) -> str:
+        """Run what the user has just confirmed."""
         for action in await confirm(self.deps, pending):
             await self.emit({"type": "tool_finished", **action.as_json()})
         reply = " ".join(
             a.summary + "." if a.ok else f"I could not: {a.summary}" for a in self.deps.actions
         )
+        return await self.tell(message, reply)
+
+    async def tell(self, message: str, reply: str) -> str:
+        """A reply of the CRM's own (to a yes or no), recorded in the model's history as the
+        turn it was, so the next turn's model knows the held change is settled."""
         await self.emit({"type": "delta", "text": reply})
+        self.model_messages = [
+            ModelRequest(parts=[UserPromptPart(message)]),
+            ModelResponse(parts=[TextPart(reply)], model_name="crm"),
+        ]
         return reply
+
+    async def ask(self, reply: str, pending: Pending) -> str:
+        """The CRM's own question about what it holds, whatever the model wrote (unless the
+        answer already asks exactly that); the model's history records it too. The offline
+        interpreter's answers always ask it in their own words."""
+        if self.used == "offline" or f"{pending.summary}?".casefold() in reply.casefold():
+            return reply
+        question = f"\n\n{pending.question}" if reply.strip() else pending.question
+        await self.emit({"type": "delta", "text": question})
+        if self.model_messages and isinstance(last := self.model_messages[-1], ModelResponse):
+            parts = list(last.parts)
+            if parts and isinstance(text := parts[-1], TextPart):
+                parts[-1] = replace(text, content=text.content + question)
+            else:
+                parts.append(TextPart(question.lstrip()))
+            self.model_messages[-1] = replace(last, parts=parts)
+        return reply + question
 
     async def answer(self, message: str, history: list[ModelMessage], *, new: bool) -> str:
         deps = self.deps
         if self.model is not None:
             before = list(deps.entities)
             try:
+                names = await record_names(deps.session, deps.actor)
+                deps.preload = preloads(self.specs, message, deps.entities, names)
                 async with deps.session.begin_nested():
                     reply, self.model_messages = await _run_agent(
-                        deps, message, self.model, history, self.emit
+                        deps, message, self.model, history, self.emit, self.groups
                     )
                 return reply
             except PROVIDER_ERRORS as exc:
@@ -270,8 +350,15 @@ class Turn:
                 self.used = "offline"
                 # The page drops what the failed attempt showed, then shows the notice.
                 await self.emit({"type": "notice", "kind": kind, "text": notice, "reset": True})
+        offline = await _offline(deps)
         reply, self.model_messages = await _run_agent(
-            deps, message, await _offline(deps), [] if self.notices else history, self.emit
+            deps,
+            message,
+            offline,
+            [] if self.notices else history,
+            self.emit,
+            self.groups,
+            on_demand=False,
         )
         if self.notices:
             return f"{self.notices[0]}\n\n{reply}"
@@ -280,6 +367,10 @@ class Turn:
             await self.emit({"type": "delta", "text": f"\n\n{OFFLINE_NOTE}"})
             reply = f"{reply}\n\n{OFFLINE_NOTE}"
         return reply
+
+    @property
+    def specs(self) -> list[GroupSpec]:
+        return [*SPECS, *(group.spec for group in self.groups)]
 
 
 async def _offline(deps: TurnDeps) -> Model:
@@ -344,20 +435,31 @@ def streams(model: Model) -> bool:
 
 
 async def _run_agent(
-    deps: TurnDeps, message: str, model: Model, history: list[ModelMessage], emit: Emit
+    deps: TurnDeps,
+    message: str,
+    model: Model,
+    history: list[ModelMessage],
+    emit: Emit,
+    groups: Sequence[ToolGroup] = (),
+    *,
+    on_demand: bool = True,
 ) -> tuple[str, list[ModelMessage]]:
     """Run the agent loop, sending text as the model writes it and tool events as they happen
     (without a listener, the model's answers are requested whole)."""
     names: dict[str, str] = {}
     stream = emit is not _silent and streams(model)
     limits = UsageLimits(request_limit=12)
-    async with agent.iter(
+    async with assistant_agent(on_demand).iter(
         message,
         deps=deps,
         model=model,
         message_history=history,
         usage_limits=limits,
         model_settings=thinking_when_needed(model, message),
+        capabilities=turn_capabilities([*crm_groups()[1], *groups], deps.preload)
+        if on_demand
+        else None,
+        toolsets=[group.toolset for group in groups] if not on_demand and groups else None,
     ) as run:
         async for node in run:
             if stream and Agent.is_model_request_node(node):
@@ -390,6 +492,8 @@ async def _text_event(event: Any, emit: Emit) -> None:
 
 
 async def _tool_event(event: Any, names: dict[str, str], deps: TurnDeps, emit: Emit) -> None:
+    if getattr(getattr(event, "part", None), "tool_kind", None) is not None:
+        return  # the framework's own tools (loading a tool group), not the CRM's
     if isinstance(event, FunctionToolCallEvent):
         names[event.part.tool_call_id] = event.part.tool_name
         await emit(
@@ -405,13 +509,15 @@ async def _tool_event(event: Any, names: dict[str, str], deps: TurnDeps, emit: E
         ok = event.part.outcome == "success" and not (
             isinstance(content, dict) and content.get("ok") is False
         )
-        action = next((a for a in reversed(deps.actions) if a.tool == tool), None)
+        action = next((a for a in deps.actions if a.call_id == event.tool_call_id), None)
         summary = action.summary if action else (content if isinstance(content, str) else "")
+        status = action.status if action else ("done" if ok else "failed")
         await emit(
             {
                 "type": "tool_finished",
                 "tool": tool,
-                "ok": ok,
+                "ok": status == "done",
+                "status": status,
                 "entity_type": action.entity_type if action else None,
                 "entity_id": str(action.entity_id) if action and action.entity_id else None,
                 "summary": summary,

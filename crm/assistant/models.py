@@ -16,7 +16,8 @@ from crm.models.ai import AIProvider
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
-PROVIDERS = ("offline", "anthropic", "openai", "gemini", "openai-compatible")
+# The providers as the chat answer, `crm eval` and the AI settings all spell them.
+PROVIDERS = ("offline", *(p.value for p in AIProvider))
 # Tests and evals replace the choice on app.state.choose_model: settings -> (model, provider).
 Override: TypeAlias = "Callable[[Settings], tuple[Model | None, str]]"
 
@@ -41,11 +42,11 @@ def build_model(
     model_name: str | None = None,
     base_url: str | None = None,
 ) -> "Model":
-    """A pydantic-ai model of `provider` (spelled as `crm eval` takes it) through crm.ai's
+    """A pydantic-ai model of `provider` (one of PROVIDERS but offline) through crm.ai's
     adapters, with their default model names and retries."""
     from crm.ai import providers
 
-    kind = AIProvider(provider.replace("-", "_"))
+    kind = AIProvider(provider.replace("-", "_"))  # "openai-compatible" of earlier versions
     name = model_name or providers.DEFAULT_MODELS[kind]
     if not name:
         raise ValueError("an OpenAI-compatible server needs a model name (ASSISTANT_MODEL)")
@@ -65,4 +66,4 @@ async def choose_model(session: AsyncSession, actor: Actor, app: FastAPI) -> Mod
     resolved = await resolve(session, actor, app.state.settings)
     if resolved is None:
         return OFFLINE
-    return ModelChoice(resolved.model, resolved.provider.value.replace("_", "-"), resolved.label)
+    return ModelChoice(resolved.model, resolved.provider.value, resolved.label)

@@ -19,7 +19,11 @@ class ChatInput(Input):
 
 class ActionOut(Output):
     tool: str
-    ok: bool
+    ok: Annotated[bool, Field(description="Whether it was done")]
+    status: Annotated[
+        Literal["done", "held", "failed"],
+        Field(description="done; held: waiting for the user's yes (see `pending`); failed"),
+    ]
     entity_type: str | None
     entity_id: uuid.UUID | None
     summary: str

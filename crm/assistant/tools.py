@@ -5,7 +5,7 @@ user confirms in the next turn."""
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 from pydantic_ai import ModelRetry, RunContext
@@ -33,20 +33,30 @@ class Entity:
     name: str
 
 
+# done: it happened; held: it waits for the user's yes; failed: the service said no.
+ActionStatus = Literal["done", "held", "failed"]
+
+
 @dataclass
 class Action:
-    """What one tool call did, as the chat answer lists it."""
+    """What one tool call did, as the chat answer lists it (`ok`: it was done)."""
 
     tool: str
-    ok: bool
+    status: ActionStatus
     entity_type: str | None
     entity_id: uuid.UUID | None
     summary: str
+    call_id: str | None = field(default=None, compare=False)  # the model's tool call
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "done"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "tool": self.tool,
             "ok": self.ok,
+            "status": self.status,
             "entity_type": self.entity_type,
             "entity_id": str(self.entity_id) if self.entity_id else None,
             "summary": self.summary,
@@ -76,6 +86,11 @@ class Pending:
         self.calls.append(call)
         self.summary = f"{len(self.calls)} changes: " + "; ".join(c["summary"] for c in self.calls)
 
+    @property
+    def question(self) -> str:
+        """What the CRM asks the user, whatever the model wrote."""
+        return f"{self.summary}? yes / no"
+
 
 @dataclass
 class TurnDeps:
@@ -90,6 +105,8 @@ class TurnDeps:
     pending: Pending | None = None
     summary: str | None = None  # what pruned older messages said
     writes: int = 0  # changes made this turn, for the bulk limit
+    preload: list[str] = field(default_factory=list)  # tool groups offered from the start
+    dropped: str | None = None  # a held change the user answered with something else
 
     def restart(self, entities: list[Entity]) -> None:
         """Forget what a failed attempt did (its savepoint was rolled back)."""
@@ -139,14 +156,15 @@ async def execute(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> Base
         return await tool.call(deps.session, deps.actor, arguments)
 
 
-def record(deps: TurnDeps, tool: Tool, result: BaseModel) -> None:
+def record(deps: TurnDeps, tool: Tool, result: BaseModel, call_id: str | None = None) -> None:
     """Note the records a successful call touched, and the action it was."""
     kind = entity_type_of(tool.name)
     if isinstance(result, Deleted):
         name = next((e.name for e in deps.entities if e.id == result.id), str(result.id))
         deps.entities = [e for e in deps.entities if e.id != result.id]
+        summary = f"Deleted {kind} {name}"
         deps.actions.append(
-            Action(tool.name, True, result.entity_type, result.id, f"Deleted {kind} {name}")
+            Action(tool.name, "done", result.entity_type, result.id, summary, call_id)
         )
         return
     items = getattr(result, "items", None)
@@ -163,10 +181,13 @@ def record(deps: TurnDeps, tool: Tool, result: BaseModel) -> None:
         verb = {"create": "Created", "add": "Created", "delete": "Deleted"}.get(
             tool.name.split("_", 1)[0], "Updated"
         )
-        deps.actions.append(Action(tool.name, True, kind, entity_id, f"{verb} {kind} {name}"))
+        summary = f"{verb} {kind} {name}"
+        deps.actions.append(Action(tool.name, "done", kind, entity_id, summary, call_id))
 
 
-async def request_confirmation(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> str:
+async def request_confirmation(
+    deps: TurnDeps, tool: Tool, arguments: dict[str, Any], call_id: str | None
+) -> str:
     """Hold a destructive call until the user says yes; the record must be one they see."""
     kind = entity_type_of(tool.name)
     reader = TOOLS.get(f"get_{kind}")
@@ -176,17 +197,19 @@ async def request_confirmation(deps: TurnDeps, tool: Tool, arguments: dict[str, 
     except ValidationError as exc:
         raise ModelRetry(field_errors(exc)) from exc
     name = label_of(target) or ""
-    summary = f"Delete {kind} {name}" + (" and all its tasks" if kind == "project" else "")
+    verb = tool.name.split("_", 1)[0].capitalize()  # Delete, Cancel
+    summary = f"{verb} {kind} {name}" + (" and all its tasks" if kind == "project" else "")
     call = {
         "tool": tool.name,
         "arguments": dict(arguments),
         "name": name,
         "summary": summary,
     }
-    return _hold(deps, call, summary)
+    target_id = getattr(target, "id", None)
+    return _hold(deps, call, Action(tool.name, "held", kind, target_id, summary, call_id))
 
 
-def hold_bulk(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> str:
+def hold_bulk(deps: TurnDeps, tool: Tool, arguments: dict[str, Any], call_id: str | None) -> str:
     """Hold a change past the bulk limit of the turn (validated now, run on the user's yes)."""
     try:
         tool.input_model.model_validate(arguments)
@@ -196,42 +219,64 @@ def hold_bulk(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> str:
     name = next((e.name for e in deps.entities if str(e.id) == str(target)), "")
     summary = f"{tool.name.replace('_', ' ')} {name}".strip()
     call = {"tool": tool.name, "arguments": arguments, "name": name, "summary": summary}
-    return _hold(deps, call, summary)
+    kind = entity_type_of(tool.name)
+    return _hold(deps, call, Action(tool.name, "held", kind, None, summary, call_id))
 
 
-def _hold(deps: TurnDeps, call: dict[str, Any], summary: str) -> str:
+def _hold(deps: TurnDeps, call: dict[str, Any], action: Action) -> str:
     if deps.pending is None:
-        deps.pending = Pending([call], summary)
+        deps.pending = Pending([call], action.summary)
     else:
-        deps.pending.hold(call, summary)
+        deps.pending.hold(call, action.summary)
+    deps.actions.append(action)
     return (
-        f"Not done yet: {summary}. This needs the user's confirmation. Ask them to answer yes "
-        "to go ahead or no to cancel; do not call the tool again."
+        f"Held, not done: {action.summary}. The CRM asks the user to answer yes or no below "
+        "your answer; do not ask again and do not call the tool again."
     )
+
+
+def model_schema(input_model: type[BaseModel]) -> dict[str, Any]:
+    """The input model's JSON schema as the model reads it: without the titles that repeat
+    the field names and the null defaults that "not required" already says (about an eighth
+    of the bytes); the arguments are still validated by the input model itself."""
+
+    def compact(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: compact(value)
+                for key, value in node.items()
+                if not (key == "title" and isinstance(value, str))
+                and not (key == "default" and value is None)
+            }
+        if isinstance(node, list):
+            return [compact(item) for item in node]
+        return node
+
+    schema: dict[str, Any] = compact(input_model.model_json_schema())
+    return schema
 
 
 def agent_tool(tool: Tool) -> AgentTool[TurnDeps]:
     """The pydantic-ai tool of one CRM tool; its schema is the REST input model's."""
 
     async def run(ctx: RunContext[TurnDeps], **arguments: Any) -> Any:
-        deps = ctx.deps
+        deps, call_id = ctx.deps, ctx.tool_call_id
         try:
             if tool.destructive:
-                return await request_confirmation(deps, tool, arguments)
+                return await request_confirmation(deps, tool, arguments, call_id)
             if not is_read(tool):
                 deps.writes += 1
                 if deps.writes > BULK_LIMIT:
-                    return hold_bulk(deps, tool, arguments)
+                    return hold_bulk(deps, tool, arguments, call_id)
             result = await execute(deps, tool, arguments)
         except ValidationError as exc:
             raise ModelRetry(field_errors(exc)) from exc
         except CRMError as exc:
             if not is_read(tool):
-                deps.actions.append(
-                    Action(tool.name, False, entity_type_of(tool.name), None, exc.detail)
-                )
+                kind = entity_type_of(tool.name)
+                deps.actions.append(Action(tool.name, "failed", kind, None, exc.detail, call_id))
             return {"ok": False, "status": exc.status, "error": exc.detail, "errors": exc.errors}
-        record(deps, tool, result)
+        record(deps, tool, result, call_id)
         return result.model_dump(mode="json")
 
     description = tool.description
@@ -241,7 +286,7 @@ def agent_tool(tool: Tool) -> AgentTool[TurnDeps]:
         run,
         name=tool.name,
         description=description,
-        json_schema=tool.input_model.model_json_schema(),
+        json_schema=model_schema(tool.input_model),
         takes_ctx=True,
     )
 
@@ -262,12 +307,12 @@ async def confirm(deps: TurnDeps, pending: Pending) -> list[Action]:
             result = await execute(deps, tool, call["arguments"])
         except (CRMError, ValidationError) as exc:
             detail = exc.detail if isinstance(exc, CRMError) else field_errors(exc)
-            deps.actions.append(Action(tool.name, False, kind, None, detail))
+            deps.actions.append(Action(tool.name, "failed", kind, None, detail))
         else:
             if isinstance(result, Deleted):
                 deps.entities = [e for e in deps.entities if e.id != result.id]
                 summary = f"Deleted {kind} {call['name']}"
-                deps.actions.append(Action(tool.name, True, kind, result.id, summary))
+                deps.actions.append(Action(tool.name, "done", kind, result.id, summary))
             else:
                 record(deps, tool, result)
         done += deps.actions[before:]

@@ -151,6 +151,6 @@ async def test_the_servers_environment_names_a_local_model_when_the_workspace_ha
         ada = await sign_up(client)
         server.then(Text("Hello from the local model."))
         answer = await chat(client, ada, "hello")
-    assert answer["provider"] == "openai-compatible"
+    assert answer["provider"] == "openai_compatible"  # as the AI settings spell it
     assert answer["reply"] == "Hello from the local model."
     assert [r.body["model"] for r in server.received] == ["llama-local"]
