@@ -15,6 +15,7 @@ from crm import __version__
 from crm.ai.endpoints import router as ai_router
 from crm.ai.pages import router as ai_pages
 from crm.assistant.endpoints import router as chat_router
+from crm.assistant.integrations import Integrations
 from crm.assistant.pages import router as assistant_pages
 from crm.auth.endpoints import router as auth_router
 from crm.auth.pages import router as auth_pages
@@ -34,6 +35,7 @@ from crm.integrations.endpoints import router as integration_router
 from crm.integrations.pages import router as integration_pages
 from crm.jobs import running_worker
 from crm.kit import openapi, problems
+from crm.kit.crypto import SecretBox
 from crm.kit.logging import configure_logging
 from crm.kit.middleware import RequestContext
 from crm.kit.problems import problem_response
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.notifications = NotificationHub(database_url)
         try:
             async with AsyncExitStack() as stack:
+                stack.push_async_callback(app.state.integrations.close)
                 if settings.crm_worker_in_process:
                     await stack.enter_async_context(running_worker(database_url, settings))
                 stack.enter_context(collecting_for_requests())
@@ -145,6 +148,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.refresh_token_days,
     )
     app.state.rate_limits = RateLimits(settings)
+    # The assistant's way to the users' connected services (no token held: see the module).
+    app.state.integrations = Integrations(
+        settings, SecretBox.from_settings(settings), app.state.rate_limits
+    )
 
     problems.install(app)
     install_web(app)

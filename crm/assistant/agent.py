@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai.providers import classify_failure
+from crm.assistant.integrations import Integrations, confirm_held
 from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
@@ -139,10 +140,14 @@ async def run_turn(
     provider: str,
     label: str | None = None,
     emit: Emit = _silent,
+    integrations: Integrations | None = None,
 ) -> TurnResult:
-    """Answer one message of the user (the actor is the chatting user, channel "assistant")."""
+    """Answer one message of the user (the actor is the chatting user, channel "assistant");
+    `integrations` adds the tools of the services the user connected."""
     actor = Actor(actor.user_id, actor.workspace_id, actor.role, "assistant")
     conversation, deps = await _load(session, actor, message, conversation_id)
+    if integrations is not None:
+        deps.toolsets = await integrations.for_turn(session, actor)
     pending = Pending.of(conversation.pending) if conversation.pending else None
     turn = Turn(deps, model, provider, label or f"{provider} model", emit)
     if pending is not None and YES.match(message):
@@ -213,7 +218,7 @@ class Turn:
         self.model_messages: list[ModelMessage] | None = None
 
     async def confirm(self, pending: Pending) -> str:
-        for action in await confirm(self.deps, pending):
+        for action in await confirm(self.deps, pending) + await confirm_held(self.deps, pending):
             await self.emit({"type": "tool_finished", **action.as_json()})
         reply = " ".join(
             a.summary + "." if a.ok else f"I could not: {a.summary}" for a in self.deps.actions
@@ -316,6 +321,7 @@ async def _run_agent(
         deps=deps,
         model=model,
         message_history=history,
+        toolsets=deps.toolsets,
         usage_limits=limits,
         model_settings=thinking_when_needed(model, message),
     ) as run:

@@ -28,6 +28,8 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from crm.assistant.offline_calendar import CAPABILITIES as CALENDAR_CAPABILITIES
 from crm.assistant.offline_calendar import CalendarPlans
+from crm.assistant.offline_integrations import CAPABILITIES as INTEGRATION_CAPABILITIES
+from crm.assistant.offline_integrations import plan_for as integration_plan
 from crm.assistant.reading import (
     KINDS,
     details,
@@ -149,6 +151,8 @@ class Interpreter(CalendarPlans):
 
     # Plans ---------------------------------------------------------------------------------
     def plan_for(self, text: str) -> Plan:
+        if (read := integration_plan(text)) is not None:  # mail and documents
+            return read  # type: ignore[return-value]
         found = details(text)
         if found:
             return self._with_details(text, found)
@@ -165,7 +169,7 @@ class Interpreter(CalendarPlans):
         yield  # a generator that says one thing
 
     def _help(self, slots: dict[str, Any]) -> Plan:
-        return self._say(f"{INTRO} {CAPABILITIES}{CALENDAR_CAPABILITIES}")
+        return self._say(f"{INTRO} {CAPABILITIES}{CALENDAR_CAPABILITIES}{INTEGRATION_CAPABILITIES}")
 
     def _create_contact(self, slots: dict[str, Any], found: dict[str, str] | None = None) -> Plan:
         args: dict[str, Any] = {"name": slots["name"], **(found or {})}

@@ -89,6 +89,7 @@ class TurnDeps:
     touched: list[Entity] = field(default_factory=list)
     pending: Pending | None = None
     summary: str | None = None  # what pruned older messages said
+    toolsets: list[Any] = field(default_factory=list)  # crm.assistant.integrations'
     writes: int = 0  # changes made this turn, for the bulk limit
 
     def restart(self, entities: list[Entity]) -> None:
@@ -183,7 +184,7 @@ async def request_confirmation(deps: TurnDeps, tool: Tool, arguments: dict[str, 
         "name": name,
         "summary": summary,
     }
-    return _hold(deps, call, summary)
+    return hold(deps, call, summary)
 
 
 def hold_bulk(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> str:
@@ -196,10 +197,11 @@ def hold_bulk(deps: TurnDeps, tool: Tool, arguments: dict[str, Any]) -> str:
     name = next((e.name for e in deps.entities if str(e.id) == str(target)), "")
     summary = f"{tool.name.replace('_', ' ')} {name}".strip()
     call = {"tool": tool.name, "arguments": arguments, "name": name, "summary": summary}
-    return _hold(deps, call, summary)
+    return hold(deps, call, summary)
 
 
-def _hold(deps: TurnDeps, call: dict[str, Any], summary: str) -> str:
+def hold(deps: TurnDeps, call: dict[str, Any], summary: str) -> str:
+    """Keep a call for the user's yes; answers what the model tells the user."""
     if deps.pending is None:
         deps.pending = Pending([call], summary)
     else:
@@ -255,6 +257,8 @@ async def confirm(deps: TurnDeps, pending: Pending) -> list[Action]:
     """Run the pending calls the user has just confirmed, each in its own savepoint."""
     done: list[Action] = []
     for call in pending.calls:
+        if "service" in call:  # a connected service's, run by crm.assistant.integrations
+            continue
         tool = TOOLS[call["tool"]]
         kind = entity_type_of(tool.name)
         before = len(deps.actions)
