@@ -29,7 +29,7 @@ def microsoft_server() -> Iterator[tuple[MicrosoftIdentity, GraphStandIn, StandI
     other's mailboxes (each account's, made on first use)."""
     identity = MicrosoftIdentity()
     graph = GraphStandIn(identity=identity)
-    with StandInServer(identity, graph) as server:
+    with StandInServer(identity, graph.standin()) as server:
         graph.base = f"{server.url}/v1.0"
         yield identity, graph, server
 

@@ -13,6 +13,7 @@ import html
 import itertools
 import re
 import uuid
+from types import SimpleNamespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -346,9 +347,10 @@ class GraphStandIn:
             self.by_mail[mail] = Account("", mail, name or mail)
         return self.by_mail[mail]
 
-    def routes(self) -> list[Route]:
-        """For a StandInServer beside the identity stand-in (whose /v1.0/me comes first)."""
-        return list(self.app.routes)
+    def standin(self) -> Any:
+        """This stand-in as a StandInServer takes it, beside the identity stand-in (whose
+        /v1.0/me comes first)."""
+        return SimpleNamespace(routes=lambda: list(self.app.routes))
 
     def throttle(self, times: int = 1, retry_after: str = "1") -> None:
         """The next `times` requests answer 429 TooManyRequests with this Retry-After."""
