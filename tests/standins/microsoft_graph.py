@@ -13,10 +13,10 @@ import html
 import itertools
 import re
 import uuid
-from types import SimpleNamespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
