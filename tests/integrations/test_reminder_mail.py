@@ -23,8 +23,10 @@ async def due_reminder(user, message: str) -> str:
 
 async def deliver_now(ms_app, admin_url, user, smtp=None):
     db = Database(app_url(admin_url))
-    mail = {"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_starttls": False}
-    settings = ms_app.state.settings.model_copy(update=mail if smtp else {})
+    mail = (
+        {"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_starttls": False} if smtp else {}
+    )
+    settings = ms_app.state.settings.model_copy(update=mail)
     try:
         return await deliver(db, settings, user_id=user.user_id, workspace_id=user.workspace_id)
     finally:
@@ -76,4 +78,3 @@ async def test_an_outlook_reminder_whose_token_was_refused_is_sent_after_a_refre
     assert len(ms_graph.mailbox(ada.account.mail).sent) == 1
     assert len(microsoft.refreshes) == 1
     assert via(admin_url, reminder_id) == ("sent", "microsoft365")
-
