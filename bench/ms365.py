@@ -54,7 +54,8 @@ def scripted(call: tuple[str, dict] | None = None) -> FunctionModel:
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
 
 
 async def connect_user(db: Database, box: SecretBox) -> tuple[Actor, dict]:
@@ -107,12 +108,13 @@ async def bench(url: str, turns: int) -> None:
         actor, context = await connect_user(db, box)
         kinds = {"without": None, "with": integrations, "mail search": integrations}
         timings: dict[str, list[float]] = {k: [] for k in kinds}
+        cpu: dict[str, list[float]] = {k: [] for k in kinds}
         sizes: dict[str, int] = {}
         for index in range(turns + 5):  # the first five warm up the pool and the listing
             for kind, attached in kinds.items():
                 call = ("outlook_search_emails", {"top": 10}) if kind == "mail search" else None
                 offered.clear()
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 async with db.transaction(**context) as session:
                     await run_turn(
                         session,
@@ -125,18 +127,23 @@ async def bench(url: str, turns: int) -> None:
                     )
                 if index >= 5:
                     timings[kind].append((time.perf_counter() - started) * 1000)
+                    cpu[kind].append((time.process_time() - started_cpu) * 1000)
                     sizes[kind] = offered[0]
         await integrations.close()
         await db.close()
     print(f"assistant turn with and without the Microsoft 365 toolset, {turns} turns each:")
     for kind, samples in timings.items():
-        p50, p95 = percentiles(samples)
-        print(f"  {kind:12}  wall p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
-    without, attached = percentiles(timings["without"]), percentiles(timings["with"])
-    print(
-        f"  added by the toolset: p50 {attached[0] - without[0]:+.1f} ms, "
-        f"p95 {attached[1] - without[1]:+.1f} ms"
-    )
+        (p50, p95), (c50, c95) = percentiles(samples), percentiles(cpu[kind])
+        print(
+            f"  {kind:12}  wall p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   "
+            f"cpu p50 {c50:6.1f} ms   p95 {c95:6.1f} ms"
+        )
+    for label, figures in (("wall", timings), ("cpu", cpu)):
+        without, attached = percentiles(figures["without"]), percentiles(figures["with"])
+        print(
+            f"  added by the toolset ({label}): p50 {attached[0] - without[0]:+.1f} ms, "
+            f"p95 {attached[1] - without[1]:+.1f} ms"
+        )
     print(
         f"  tool schemas per request: {sizes['without']} bytes without, {sizes['with']} with "
         f"(+{sizes['with'] - sizes['without']})"
