@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 import pydantic_core
+import structlog
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
 from pydantic_ai import RunContext
@@ -58,6 +59,7 @@ from crm.kit.crypto import SecretBox
 from crm.kit.ratelimit import RateLimits
 from crm.models import IntegrationConnection
 
+log = structlog.get_logger()
 # (token, settings, http, limits) -> a connected MCP client acting as that token's account
 Connect = Callable[..., AbstractAsyncContextManager[Client]]
 ARGUMENTS = pydantic_core.SchemaValidator(
@@ -274,6 +276,10 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
         )
 
     @property
+    def unavailable(self) -> str:
+        return f"{self.tools.name}'s tools did not answer; try again in a moment."
+
+    @property
     def settings_link(self) -> str:
         return self.owner.settings.crm_base_url.rstrip("/") + SETTINGS_PAGE
 
@@ -318,8 +324,12 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
             token = await self._token(deps.session, deps.actor, rejected)
             if isinstance(token, Answer):
                 return token
-            async with self._client(token) as client:
-                result = await client.call_tool(name, arguments)
+            try:
+                async with self._client(token) as client:
+                    result = await client.call_tool(name, arguments)
+            except Exception as exc:  # the MCP server unreachable or broken: said, not raised
+                log.warning("integration_call_failed", tool=name, reason=type(exc).__name__)
+                return Answer(False, error=self.unavailable)
             if not refused_token(result):
                 return _answer(result)
             rejected = token
@@ -329,8 +339,12 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
         token = await self._token(deps.session, deps.actor, None)
         if isinstance(token, Answer):
             return None
-        async with self._client(token) as client:
-            listed = await client.list_tools()
+        try:
+            async with self._client(token) as client:
+                listed = await client.list_tools()
+        except Exception as exc:  # as in `call`: this turn goes on without them
+            log.warning("integration_listing_failed", reason=type(exc).__name__)
+            return None
         return [self._definition(t) for t in listed.tools]
 
     def _definition(self, tool: Any) -> ToolDefinition:

@@ -11,8 +11,10 @@ import pytest
 from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import FunctionModel
 
+from crm.integrations.ms365.mcp_server import create_http_app
 from tests.integrations.conftest import connect
 from tests.integrations.test_tokens import expire_soon
+from tests.standins.serving import ServedApp
 
 
 @pytest.fixture
@@ -169,6 +171,8 @@ async def test_a_send_waits_for_yes_with_its_preview_and_goes_once(
     ).json()["items"]
     assert [(e["action"], e["channel"]) for e in history[:1]] == [("emailed", "assistant")]
     assert history[0]["changes"]["summary"] == done["actions"][0]["summary"]
+    page = (await ada.browser.get(f"/contacts/{jane_id}")).text
+    assert "emailed this contact" in page and "Sent the e-mail “Proposal”" in page
     conversation = (
         await ada.browser.get(
             f"/api/v1/chat/conversations/{asked['conversation_id']}", headers=ada.headers
@@ -296,3 +300,35 @@ async def test_offline_without_microsoft_365_says_how_to_connect(new_user, model
     answer = await say(ada, "show my latest e-mails")
     assert "Microsoft 365 is not connected" in answer["reply"]
     assert "/settings/integrations" in answer["reply"]
+
+
+async def test_the_tools_work_through_a_separate_mcp_server_over_http(
+    ms_app, microsoft, ms_graph, new_user, model, monkeypatch
+):
+    integrations = ms_app.state.integrations
+    with ServedApp(create_http_app(ms_app.state.settings)) as served:
+        remote = integrations.settings.model_copy(update={"mcp_microsoft365_url": served.url})
+        monkeypatch.setattr(integrations, "settings", remote)
+        ada = await connected(new_user, microsoft)
+        mailbox(ms_graph, ada).add_message(
+            subject="Over HTTP", sender="x@acme.com", body=".", received=received()
+        )
+        model(calling(("outlook_search_emails", {})))
+        answer = await say(ada, "my mail")
+    assert [m["subject"] for m in json.loads(answer["reply"])["items"]] == ["Over HTTP"]
+
+
+async def test_an_mcp_server_that_does_not_answer_is_said_in_words(
+    ms_app, microsoft, new_user, model, monkeypatch
+):
+    ada = await connected(new_user, microsoft)
+    model(calling())
+    await say(ada, "hello")  # listed in-process
+    integrations = ms_app.state.integrations
+    dead = integrations.settings.model_copy(update={"mcp_microsoft365_url": "http://127.0.0.1:9"})
+    monkeypatch.setattr(integrations, "settings", dead)
+    model(calling(("outlook_search_emails", {})))
+    answer = await say(ada, "my mail")
+    assert json.loads(answer["reply"])["error"] == (
+        "Microsoft 365's tools did not answer; try again in a moment."
+    )
