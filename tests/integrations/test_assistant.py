@@ -332,3 +332,37 @@ async def test_an_mcp_server_that_does_not_answer_is_said_in_words(
     assert json.loads(answer["reply"])["error"] == (
         "Microsoft 365's tools did not answer; try again in a moment."
     )
+
+
+async def test_a_teams_meeting_waits_for_yes_and_invites_the_contact(
+    microsoft, ms_graph, new_user, model
+):
+    ada = await connected(new_user, microsoft)
+    marco = await ada.browser.post(
+        "/api/v1/contacts",
+        json={"name": "Marco Polo", "email": "marco@acme.com"},
+        headers=ada.headers,
+    )
+    meeting = {
+        "subject": "Catch-up",
+        "start": "2026-12-10T15:00:00+01:00",
+        "attendees": ["marco@acme.com"],
+        "duration_minutes": 30,
+    }
+    model(calling(("teams_create_meeting", meeting)))
+    asked = await say(ada, "set up a Teams call with Marco on Thursday at 3")
+    assert asked["pending"]["summary"] == (
+        f"Create a Teams meeting “Catch-up” from Ada Lovelace <{ada.account.mail}> at "
+        "2026-12-10T15:00:00+01:00 for 30 minutes, inviting marco@acme.com"
+    )
+    assert mailbox(ms_graph, ada).events == {}
+    done = await say(ada, "yes", asked["conversation_id"])
+    [event] = mailbox(ms_graph, ada).events.values()
+    assert event["subject"] == "Catch-up" and event["isOnlineMeeting"] is True
+    assert done["actions"][0]["entity_id"] == marco.json()["id"]
+    history = (
+        await ada.browser.get(
+            f"/api/v1/contacts/{marco.json()['id']}/activity", headers=ada.headers
+        )
+    ).json()["items"]
+    assert history[0]["action"] == "invited"
