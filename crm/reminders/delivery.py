@@ -4,8 +4,9 @@ notifications in one statement, sends their e-mails (from the user's own Outlook
 365 is connected, else over one of the worker's kept SMTP connections: crm.integrations.mail),
 marks them sent with the way their e-mail left, and commits. A job that runs twice (a retry, a
 duplicate, a racing worker) finds them sent or held and does nothing, and a job killed halfway
-leaves them as they were for its retry. (One case remains: killed after the mail server accepted a message and before the
-commit, the retry sends it again. Neither SMTP nor sendMail has an idempotency key.)
+leaves them as they were for its retry. (One case remains: killed after the mail server
+accepted a message and before the commit, the retry sends it again. Neither SMTP nor sendMail
+has an idempotency key.)
 
 Every reminder has its own job at its time (crm.reminders.service), but any job delivers all
 of its user's reminders that are due: in a burst, the first jobs deliver the reminders of the
