@@ -15,6 +15,7 @@ from crm import __version__
 from crm.ai.endpoints import router as ai_router
 from crm.ai.pages import router as ai_pages
 from crm.assistant.endpoints import router as chat_router
+from crm.assistant.integrations import Integrations
 from crm.assistant.pages import router as assistant_pages
 from crm.auth.api_token_endpoints import router as api_token_router
 from crm.auth.api_token_pages import router as api_token_pages
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.notifications = NotificationHub(database_url)
         try:
             async with AsyncExitStack() as stack:
+                stack.push_async_callback(app.state.integrations.close)
                 if settings.crm_worker_in_process:
                     await stack.enter_async_context(running_worker(database_url, settings))
                 await stack.enter_async_context(app.state.mcp.running())
@@ -158,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rate_limits = RateLimits(settings)
     app.state.mcp = MCPEndpoint(settings, app.state, SecretBox(keys))
+    # The assistant's way to the users' connected services (no token held: see the module).
+    app.state.integrations = Integrations(settings, SecretBox(keys), app.state.rate_limits)
 
     problems.install(app)
     install_web(app)

@@ -15,7 +15,9 @@ from crm.kit.pagination import PageQuery, Slice, SortKey, paginate
 from crm.models import Activity
 
 EntityType = Literal["contact", "organization", "project", "task", "event", "reminder"]
-Action = Literal["created", "updated", "deleted"]
+# The last three: what the assistant sent to a contact through a connected service
+# ("Ada emailed this contact"), with `changes` {"summary": what went out}.
+Action = Literal["created", "updated", "deleted", "emailed", "invited", "shared a file with"]
 NEWEST_FIRST = SortKey("-created_at", Activity.created_at, Activity.id, descending=True)
 
 

@@ -44,6 +44,7 @@ from crm.assistant.groups import (
     preloads,
     turn_capabilities,
 )
+from crm.assistant.integrations import Integrations, confirm_held
 from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
@@ -189,11 +190,15 @@ async def run_turn(
     label: str | None = None,
     emit: Emit = _silent,
     groups: Sequence[ToolGroup] = (),
+    integrations: Integrations | None = None,
 ) -> TurnResult:
     """Answer one message of the user (the actor is the chatting user, channel "assistant").
-    `groups` adds tool groups to this turn's (an integration's, for a user connected to it)."""
+    `groups` adds tool groups to this turn's; `integrations` the tools of the services the user
+    connected."""
     actor = Actor(actor.user_id, actor.workspace_id, actor.role, "assistant")
     conversation, deps = await _load(session, actor, message, conversation_id)
+    if integrations is not None:
+        deps.toolsets = await integrations.for_turn(session, actor)
     pending = Pending.of(conversation.pending) if conversation.pending else None
     turn = Turn(deps, model, provider, label or f"{provider} model", emit, groups)
     decided: Decision | None = None if pending is None else "lapsed"
@@ -295,8 +300,8 @@ class Turn:
         self.model_messages: list[ModelMessage] | None = None
 
     async def confirm(self, message: str, pending: Pending) -> str:
-        """Run what the user has just confirmed."""
-        for action in await confirm(self.deps, pending):
+        """Run what the user has just confirmed (the CRM's own calls and a connected service's)."""
+        for action in await confirm(self.deps, pending) + await confirm_held(self.deps, pending):
             await self.emit({"type": "tool_finished", **action.as_json()})
         reply = " ".join(
             a.summary + "." if a.ok else f"I could not: {a.summary}" for a in self.deps.actions
@@ -459,7 +464,8 @@ async def _run_agent(
         capabilities=turn_capabilities([*crm_groups()[1], *groups], deps.preload)
         if on_demand
         else None,
-        toolsets=[group.toolset for group in groups] if not on_demand and groups else None,
+        # The connected services' tools are offered whole (not yet as groups loaded by need).
+        toolsets=[*deps.toolsets, *(group.toolset for group in groups if not on_demand)] or None,
     ) as run:
         async for node in run:
             if stream and Agent.is_model_request_node(node):

@@ -50,6 +50,7 @@ async def chat(body: ChatInput, request: Request, session: SessionDep, actor: Ac
         model=choice.model,
         provider=choice.provider,
         label=choice.label,
+        integrations=request.app.state.integrations,
     )
     return ChatOut.model_validate(result.as_json())
 
@@ -111,6 +112,7 @@ async def _turn(websocket: WebSocket, claims: AccessClaims, body: ChatInput) -> 
                 provider=choice.provider,
                 label=choice.label,
                 emit=emit,
+                integrations=websocket.app.state.integrations,
             )
         await websocket.send_json({"type": "done", **result.as_json()})
     except CRMError as exc:

@@ -36,6 +36,8 @@ from crm.assistant.extract import (
 from crm.assistant.offline_calendar import CAPABILITIES as CALENDAR_CAPABILITIES
 from crm.assistant.offline_calendar import CalendarPlans
 from crm.assistant.offline_free import FreePlans, Hold
+from crm.assistant.offline_integrations import CAPABILITIES as INTEGRATION_CAPABILITIES
+from crm.assistant.offline_integrations import plan_for as integration_plan
 from crm.assistant.reading import (
     KINDS,
     details,
@@ -168,6 +170,8 @@ class Interpreter(CalendarPlans, FreePlans):
         what they are (a name, not a clause); else the message read for its parts."""
         if (asked := self.question(text)) is not None:
             return asked
+        if (read := integration_plan(text)) is not None:  # mail and documents
+            return read  # type: ignore[return-value]
         # "Jane's new title is …", "her new e-mail is …": the templates know the field alone.
         text = re.sub(r"(?<=\w)('s|\u2019s)\s+new\s+|\b(her|his|their)\s+new\s+", r"\1\2 ", text)
         found = details(text)
@@ -213,7 +217,7 @@ class Interpreter(CalendarPlans, FreePlans):
         yield  # a generator that says one thing
 
     def _help(self, slots: dict[str, Any]) -> Plan:
-        return self._say(f"{INTRO} {CAPABILITIES}{CALENDAR_CAPABILITIES}")
+        return self._say(f"{INTRO} {CAPABILITIES}{CALENDAR_CAPABILITIES}{INTEGRATION_CAPABILITIES}")
 
     def _create_contact(self, slots: dict[str, Any], found: dict[str, str] | None = None) -> Plan:
         args: dict[str, Any] = {"name": slots["name"], **(found or {})}

@@ -104,6 +104,7 @@ class TurnDeps:
     touched: list[Entity] = field(default_factory=list)
     pending: Pending | None = None
     summary: str | None = None  # what pruned older messages said
+    toolsets: list[Any] = field(default_factory=list)  # crm.assistant.integrations'
     writes: int = 0  # changes made this turn, for the bulk limit
     preload: list[str] = field(default_factory=list)  # tool groups offered from the start
     dropped: str | None = None  # a held change the user answered with something else
@@ -206,7 +207,7 @@ async def request_confirmation(
         "summary": summary,
     }
     target_id = getattr(target, "id", None)
-    return _hold(deps, call, Action(tool.name, "held", kind, target_id, summary, call_id))
+    return hold(deps, call, Action(tool.name, "held", kind, target_id, summary, call_id))
 
 
 def hold_bulk(deps: TurnDeps, tool: Tool, arguments: dict[str, Any], call_id: str | None) -> str:
@@ -220,10 +221,12 @@ def hold_bulk(deps: TurnDeps, tool: Tool, arguments: dict[str, Any], call_id: st
     summary = f"{tool.name.replace('_', ' ')} {name}".strip()
     call = {"tool": tool.name, "arguments": arguments, "name": name, "summary": summary}
     kind = entity_type_of(tool.name)
-    return _hold(deps, call, Action(tool.name, "held", kind, None, summary, call_id))
+    return hold(deps, call, Action(tool.name, "held", kind, None, summary, call_id))
 
 
-def _hold(deps: TurnDeps, call: dict[str, Any], action: Action) -> str:
+def hold(deps: TurnDeps, call: dict[str, Any], action: Action) -> str:
+    """Keep a call for the user's yes (listed as a held action); answers what the model tells
+    the user."""
     if deps.pending is None:
         deps.pending = Pending([call], action.summary)
     else:
@@ -300,6 +303,8 @@ async def confirm(deps: TurnDeps, pending: Pending) -> list[Action]:
     """Run the pending calls the user has just confirmed, each in its own savepoint."""
     done: list[Action] = []
     for call in pending.calls:
+        if "service" in call:  # a connected service's, run by crm.assistant.integrations
+            continue
         tool = TOOLS[call["tool"]]
         kind = entity_type_of(tool.name)
         before = len(deps.actions)

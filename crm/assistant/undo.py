@@ -97,7 +97,7 @@ async def undo_last(
         return f"I could not undo the last change ({action['summary']}): {detail}.", []
     # The card links the record undone, unless it is gone (a create undone).
     shown = None if entity_id in gone else entity_id
-    deps.actions.append(Action(UNDONE, True, kind, shown, said))
+    deps.actions.append(Action(UNDONE, "done", kind, shown, said))
     return said + ".", gone
 
 

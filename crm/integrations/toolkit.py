@@ -22,11 +22,12 @@ from urllib.parse import urlsplit
 import httpx
 import httpx2
 import jwt
+import mcp_types
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
+from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,6 +40,10 @@ from crm.kit.schemas import Email
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # what one tool call may upload (sent inside the MCP message)
+# A failed call's `_meta` names why, for the CRM's client: "unauthorized" when the provider
+# refused the access token (expired early, or revoked), so the caller refreshes it and retries.
+ERROR_META = "crm/error"
+UNAUTHORIZED = "unauthorized"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -202,16 +207,33 @@ def token_scopes(token: str) -> list[str] | None:
 
 
 def speaks_errors(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Failures of the provider or of a document as the sentence they carry."""
+    """Failures of the provider or of a document as the sentence they carry; a refused access
+    token also marked in the answer's `_meta` (ERROR_META: UNAUTHORIZED)."""
 
     @functools.wraps(tool)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await tool(*args, **kwargs)
         except (ServiceError, UnreadableDocument) as exc:
+            if isinstance(exc, ServiceError) and exc.status == 401:
+                return unauthorized(exc.sentence)  # type: ignore[return-value]
             raise ToolError(exc.sentence) from exc
 
     return run
+
+
+def unauthorized(sentence: str) -> CallToolResult:
+    """A failed call whose token the provider refused (the SDK passes a CallToolResult on)."""
+    return CallToolResult(
+        content=[mcp_types.TextContent(type="text", text=sentence)],
+        is_error=True,
+        _meta={ERROR_META: UNAUTHORIZED},
+    )
+
+
+def refused_token(result: CallToolResult) -> bool:
+    """Whether a call failed because the provider refused its access token."""
+    return bool(result.is_error and (result.meta or {}).get(ERROR_META) == UNAUTHORIZED)
 
 
 def upload_bytes(content_text: str | None, content_base64: str | None) -> bytes:

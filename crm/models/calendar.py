@@ -129,6 +129,8 @@ class Reminder(RecordColumns, Base):
         REMINDER_STATUS, default=ReminderStatus.scheduled
     )
     sent_at: Mapped[datetime | None] = mapped_column(TZ)
+    # How its e-mail left: "microsoft365" (the user's Outlook) or "smtp"; None when not mailed.
+    email_via: Mapped[str | None] = mapped_column(String(20))
     contact_id: Mapped[uuid.UUID | None] = _link("contact")
     organization_id: Mapped[uuid.UUID | None] = _link("organization")
     project_id: Mapped[uuid.UUID | None] = _link("project")

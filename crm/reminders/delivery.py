@@ -1,10 +1,12 @@
 """Delivering due reminders, once, a user's many at a time: a transaction locks up to BATCH of
 the user's due reminders (skipping those another delivery holds), writes their in-app
-notifications in one statement, sends their e-mails over one of the worker's kept SMTP connections,
-marks them sent and commits. A job that runs twice (a retry, a duplicate, a racing worker)
-finds them sent or held and does nothing, and a job killed halfway leaves them as they were for
-its retry. (One case remains: killed after the mail server accepted a message and before the
-commit, the retry sends it again. SMTP has no idempotency key.)
+notifications in one statement, sends their e-mails (from the user's own Outlook when Microsoft
+365 is connected, else over one of the worker's kept SMTP connections: crm.integrations.mail),
+marks them sent with the way their e-mail left, and commits. A job that runs twice (a retry, a
+duplicate, a racing worker) finds them sent or held and does nothing, and a job killed halfway
+leaves them as they were for its retry. (One case remains: killed after the mail server
+accepted a message and before the commit, the retry sends it again. Neither SMTP nor sendMail
+has an idempotency key.)
 
 Every reminder has its own job at its time (crm.reminders.service), but any job delivers all
 of its user's reminders that are due: in a burst, the first jobs deliver the reminders of the
@@ -13,18 +15,19 @@ nothing to do and finishes at once)."""
 
 import uuid
 from datetime import UTC, datetime
-from email.message import Message
 from html import escape
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from crm import jobs
 from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.db import Database
-from crm.kit.mail import Mailer, compose
+from crm.integrations.mail import Mail, MailSender, sender_for
+from crm.kit.crypto import SecretBox
+from crm.kit.mail import Mailer
 from crm.models import Reminder, ReminderAnchor, ReminderStatus, Role, UserAccount
 from crm.notifications.service import Notice
 from crm.notifications.service import notification as notification_service
@@ -116,9 +119,16 @@ async def _deliver_batch(
             return 0
         user = await session.get_one(UserAccount, user_id)
         mailed = [r for r in due if "email" in r.channels]
-        accepted = await mailer.send([_email(settings, user, r) for r in mailed])
+        sender: MailSender | None = None
+        accepted: list[bool] = []
+        if mailed:
+            # The user's own Outlook when connected, else SMTP (crm.integrations.mail).
+            box = SecretBox.from_settings(settings)
+            sender = await sender_for(session, actor, settings=settings, box=box, mailer=mailer)
+            accepted = await sender.send([_email(settings, user, r) for r in mailed])
         refused = {r.id for r, ok in zip(mailed, accepted, strict=True) if not ok}
-        if refused and settings.smtp_host and not last_try:
+        retry = bool(refused and sender and sender.retries and not last_try)
+        if retry:
             # Kept due, for the retry; the others are delivered now.
             due = [r for r in due if r.id not in refused]
         await notification_service.add(
@@ -130,6 +140,12 @@ async def _deliver_batch(
             .values(
                 status=ReminderStatus.sent,
                 sent_at=datetime.now(UTC),
+                email_via=case(
+                    (Reminder.id.in_([r.id for r in mailed if r.id not in refused]), sender.via),
+                    else_=None,
+                )
+                if sender
+                else None,
                 version=Reminder.version + 1,
             )
         )
@@ -141,7 +157,7 @@ async def _deliver_batch(
             if reminder.anchor == ReminderAnchor.event:
                 await reminder_service.rearm(session, actor, reminder=reminder)
     log.info("reminders_delivered", user_id=str(user_id), count=len(due))
-    if refused and settings.smtp_host and not last_try:
+    if retry:
         raise MailFailed(f"the mail server refused {len(refused)} reminder(s)")
     return len(due)
 
@@ -159,7 +175,7 @@ def _notice(reminder: Reminder) -> Notice:
     )
 
 
-def _email(settings: Settings, user: UserAccount, reminder: Reminder) -> Message:
+def _email(settings: Settings, user: UserAccount, reminder: Reminder) -> Mail:
     url = settings.crm_base_url.rstrip("/") + link_of(reminder)[0]
     when = reminder.remind_at.astimezone(ZoneInfo(user.time_zone)).strftime("%a %d %b %Y, %H:%M")
     text = f"Reminder: {reminder.message}\n\n{when}\n\nOpen it in the CRM: {url}\n"
@@ -168,10 +184,4 @@ def _email(settings: Settings, user: UserAccount, reminder: Reminder) -> Message
         f"<p>{escape(when)}</p>"
         f'<p><a href="{escape(url)}">Open it in the CRM</a></p>'
     )
-    return compose(
-        settings,
-        to=user.email,
-        subject=f"Reminder: {reminder.message[:120]}",
-        text=text,
-        html=html,
-    )
+    return Mail(to=user.email, subject=f"Reminder: {reminder.message[:120]}", text=text, html=html)

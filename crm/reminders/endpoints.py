@@ -34,6 +34,7 @@ def reminder_out(reminder: Reminder) -> ReminderOut:
         channels=list(reminder.channels),  # type: ignore[arg-type]
         status=reminder.status,
         sent_at=reminder.sent_at,
+        email_via=reminder.email_via,
         contact_id=reminder.contact_id,
         organization_id=reminder.organization_id,
         project_id=reminder.project_id,

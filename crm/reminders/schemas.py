@@ -80,6 +80,10 @@ class ReminderOut(RecordOut):
     channels: list[Channel]
     status: ReminderStatus
     sent_at: datetime | None
+    email_via: str | None = Field(
+        default=None,
+        description="How the e-mail left: microsoft365 (your Outlook) or smtp; null if not mailed.",
+    )
     contact_id: uuid.UUID | None
     organization_id: uuid.UUID | None
     project_id: uuid.UUID | None

@@ -16,6 +16,7 @@ from crm.auth.actor import Actor
 from crm.integrations.service import redirect_uri
 from tests.conftest import PASSWORD, bearer, http_client, make_settings
 from tests.standins import StandInServer
+from tests.standins.microsoft_graph import GraphStandIn
 from tests.standins.microsoft_identity import MicrosoftAccount, MicrosoftIdentity
 
 CONNECT = "/api/v1/integrations/connect"
@@ -23,10 +24,26 @@ INTEGRATIONS = "/api/v1/integrations"
 
 
 @pytest.fixture(scope="session")
-def identity_server() -> Iterator[tuple[MicrosoftIdentity, StandInServer]]:
+def microsoft_server() -> Iterator[tuple[MicrosoftIdentity, GraphStandIn, StandInServer]]:
+    """The identity platform and Graph on one server: the tokens the one issues open the
+    other's mailboxes (each account's, made on first use)."""
     identity = MicrosoftIdentity()
-    with StandInServer(identity) as server:
-        yield identity, server
+    graph = GraphStandIn(identity=identity)
+    with StandInServer(identity, graph.standin()) as server:
+        graph.base = f"{server.url}/v1.0"
+        yield identity, graph, server
+
+
+@pytest.fixture(scope="session")
+def identity_server(microsoft_server) -> tuple[MicrosoftIdentity, StandInServer]:
+    identity, _, server = microsoft_server
+    return identity, server
+
+
+@pytest.fixture
+def ms_graph(microsoft_server) -> GraphStandIn:
+    """The Graph stand-in (mailboxes by account, made on first use)."""
+    return microsoft_server[1]
 
 
 @pytest.fixture

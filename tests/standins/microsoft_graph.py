@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -314,7 +315,11 @@ def _select(item: dict[str, Any], select: str | None) -> dict[str, Any]:
 class GraphStandIn:
     """The stand-in's state and its Starlette app; mount it at /v1.0 through `app`."""
 
-    def __init__(self, *, max_page_size: int = 10) -> None:
+    def __init__(self, *, max_page_size: int = 10, identity: Any = None) -> None:
+        # With `identity` (a MicrosoftIdentity served on the same StandInServer), the tokens it
+        # issues open the mailbox of their account too, as Graph accepts the platform's tokens.
+        self.identity = identity
+        self.by_mail: dict[str, Account] = {}
         self.accounts: dict[str, Account] = {}
         self.max_page_size = max_page_size
         self.requests: list[tuple[str, str]] = []
@@ -333,7 +338,19 @@ class GraphStandIn:
     def add_account(self, token: str, mail: str, name: str) -> Account:
         account = Account(token, mail, name)
         self.accounts[token] = account
+        self.by_mail[mail] = account
         return account
+
+    def mailbox(self, mail: str, name: str = "") -> Account:
+        """The account of an identity stand-in's user, made on first use."""
+        if mail not in self.by_mail:
+            self.by_mail[mail] = Account("", mail, name or mail)
+        return self.by_mail[mail]
+
+    def standin(self) -> Any:
+        """This stand-in as a StandInServer takes it, beside the identity stand-in (whose
+        /v1.0/me comes first)."""
+        return SimpleNamespace(routes=lambda: list(self.app.routes))
 
     def throttle(self, times: int = 1, retry_after: str = "1") -> None:
         """The next `times` requests answer 429 TooManyRequests with this Retry-After."""
@@ -360,6 +377,11 @@ class GraphStandIn:
                     **{"Retry-After": self.retry_after},
                 )
             account = self.accounts.get(self._bearer(request))
+            if account is None and self.identity is not None:
+                signed_in = self.identity.account_for(request)
+                if isinstance(signed_in, Response):
+                    return signed_in
+                account = self.mailbox(signed_in.mail, signed_in.display_name)
             if account is None:
                 return graph_error(
                     401,
