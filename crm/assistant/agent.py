@@ -147,15 +147,19 @@ class TurnResult:
             "reply": self.reply,
             "actions": [a.as_json() for a in self.actions],
             "provider": self.provider,
-            "pending": {
-                "tool": self.pending.tool,
-                "summary": self.pending.summary,
-                "edit_url": edit_url(self.pending.calls[0]),
-            }
-            if self.pending
-            else None,
+            "pending": asked(self.pending) if self.pending else None,
             "decided": self.decided,
         }
+
+
+def asked(pending: Pending) -> dict[str, Any]:
+    """The change waiting for the user's yes, as the chat answer and the stream say it, with
+    the address of a proposed record's form, prefilled (None for other changes)."""
+    return {
+        "tool": pending.tool,
+        "summary": pending.summary,
+        "edit_url": edit_url(pending.calls[0]),
+    }
 
 
 async def _silent(event: dict[str, Any]) -> None:
@@ -229,14 +233,7 @@ async def run_turn(
         reply = await turn.answer(message, history.messages, new=conversation_id is None)
     if deps.pending is not None:
         reply = await turn.ask(reply, deps.pending)
-        await emit(
-            {
-                "type": "confirmation",
-                "tool": deps.pending.tool,
-                "summary": deps.pending.summary,
-                "edit_url": edit_url(deps.pending.calls[0]),
-            }
-        )
+        await emit({"type": "confirmation", **asked(deps.pending)})
     forgotten = [
         a.entity_id for a in deps.actions if a.ok and a.tool.startswith("delete") and a.entity_id
     ] + undone

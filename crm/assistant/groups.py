@@ -142,6 +142,9 @@ SPECS = (
             r"occurrences?",
             "busy",
             "free",
+            r"reviews?",
+            r"(hour|minute)-long",
+            r"\d{1,2}(:\d\d)?\s*(am|pm)",  # a time of day ("at 2pm")
         ),
     ),
     GroupSpec(

@@ -71,7 +71,11 @@ async def test_the_crm_asks_about_the_held_delete_whatever_the_model_wrote(clien
     app.state.choose_model = lambda settings: (deleting(contact), "scripted")
     asked = await chat(client, ada, "remove Jane")
     assert asked["reply"] == "OK.\n\nDelete contact Jane Doe? yes / no"
-    assert asked["pending"] == {"tool": "delete_contact", "summary": "Delete contact Jane Doe"}
+    assert asked["pending"] == {
+        "tool": "delete_contact",
+        "summary": "Delete contact Jane Doe",
+        "edit_url": None,  # only a proposed record has a form to edit
+    }
     [held] = asked["actions"]
     assert (held["status"], held["ok"], held["entity_id"]) == ("held", False, contact)
     # A model that already asks exactly that is not repeated.
