@@ -268,3 +268,14 @@ async def test_the_stdio_server_acts_as_the_token_in_google_access_token(google)
     assert tools == EXPECTED_TOOLS
     assert [m["subject"] for m in mail["items"]] == ["Renewal"]
     assert status["email"] == grace.email
+
+
+async def test_connect_serves_one_users_token_in_process(google):
+    from crm.integrations.google.mcp_server import connect
+
+    _, apis, url = google
+    grace, token = account(google, "Grace Hopper")
+    settings = Settings(google_api_url=url, redis_url=os.environ.get("REDIS_URL"))
+    async with connect(token, settings=settings) as client:
+        status = answer(await client.call_tool("auth_status", {}))
+    assert status["email"] == grace.email
