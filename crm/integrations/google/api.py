@@ -79,12 +79,10 @@ def _quoted(value: str) -> str:
 
 
 def mime_message(
-    *, to: list[str], cc: list[str], subject: str, body: str, html: bool, sender: str | None
+    *, to: list[str], cc: list[str], subject: str, body: str, html: bool
 ) -> dict[str, str]:
-    """The `raw` RFC 2822 message Gmail wants, base64url."""
+    """The `raw` RFC 2822 message Gmail wants, base64url (Gmail sets From to the account)."""
     message = EmailMessage()
-    if sender:
-        message["From"] = sender
     message["To"] = ", ".join(to)
     if cc:
         message["Cc"] = ", ".join(cc)

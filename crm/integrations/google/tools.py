@@ -2,7 +2,6 @@
 compact JSON sized for a model: lists capped and saying when more exist, mail bodies and
 documents as text in pages of characters."""
 
-import inspect
 import mimetypes
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -15,10 +14,8 @@ from pydantic import AwareDatetime, Field
 from crm.integrations.documents import document_text, excerpt
 from crm.integrations.google.api import FOLDER, GoogleAPI, attachments, message_text, mime_message
 from crm.integrations.http import Page
-from crm.integrations.ms365.tools.answers import as_json, listing
 from crm.integrations.toolkit import (
     DEFAULT_CHARS,
-    MAX_UPLOAD_BYTES,
     Base64Content,
     EmailAddresses,
     FileName,
@@ -28,11 +25,15 @@ from crm.integrations.toolkit import (
     PageChars,
     TextContent,
     Top,
-    annotations,
+    as_json,
     caller,
+    listing,
     size_in_words,
     speaks_errors,
     upload_bytes,
+)
+from crm.integrations.toolkit import (
+    tool as _tool,
 )
 from crm.kit.schemas import Email
 
@@ -177,9 +178,7 @@ async def gmail_send_message(
     """Send an e-mail from the connected Gmail account at once. Confirm the recipients and
     text with the user first."""
     api = await api_for(ctx)
-    sent = await api.send(
-        mime_message(to=to, cc=cc, subject=subject, body=body, html=html, sender=None)
-    )
+    sent = await api.send(mime_message(to=to, cc=cc, subject=subject, body=body, html=html))
     return as_json({"sent": True, "id": sent.get("id"), "to": to})
 
 
@@ -194,9 +193,7 @@ async def gmail_create_draft(
 ) -> str:
     """Save an e-mail as a Gmail draft for the user to review and send."""
     api = await api_for(ctx)
-    draft = await api.draft(
-        mime_message(to=to, cc=cc, subject=subject, body=body, html=html, sender=None)
-    )
+    draft = await api.draft(mime_message(to=to, cc=cc, subject=subject, body=body, html=html))
     return as_json(
         {"draft_id": draft.get("id"), "message_id": (draft.get("message") or {}).get("id")}
     )
@@ -420,19 +417,6 @@ async def auth_status(ctx: Context) -> str:
             "email": me.get("email"),
             "name": me.get("name"),
         }
-    )
-
-
-def _tool(fn: Any, title: str, **hints: bool) -> Tool:
-    description = inspect.cleandoc(fn.__doc__ or "").replace(
-        "UPLOAD_LIMIT", f"{MAX_UPLOAD_BYTES // 2**20} MB"
-    )
-    return Tool.from_function(
-        fn,
-        title=title,
-        description=description,
-        annotations=annotations(title, **hints),
-        structured_output=False,
     )
 
 
