@@ -152,3 +152,17 @@ async def test_a_token_google_answered_401_to_is_refreshed_without_rotation(
     google.expire_access_tokens()
     await token_of(google_app, grace, rejected=renewed)
     assert google.refreshes[0] == google.refreshes[1]
+
+
+async def test_without_a_client_id_google_is_not_set_up_and_says_what_to_set(client):
+    from tests.people import sign_up
+
+    ada = await sign_up(client)
+    response = await client.get(INTEGRATIONS, headers=ada.headers)
+    [item] = [i for i in response.json()["items"] if i["service"] == "google"]
+    assert item["status"] == "not_configured" and item["name"] == "Google Workspace"
+    refused = await client.post(
+        "/api/v1/integrations/connect", json={"service": "google"}, headers=ada.headers
+    )
+    assert refused.status_code == 409
+    assert "GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET" in refused.json()["detail"]

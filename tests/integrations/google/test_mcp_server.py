@@ -186,6 +186,12 @@ async def test_drive_tools_read_docs_sheets_and_uploads_and_share(google, mcp_ur
         make_docx("Call notes", ["Jane will renew."]),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
+    sheet = apis.add_file(
+        grace,
+        "Pipeline",
+        b"Deal,Value\r\nAcme,40000\r\n",
+        "application/vnd.google-apps.spreadsheet",
+    )
     apis.add_file(
         grace,
         "prices.xlsx",
@@ -194,7 +200,14 @@ async def test_drive_tools_read_docs_sheets_and_uploads_and_share(google, mcp_ur
     )
     async with connected(mcp_url, token) as client:
         listed = answer(await client.call_tool("drive_list_files", {}))
-        assert {f["name"] for f in listed["items"]} == {"Proposal", "notes.docx", "prices.xlsx"}
+        assert {f["name"] for f in listed["items"]} == {
+            "Proposal",
+            "Pipeline",
+            "notes.docx",
+            "prices.xlsx",
+        }
+        csv = answer(await client.call_tool("drive_get_file_content", {"file_id": sheet}))
+        assert "Acme,40000" in csv["text"]
         found = answer(await client.call_tool("drive_search_files", {"words": "proposal"}))
         assert [f["name"] for f in found["items"]] == ["Proposal"]
         text = answer(await client.call_tool("drive_get_file_content", {"file_id": doc}))
@@ -273,7 +286,7 @@ async def test_the_stdio_server_acts_as_the_token_in_google_access_token(google)
 async def test_connect_serves_one_users_token_in_process(google):
     from crm.integrations.google.mcp_server import connect
 
-    _, apis, url = google
+    url = google[2]
     grace, token = account(google, "Grace Hopper")
     settings = Settings(google_api_url=url, redis_url=os.environ.get("REDIS_URL"))
     async with connect(token, settings=settings) as client:
