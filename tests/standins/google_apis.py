@@ -47,6 +47,7 @@ class GoogleAPIs:
         self.boxes: dict[str, Mailbox] = {}
         self.throttle = 0  # answer this many requests 429 first
         self.requests: list[str] = []
+        self.sessions: dict[str, tuple[dict[str, Any], str]] = {}  # resumable uploads
 
     def box(self, account: GoogleAccount) -> Mailbox:
         return self.boxes.setdefault(account.sub, Mailbox())
@@ -128,7 +129,7 @@ class GoogleAPIs:
             Route(f"{d}/files/{{id}}", self.get_file, methods=["GET"]),
             Route(f"{d}/files/{{id}}/export", self.export, methods=["GET"]),
             Route(f"{d}/files/{{id}}/permissions", self.share, methods=["POST"]),
-            Route("/upload/drive/v3/files", self.upload, methods=["POST"]),
+            Route("/upload/drive/v3/files", self.upload, methods=["POST", "PUT"]),
         ]
 
     async def _who(self, request: Request) -> tuple[Mailbox, GoogleAccount] | Response:
@@ -390,8 +391,25 @@ class GoogleAPIs:
         if isinstance(who, Response):
             return who
         _, account = who
-        if request.query_params.get("uploadType") != "multipart":
-            return api_error(400, "Invalid uploadType.", "INVALID_ARGUMENT", "invalid")
+        kind = request.query_params.get("uploadType")
+        if kind == "resumable" and request.method == "POST":
+            upload_id = self._id()
+            self.sessions[upload_id] = (
+                await request.json(),
+                request.headers.get("x-upload-content-type", "application/octet-stream"),
+            )
+            location = f"{request.url.replace(query='')}?uploadType=resumable&upload_id={upload_id}"
+            return Response(status_code=200, headers={"Location": location})
+        if kind == "resumable":
+            found = self.sessions.pop(request.query_params.get("upload_id", ""), None)
+            if found is None:
+                return api_error(404, "Upload session not found.", "NOT_FOUND", "notFound")
+            metadata, mime = found
+            parent = (metadata.get("parents") or ["root"])[0]
+            fid = self.add_file(account, metadata["name"], await request.body(), mime, parent)
+            return JSONResponse(self.box(account).files[fid])
+        if kind != "multipart" or len(await request.body()) > 5 * 1024 * 1024 + 4096:
+            return api_error(400, "Invalid multipart upload.", "INVALID_ARGUMENT", "badRequest")
         boundary = request.headers["content-type"].split("boundary=")[1].encode()
         parts = (await request.body()).split(b"--" + boundary)
         metadata = json.loads(parts[1].split(b"\r\n\r\n", 1)[1].strip())

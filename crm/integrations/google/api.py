@@ -19,6 +19,7 @@ from crm.integrations.http import Page, RestClient
 
 SERVICE = "Google Workspace"
 PAGE_SIZE = 50
+MULTIPART_MAX_BYTES = 5 * 1024 * 1024  # Google's limit for one multipart upload; then resumable
 GMAIL, CALENDAR, DRIVE = "/gmail/v1/users/me", "/calendar/v3", "/drive/v3"
 FILE_FIELDS = "id,name,mimeType,size,modifiedTime,webViewLink,parents"
 EVENT_FIELDS = (
@@ -283,11 +284,25 @@ class GoogleAPI:
     async def upload(
         self, *, name: str, data: bytes, folder_id: str | None, mime: str
     ) -> dict[str, Any]:
-        """A multipart upload (metadata, then the bytes) to /upload/drive/v3."""
-        boundary = uuid.uuid4().hex
+        """A multipart upload (metadata, then the bytes) to /upload/drive/v3, or above 5 MB a
+        resumable one (a session for the metadata, then the bytes in one PUT)."""
         metadata: dict[str, Any] = {"name": name}
         if folder_id:
             metadata["parents"] = [folder_id]
+        path, params = "/upload/drive/v3/files", {"fields": FILE_FIELDS}
+        if len(data) > MULTIPART_MAX_BYTES:
+            session = await self.rest.request(
+                "POST",
+                path,
+                params={**params, "uploadType": "resumable"},
+                json=metadata,
+                headers={"X-Upload-Content-Type": mime},
+            )
+            response = await self.rest.request(
+                "PUT", session.headers["Location"], content=data, headers={"Content-Type": mime}
+            )
+            return response.json()
+        boundary = uuid.uuid4().hex
         body = (
             (
                 f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n"
@@ -298,8 +313,8 @@ class GoogleAPI:
         )
         response = await self.rest.request(
             "POST",
-            "/upload/drive/v3/files",
-            params={"uploadType": "multipart", "fields": FILE_FIELDS},
+            path,
+            params={**params, "uploadType": "multipart"},
             content=body,
             headers={"Content-Type": f"multipart/related; boundary={boundary}"},
         )

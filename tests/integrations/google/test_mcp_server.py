@@ -292,3 +292,19 @@ async def test_connect_serves_one_users_token_in_process(google):
     async with connect(token, settings=settings) as client:
         status = answer(await client.call_tool("auth_status", {}))
     assert status["email"] == grace.email
+
+
+async def test_a_file_above_5_mb_is_uploaded_resumably(google, mcp_url):
+    _, apis, _ = google
+    grace, token = account(google, "Grace Hopper")
+    data = b"x" * (6 * 1024 * 1024)
+    async with connected(mcp_url, token) as client:
+        uploaded = answer(
+            await client.call_tool(
+                "drive_upload_file",
+                {"name": "big.bin", "content_base64": base64.b64encode(data).decode()},
+            )
+        )
+    assert uploaded["size"] == "6.0 MB"
+    assert apis.box(grace).contents[uploaded["id"]] == data
+    assert any("uploadType=resumable" in r for r in apis.requests)
