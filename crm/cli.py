@@ -500,5 +500,38 @@ def mcp_server_ms365(
         uvicorn.run(create_http_app(host=host), host=host, port=port, log_level="warning")
 
 
+@mcp_server_app.command("google")
+def mcp_server_google(
+    transport: Annotated[
+        Transport, typer.Option(help="stdio (one user: GOOGLE_ACCESS_TOKEN) or http.")
+    ] = Transport.stdio,
+    host: Annotated[str, typer.Option(help="Address to listen on (http).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (http).")] = 8081,
+) -> None:
+    """Serve the Google Workspace MCP server (Gmail, Calendar, Drive). Over http (streamable
+    HTTP at /mcp, stateless) each request carries the user's Google access token as
+    `Authorization: Bearer`; over stdio the token is GOOGLE_ACCESS_TOKEN. It holds no client
+    secret and stores no token. GOOGLE_API_URL sets Google's address."""
+    if transport is Transport.stdio:
+        token = os.environ.get("GOOGLE_ACCESS_TOKEN", "").strip()
+        if not token:
+            typer.secho(
+                "Set GOOGLE_ACCESS_TOKEN to the user's Google access token.", fg="red", err=True
+            )
+            raise typer.Exit(2)
+        from crm.integrations.google.mcp_server import create_server
+
+        create_server(access_token=token).run("stdio")
+    else:
+        import uvicorn
+
+        from crm.integrations.google.mcp_server import create_http_app
+
+        typer.secho(
+            f"The Google Workspace MCP server is at http://{host}:{port}/mcp", fg="green", err=True
+        )
+        uvicorn.run(create_http_app(host=host), host=host, port=port, log_level="warning")
+
+
 if __name__ == "__main__":
     app()

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     microsoft_tenant_id: str = "common"
     microsoft_authority_url: str = "https://login.microsoftonline.com"
     microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
+    google_api_url: str = "https://www.googleapis.com"
 
     # Background jobs (crm.jobs): `crm serve` sets CRM_WORKER_IN_PROCESS unless --no-worker.
     crm_worker_in_process: bool = False
@@ -54,6 +59,8 @@ class Settings(BaseSettings):
 
     # The Microsoft 365 MCP server's address when it runs as its own process (unset: in-process).
     mcp_microsoft365_url: str | None = None
+    # The Google Workspace MCP server's address when it runs as its own process.
+    mcp_google_url: str | None = None
     # Calls to the Microsoft 365 and Google MCP servers' tools, per connected account.
     rate_limit_integrations: str = "120/minute"
 

@@ -46,6 +46,16 @@ class Provider(Protocol):
         """Extra parameters of the authorize request (Google's `access_type`, `prompt`)."""
         ...
 
+    def refusal(self, description: str) -> str:
+        """In words, for the user, why the provider refused the refresh token (`invalid_grant`
+        with this `error_description`) and what renews it."""
+        ...
+
+    def consent_gaps(self, granted: tuple[str, ...]) -> str | None:
+        """In words, what the CRM cannot do because the user left a scope unticked at
+        consent; None when everything asked for was granted."""
+        ...
+
     async def read_account(
         self, http: httpx.AsyncClient, settings: Settings, access_token: str
     ) -> Account:

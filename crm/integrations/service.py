@@ -1,4 +1,4 @@
-"""Connections to outside services (Microsoft 365, later Google): list them, connect one with
+"""Connections to outside services (Microsoft 365, Google): list them, connect one with
 OAuth 2.0 (authorization code + PKCE, a single-use state bound to the user), disconnect, and
 hand out the user's current access token, refreshed under a row lock.
 
@@ -207,7 +207,9 @@ class IntegrationService:
             state=state,
             code_verifier=verifier,
             params=provider.authorize_params(
-                has_refresh_token=bool(existing and existing.refresh_token_sealed)
+                has_refresh_token=bool(
+                    existing and existing.refresh_token_sealed and existing.status == CONNECTED
+                )
             ),
         )
 
@@ -271,7 +273,7 @@ class IntegrationService:
             )
             session.add(row)
         now = datetime.now(UTC)
-        row.status, row.last_error = CONNECTED, None
+        row.status, row.last_error = CONNECTED, provider.consent_gaps(grant.scopes)
         row.account_email, row.account_name = account.email, account.name
         row.connected_at = row.updated_at = now
         _store(row, grant, box)
@@ -376,8 +378,8 @@ class IntegrationService:
             if not refresh_token:
                 raise oauth.GrantRevoked("no refresh token is held")
             grant = await oauth.refresh(provider, endpoints, refresh_token=refresh_token)
-        except oauth.GrantRevoked:
-            await self._needs_reconnect(session, actor, provider, row)
+        except oauth.GrantRevoked as exc:
+            await self._needs_reconnect(session, actor, provider, row, str(exc))
             return None
         except oauth.ProviderFailed as exc:
             log.warning("integration_refresh_failed", service=provider.service, reason=str(exc))
@@ -388,13 +390,15 @@ class IntegrationService:
         return grant.access_token
 
     async def _needs_reconnect(
-        self, session: AsyncSession, actor: Actor, provider: Provider, row: IntegrationConnection
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        provider: Provider,
+        row: IntegrationConnection,
+        description: str,
     ) -> None:
         row.status = RECONNECT_NEEDED
-        row.last_error = (
-            f"{provider.name} no longer accepts the CRM's access (it was revoked, expired or "
-            "the password changed). Reconnect to renew it."
-        )
+        row.last_error = provider.refusal(description)
         row.updated_at = datetime.now(UTC)
         await session.flush()
         # Once per connection: a reconnect starts a new one (its own connected_at).

@@ -12,6 +12,8 @@ import base64
 import binascii
 import functools
 import hashlib
+import inspect
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -27,13 +29,14 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crm.errors import TooManyRequests
 from crm.integrations.documents import DEFAULT_PAGE_CHARS, MAX_PAGE_CHARS, UnreadableDocument
-from crm.integrations.http import ServiceError, new_http_client
+from crm.integrations.http import Page, ServiceError, new_http_client
 from crm.kit.ratelimit import RateLimits
 from crm.kit.schemas import Email
 
@@ -120,6 +123,34 @@ def annotations(
         idempotent_hint=idempotent or read_only,
         open_world_hint=True,
     )
+
+
+def tool(fn: Callable[..., Any], title: str, **hints: bool) -> Tool:
+    """A server's tool from its function: the docstring is the description (UPLOAD_LIMIT
+    spelled out), the hints its annotations, text (not structured) answers."""
+    description = inspect.cleandoc(fn.__doc__ or "").replace(
+        "UPLOAD_LIMIT", f"{MAX_UPLOAD_BYTES // 2**20} MB"
+    )
+    return Tool.from_function(
+        fn,
+        title=title,
+        description=description,
+        annotations=annotations(title, **hints),
+        structured_output=False,
+    )
+
+
+def as_json(value: Any) -> str:
+    """A tool's answer: compact JSON."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def listing(page: Page, items: list[dict[str, Any]], **extra: Any) -> str:
+    """A list's answer, saying when more exist than the cap let through."""
+    answer: dict[str, Any] = {**extra, "items": items}
+    if page.more:
+        answer["more"] = "More exist than shown; narrow the search or ask for more (top)."
+    return as_json(answer)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from crm.db import app_url
 from tests.conftest import SECRET
 from tests.smtp import free_port
 from tests.standins import StandInServer
+from tests.standins.google import GoogleIdentity
 from tests.standins.microsoft_identity import MicrosoftIdentity
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,13 +53,30 @@ def microsoft(microsoft_server, live_server: str) -> MicrosoftIdentity:
 
 
 @pytest.fixture(scope="session")
-def live_server(admin_url: str, microsoft_server) -> Iterator[str]:
+def google_server() -> Iterator[tuple[GoogleIdentity, StandInServer]]:
+    """Google's OAuth stand-in that the live server is configured with."""
+    identity = GoogleIdentity()
+    with StandInServer(identity) as server:
+        yield identity, server
+
+
+@pytest.fixture
+def google(google_server, live_server: str) -> GoogleIdentity:
+    identity, _ = google_server
+    identity.reset()
+    return identity
+
+
+@pytest.fixture(scope="session")
+def live_server(admin_url: str, microsoft_server, google_server) -> Iterator[str]:
     """`crm serve` as the application role on the (already migrated) test database, with
-    Microsoft 365 set up against the stand-in."""
+    Microsoft 365 and Google Workspace set up against their stand-ins."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     identity, standin = microsoft_server
     identity.redirect_uris.add(f"{url}/api/v1/integrations/ms365/callback")
+    google_identity, google_standin = google_server
+    google_identity.redirect_uris.add(f"{url}/api/v1/integrations/google/callback")
     data_dir = tempfile.mkdtemp(prefix="crm-browser-")
     env = {
         # No model provider's key either: the assistant answers offline in the browser tests.
@@ -74,6 +92,7 @@ def live_server(admin_url: str, microsoft_server) -> Iterator[str]:
         "RATE_LIMIT_AUTH": "1000/minute",
         "PYTHONUNBUFFERED": "1",
         **identity.crm_environment(standin.url),
+        **{k.upper(): str(v) for k, v in google_identity.crm_settings(google_standin.url).items()},
     }
     # The server's log goes to a file: a pipe nobody reads fills up after some requests and
     # then blocks the server on its next log line.

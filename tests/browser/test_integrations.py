@@ -1,6 +1,7 @@
 """Settings → Integrations in a real browser: connect Microsoft 365 through the stand-in's
 sign-in page and come back connected, a declined consent said in words, disconnect after
-confirming; axe-core on each state, at 1440 and 390 px."""
+confirming; connect Google Workspace with a scope left unticked; axe-core on each state, at
+1440 and 390 px."""
 
 import re
 
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import NARROW, WIDE
 from tests.browser.test_pages import open_tab, register  # noqa: F401 (a fixture)
+from tests.standins.google import GoogleAccount
 from tests.standins.microsoft_identity import MicrosoftAccount
 
 
@@ -48,4 +50,25 @@ def test_connect_microsoft_365_and_disconnect(open_tab, microsoft, viewport):  #
     card.get_by_role("button", name="Disconnect").click()
     expect(page.locator(".toast")).to_contain_text("Microsoft 365 is disconnected")
     expect(card.locator("[data-integration-status]")).to_have_text("Not connected")
+    tab.check()
+
+
+def test_connect_google_workspace_with_a_scope_left_unticked(open_tab, google):  # noqa: F811
+    tab = open_tab(WIDE)
+    register(tab, name="Grace Hopper")
+    page = tab.go("/settings/integrations")
+    card = page.locator('[data-integration="google"]')
+    expect(card.get_by_role("heading", name="Google Workspace")).to_be_visible()
+    google.signing_in = GoogleAccount("Grace Hopper", "grace@example.org")
+    google.unticked = {"https://www.googleapis.com/auth/drive"}
+    card.get_by_role("button", name="Connect Google Workspace").click()
+    expect(page).to_have_url(re.compile(r"/settings/integrations\?connected=google$"))
+    expect(page.locator("[data-callback-done]")).to_have_text("Google Workspace is connected.")
+    expect(card.locator("[data-integration-status]")).to_have_text("Connected")
+    expect(card.locator("[data-integration-account]")).to_have_text(
+        "Grace Hopper · grace@example.org"
+    )
+    expect(card.get_by_role("alert")).to_contain_text("share files in your Google Drive")
+    sent = google.authorize_requests[-1]
+    assert sent["access_type"] == "offline" and sent["prompt"] == "consent"
     tab.check()

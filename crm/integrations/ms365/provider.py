@@ -59,6 +59,16 @@ class Microsoft365:
         # Let the user pick the account each time (a browser may be signed in to several).
         return {"prompt": "select_account"}
 
+    def refusal(self, description: str) -> str:
+        return (
+            f"{self.name} no longer accepts the CRM's access (it was revoked, expired or the "
+            "password changed). Reconnect to renew it."
+        )
+
+    def consent_gaps(self, granted: tuple[str, ...]) -> str | None:
+        # Microsoft's consent is all or nothing (an admin may consent for the organization).
+        return None
+
     async def read_account(
         self, http: httpx.AsyncClient, settings: Settings, access_token: str
     ) -> Account:

@@ -2,9 +2,6 @@
 Teams and their meetings. Each answers compact JSON sized for a model: lists capped and saying
 when more exist, mail bodies and documents as text in pages of characters."""
 
-import inspect
-from typing import Any
-
 from mcp.server.mcpserver.tools import Tool
 
 from crm.integrations.ms365.tools.files import (
@@ -37,21 +34,7 @@ from crm.integrations.ms365.tools.teams import (
     teams_list_files,
     teams_list_teams,
 )
-from crm.integrations.toolkit import MAX_UPLOAD_BYTES, annotations
-
-
-def _tool(fn: Any, title: str, **hints: bool) -> Tool:
-    description = inspect.cleandoc(fn.__doc__ or "").replace(
-        "UPLOAD_LIMIT", f"{MAX_UPLOAD_BYTES // 2**20} MB"
-    )
-    return Tool.from_function(
-        fn,
-        title=title,
-        description=description,
-        annotations=annotations(title, **hints),
-        structured_output=False,
-    )
-
+from crm.integrations.toolkit import tool as _tool
 
 READ = {"read_only": True}
 # Built once: a server (one per process, or one per in-process connection) only lists them.

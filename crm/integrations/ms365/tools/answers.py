@@ -1,7 +1,6 @@
 """What the Microsoft 365 tools share: input types, the Graph client of the call, and answers
 shaped for a model (compact JSON, people as "Name <address>", files with their drive's id)."""
 
-import json
 import mimetypes
 from typing import Annotated, Any, Literal
 
@@ -9,9 +8,9 @@ from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from crm.integrations.documents import document_text, excerpt
-from crm.integrations.http import Page
 from crm.integrations.ms365.graph import Graph, recipients
 from crm.integrations.toolkit import (
+    as_json,
     caller,
     size_in_words,
     upload_bytes,
@@ -51,17 +50,6 @@ EventId = Annotated[
 async def graph_for(ctx: Context) -> Graph:
     state, token = await caller(ctx)
     return Graph(state.http, state.base_url, token)
-
-
-def as_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def listing(page: Page, items: list[dict[str, Any]], **extra: Any) -> str:
-    answer: dict[str, Any] = {**extra, "items": items}
-    if page.more:
-        answer["more"] = "More exist than shown; narrow the search or ask for more (top)."
-    return as_json(answer)
 
 
 def person(value: dict[str, Any] | None) -> str | None:

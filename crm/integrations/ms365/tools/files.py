@@ -9,11 +9,9 @@ from crm.integrations.ms365.graph import drive_path
 from crm.integrations.ms365.tools.answers import (
     DriveId,
     SiteId,
-    as_json,
     document_answer,
     file_summary,
     graph_for,
-    listing,
     upload_answer,
 )
 from crm.integrations.toolkit import (
@@ -26,6 +24,8 @@ from crm.integrations.toolkit import (
     PageChars,
     TextContent,
     Top,
+    as_json,
+    listing,
     speaks_errors,
 )
 from crm.kit.schemas import Email

@@ -13,11 +13,9 @@ from crm.integrations.ms365.graph import Graph, drive_path
 from crm.integrations.ms365.tools.answers import (
     EventId,
     Subject,
-    as_json,
     event_summary,
     file_summary,
     graph_for,
-    listing,
     person,
 )
 from crm.integrations.toolkit import (
@@ -27,7 +25,9 @@ from crm.integrations.toolkit import (
     OptionalEmailAddresses,
     PageChars,
     Top,
+    as_json,
     caller,
+    listing,
     speaks_errors,
     token_scopes,
 )

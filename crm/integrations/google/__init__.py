@@ -1,0 +1,1 @@
+"""Google Workspace: the provider, the REST client and the MCP server."""
