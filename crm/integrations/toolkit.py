@@ -34,6 +34,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from crm.config import Settings, get_settings
 from crm.errors import TooManyRequests
 from crm.integrations.documents import DEFAULT_PAGE_CHARS, MAX_PAGE_CHARS, UnreadableDocument
 from crm.integrations.http import Page, ServiceError, new_http_client
@@ -360,3 +361,73 @@ def http_app(server: MCPServer[Any], *, service: str, host: str) -> ASGIApp:
     )
     app.add_middleware(BearerRequired, service=service)
     return app
+
+
+@dataclass(frozen=True)
+class ServerKind:
+    """What one service's MCP server is (Microsoft 365, Google Workspace): the rest of how it is
+    built, served over HTTP and reached from the CRM is the same for every service."""
+
+    name: str
+    title: str
+    key: str  # the rate limit's key prefix
+    instructions: str
+    tools: list[Tool]
+    api_url: Callable[[Settings], str]  # the service's REST base URL
+    server_url: Callable[[Settings], str | None]  # the separate server's URL; None: in-process
+
+    def create_server(
+        self,
+        *,
+        access_token: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        settings: Settings | None = None,
+        limits: RateLimits | None = None,
+    ) -> MCPServer:
+        """The server, for one user when `access_token` is given (stdio, in-process), else
+        taking each request's Bearer token (HTTP). `http` is a shared connection pool (the
+        server makes its own otherwise); `limits` the CRM's rate-limit counters, so every
+        connection of a user counts against one limit."""
+        settings = settings or get_settings()
+        return MCPServer(
+            self.name,
+            title=self.title,
+            instructions=self.instructions,
+            tools=self.tools,
+            log_level="WARNING",  # the SDK configures logging when nothing has; no request lines
+            lifespan=lifespan(
+                service=self.title,
+                key=self.key,
+                base_url=self.api_url(settings),
+                token=access_token,
+                http=http,
+                limits=limits or RateLimits(settings),
+            ),
+        )
+
+    def create_http_app(
+        self, settings: Settings | None = None, *, host: str = "127.0.0.1"
+    ) -> ASGIApp:
+        """The server as an ASGI app at /mcp for `crm mcp-server <service> --transport http`."""
+        return http_app(self.create_server(settings=settings), service=self.title, host=host)
+
+    @asynccontextmanager
+    async def connect(
+        self,
+        access_token: str,
+        *,
+        settings: Settings | None = None,
+        http: httpx.AsyncClient | None = None,
+        limits: RateLimits | None = None,
+    ) -> AsyncIterator[Client]:
+        """An MCP client connected to the server as the account of `access_token`: the
+        separate server when its URL is set, or one built in-process for this connection."""
+        settings = settings or get_settings()
+
+        def build() -> MCPServer:
+            return self.create_server(
+                access_token=access_token, http=http, settings=settings, limits=limits
+            )
+
+        async with connect(self.server_url(settings), access_token, build) as client:
+            yield client

@@ -12,21 +12,10 @@ only), which reaches MCP_MICROSOFT365_URL when set and a server built in-process
         tools = await client.list_tools()
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import httpx
-from mcp import Client
-from mcp.server.mcpserver import MCPServer
-from starlette.types import ASGIApp
-
-from crm.config import Settings, get_settings
 from crm.integrations import toolkit
 from crm.integrations.ms365.graph import SERVICE
 from crm.integrations.ms365.tools import TOOLS
-from crm.kit.ratelimit import RateLimits
 
-KEY = "ms365"
 INSTRUCTIONS = (
     "Tools for the connected Microsoft 365 account: Outlook mail and calendar, SharePoint and "
     "OneDrive documents, Teams and their meetings. Lists are capped (top) and say when more "
@@ -35,55 +24,15 @@ INSTRUCTIONS = (
     "CRM: confirm them with the user first."
 )
 
-
-def create_server(
-    *,
-    access_token: str | None = None,
-    http: httpx.AsyncClient | None = None,
-    settings: Settings | None = None,
-    limits: RateLimits | None = None,
-) -> MCPServer:
-    """The server, for one user when `access_token` is given (stdio, in-process), else taking
-    each request's Bearer token (HTTP). `http` is a shared connection pool (the server makes
-    its own otherwise); `limits` the CRM's rate-limit counters, so every connection of a user
-    counts against one limit."""
-    settings = settings or get_settings()
-    return MCPServer(
-        "microsoft365",
-        title=SERVICE,
-        instructions=INSTRUCTIONS,
-        tools=TOOLS,
-        log_level="WARNING",  # the SDK configures logging when nothing has; no request lines
-        lifespan=toolkit.lifespan(
-            service=SERVICE,
-            key=KEY,
-            base_url=settings.microsoft_graph_url,
-            token=access_token,
-            http=http,
-            limits=limits or RateLimits(settings),
-        ),
-    )
-
-
-def create_http_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> ASGIApp:
-    """The server as an ASGI app at /mcp for `crm mcp-server ms365 --transport http`."""
-    return toolkit.http_app(create_server(settings=settings), service=SERVICE, host=host)
-
-
-@asynccontextmanager
-async def connect(
-    access_token: str,
-    *,
-    settings: Settings | None = None,
-    http: httpx.AsyncClient | None = None,
-    limits: RateLimits | None = None,
-) -> AsyncIterator[Client]:
-    """An MCP client connected to the Microsoft 365 server as the account of `access_token`:
-    the separate server at MCP_MICROSOFT365_URL, or one built in-process for this connection."""
-    settings = settings or get_settings()
-
-    def build() -> MCPServer:
-        return create_server(access_token=access_token, http=http, settings=settings, limits=limits)
-
-    async with toolkit.connect(settings.mcp_microsoft365_url, access_token, build) as client:
-        yield client
+SERVER = toolkit.ServerKind(
+    name="microsoft365",
+    title=SERVICE,
+    key="ms365",
+    instructions=INSTRUCTIONS,
+    tools=TOOLS,
+    api_url=lambda settings: settings.microsoft_graph_url,
+    server_url=lambda settings: settings.mcp_microsoft365_url,
+)
+create_server = SERVER.create_server
+create_http_app = SERVER.create_http_app
+connect = SERVER.connect
