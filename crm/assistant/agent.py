@@ -44,7 +44,7 @@ from crm.assistant.groups import (
     preloads,
     turn_capabilities,
 )
-from crm.assistant.integrations import Integrations, confirm_held
+from crm.assistant.integrations import Integrations, confirm_held, instructions_for
 from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
@@ -54,6 +54,7 @@ from crm.assistant.schemas import Decision
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tool, agent_tools, confirm
 from crm.assistant.undo import UNDO, undo_last
 from crm.auth.actor import Actor
+from crm.integrations.service import CONNECTED
 from crm.kit.metrics import ASSISTANT_TURNS
 from crm.models import Conversation, UserAccount
 
@@ -203,6 +204,7 @@ async def run_turn(
     conversation, deps = await _load(session, actor, message, conversation_id)
     if integrations is not None:
         deps.toolsets = await integrations.for_turn(session, actor)
+        groups = [*groups, *(group for t in deps.toolsets for group in t.groups())]
     pending = Pending.of(conversation.pending) if conversation.pending else None
     turn = Turn(deps, model, provider, label or f"{provider} model", emit, groups)
     decided: Decision | None = None if pending is None else "lapsed"
@@ -383,6 +385,7 @@ async def _offline(deps: TurnDeps) -> Model:
         user_id=deps.actor.user_id,
         names=await record_names(deps.session, deps.actor),
         hold=lambda call, summary: propose(deps, call, summary),
+        services=[t.tools.service for t in deps.toolsets if t.status == CONNECTED],
     ).model()
 
 
@@ -458,11 +461,12 @@ async def _run_agent(
         message_history=history,
         usage_limits=limits,
         model_settings=thinking_when_needed(model, message),
+        instructions=instructions_for(deps.toolsets),
         capabilities=turn_capabilities([*crm_groups()[1], *groups], deps.preload)
         if on_demand
         else None,
-        # The connected services' tools are offered whole (not yet as groups loaded by need).
-        toolsets=[*deps.toolsets, *(group.toolset for group in groups if not on_demand)] or None,
+        # The offline interpreter reads no schema: every tool at once.
+        toolsets=None if on_demand else [group.toolset for group in groups] or None,
     ) as run:
         async for node in run:
             if stream and Agent.is_model_request_node(node):

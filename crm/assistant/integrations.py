@@ -1,6 +1,8 @@
-"""The tools of the user's connected integrations (Microsoft 365; Google joins with one more
-`ServiceTools`) for the assistant: a pydantic-ai toolset per connected service, over the
-service's MCP server, acting with the chatting user's own access token.
+"""The tools of the user's connected integrations (Microsoft 365, Google Workspace; each
+described in crm.assistant.connected_services) for the assistant: a pydantic-ai toolset per
+connected service, over the service's MCP server, acting with the chatting user's own access
+token, offered in groups loaded by need (Outlook, SharePoint/OneDrive files, Teams; Gmail,
+Drive, Google Calendar), like the CRM's own tools (crm.assistant.groups).
 
 - The token is asked for at each call (`integration.access_token`, refreshed under a row lock)
   and sent only on that call's MCP connection; nothing kept between calls or turns holds one.
@@ -13,16 +15,23 @@ service's MCP server, acting with the chatting user's own access token.
   meeting) are held for the user's yes with a preview of exactly what will go out, then run
   once; what went out is an action of the turn (stored with the conversation) and an entry in
   the activity log of each contact it was addressed to (matched by e-mail, channel assistant).
-- Each tool carries its group (mail, files, meetings) in its metadata, so a tool budget can
-  offer a group by need (`toolset.filtered(...)`).
+- Each tool carries its group in its metadata; `ConnectedToolset.groups()` makes a group of
+  each (a filtered view of the one toolset), offered on demand or preloaded by the message's
+  words. The instructions (which account is connected, or that it must be renewed) are the
+  turn's (`instructions`), whether or not a group is loaded.
+- With both mailboxes connected, a send from a message that names neither ("e-mail Jane the
+  proposal") is not held: the model is told to ask "Outlook or Gmail?" first.
+- A held call waits in the conversation's row: its arguments are capped (HELD_LIMIT), so an
+  upload from the chat is a small file; bigger ones go up in the service itself.
 
 Why not pydantic-ai's `MCPToolset`: it runs on fastmcp's client, which is not installed; this
 toolset is the small part of it the CRM needs over the official `mcp.Client`
 (docs/assistant.md, "Integrations")."""
 
+import asyncio
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,13 +49,14 @@ from pydantic_ai.toolsets.abstract import ToolsetTool
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.activity.service import activity as activity_service
+from crm.assistant.connected_services import SERVICES, ServiceTools
+from crm.assistant.groups import ToolGroup
 from crm.assistant.tools import Action, Pending, TurnDeps, hold
 from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.contacts.service import contact as contact_service
 from crm.errors import CRMError
 from crm.integrations.http import new_http_client
-from crm.integrations.ms365 import mcp_server as ms365_server
 from crm.integrations.service import (
     CONNECTED,
     RECONNECT_NEEDED,
@@ -60,126 +70,28 @@ from crm.kit.ratelimit import RateLimits
 from crm.models import IntegrationConnection
 
 log = structlog.get_logger()
-# (token, settings, http, limits) -> a connected MCP client acting as that token's account
-Connect = Callable[..., AbstractAsyncContextManager[Client]]
 ARGUMENTS = pydantic_core.SchemaValidator(
     pydantic_core.core_schema.dict_schema(
         pydantic_core.core_schema.str_schema(), pydantic_core.core_schema.any_schema()
     )
 )
 LISTINGS_KEPT = 1024  # connections whose tool listing a process keeps
+# A held call waits in its conversation's row (conversation.pending) until the user's yes:
+# what goes out through the chat stays this small; bigger files go up in the service itself.
+HELD_LIMIT = 256 * 1024
 HELD = (
     " It acts outside the CRM, so the user is asked to confirm first: call it once with the "
     "exact content; they see a preview and answer yes or no."
 )
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A write that leaves the CRM: what the user is shown before (`preview`), who it reaches
-    (`recipients`, for the contacts' activity log) and the log's verb ("Ada emailed this
-    contact")."""
-
-    preview: Callable[[str, dict[str, Any]], str]  # (account, arguments) -> sentence
-    recipients: Callable[[dict[str, Any]], list[str]] = lambda _: []
-    verb: str | None = None
-    done: str = "Done"  # the action's summary starts so once it succeeded
-
-
-@dataclass(frozen=True)
-class ServiceTools:
-    """How the assistant reaches one service's MCP server."""
-
-    service: str  # the connection's slug: ms365
-    name: str  # as users know it: Microsoft 365
-    connect: Connect
-    groups: tuple[tuple[str, str], ...]  # (tool name prefix, group), the first match wins
-    outgoing: Mapping[str, Outgoing]
-
-    def group_of(self, tool: str) -> str:
-        return next(group for prefix, group in self.groups if tool.startswith(prefix))
-
-
-def _people(arguments: dict[str, Any], *keys: str) -> list[str]:
-    return [str(a) for key in keys for a in arguments.get(key) or []]
-
-
-def _listed(addresses: list[str]) -> str:
-    return ", ".join(addresses) or "nobody"
-
-
-def _mail_preview(account: str, a: dict[str, Any]) -> str:
-    lines = [f"Send this e-mail from {account}", f"To: {_listed(_people(a, 'to'))}"]
-    if a.get("cc"):
-        lines.append(f"Cc: {_listed(_people(a, 'cc'))}")
-    if a.get("bcc"):
-        lines.append(f"Bcc: {_listed(_people(a, 'bcc'))}")
-    lines += [f"Subject: {a.get('subject', '')}", "", str(a.get("body", ""))]
-    return "\n".join(lines)
-
-
-def _share_preview(account: str, a: dict[str, Any]) -> str:
-    access = "edit" if a.get("access") == "edit" else "view"
-    target = a.get("file_name") or f"the file {a.get('item_id')}"
-    if a.get("recipients"):
-        text = f"Share {target} from {account} with {_listed(_people(a, 'recipients'))} ({access})"
-    else:
-        anyone = a.get("link_scope") == "anonymous"
-        scope = "anyone with the link" if anyone else "your organisation"
-        text = f"Make a sharing link to {target} for {scope} ({access})"
-    return text + (f", with the message: {a['message']}" if a.get("message") else "")
-
-
-def _upload_preview(where: str) -> Callable[[str, dict[str, Any]], str]:
-    def preview(account: str, a: dict[str, Any]) -> str:
-        size = len(a.get("content_text") or "") or len(a.get("content_base64") or "") * 3 // 4
-        folder = f" in the folder {a['folder_path']}" if a.get("folder_path") else ""
-        return f"Upload {a.get('file_name')} ({size} bytes) to {where} of {account}{folder}"
-
-    return preview
-
-
-def _meeting_preview(account: str, a: dict[str, Any]) -> str:
-    text = (
-        f"Create a Teams meeting “{a.get('subject')}” from {account} at {a.get('start')} for "
-        f"{a.get('duration_minutes', 30)} minutes, inviting {_listed(_people(a, 'attendees'))}"
-    )
-    return text + (f"; agenda: {a['agenda']}" if a.get("agenda") else "")
-
-
-def _invite_preview(account: str, a: dict[str, Any]) -> str:
-    return f"Invite {_listed(_people(a, 'attendees'))} to the Teams meeting {a.get('event_id')}"
-
-
-MICROSOFT365 = ServiceTools(
-    service="ms365",
-    name="Microsoft 365",
-    connect=ms365_server.connect,
-    groups=(
-        ("outlook_get_calendar_events", "meetings"),
-        ("teams_", "meetings"),
-        ("sharepoint_", "files"),
-        ("onedrive_", "files"),
-        ("", "mail"),  # outlook_*, auth_status
-    ),
-    outgoing={
-        "outlook_send_email": Outgoing(
-            _mail_preview, lambda a: _people(a, "to", "cc", "bcc"), "emailed", "Sent"
-        ),
-        "sharepoint_share_document": Outgoing(
-            _share_preview, lambda a: _people(a, "recipients"), "shared a file with", "Shared"
-        ),
-        "sharepoint_upload_document": Outgoing(_upload_preview("SharePoint"), done="Uploaded"),
-        "onedrive_upload_document": Outgoing(_upload_preview("the OneDrive"), done="Uploaded"),
-        "teams_create_meeting": Outgoing(
-            _meeting_preview, lambda a: _people(a, "attendees"), "invited", "Created"
-        ),
-        "teams_add_meeting_attendees": Outgoing(
-            _invite_preview, lambda a: _people(a, "attendees"), "invited", "Invited"
-        ),
-    },
-)
-SERVICES: dict[str, ServiceTools] = {s.service: s for s in (MICROSOFT365,)}
+HELD_UPLOAD = f" From the chat, files of at most {HELD_LIMIT // 1024} KB."
+PAST = {
+    "Share": "Shared",
+    "Make": "Made",
+    "Upload": "Uploaded",
+    "Invite": "Invited",
+    "Change": "Changed",
+    "Delete": "Deleted",
+}
 
 
 class Integrations:
@@ -206,13 +118,16 @@ class Integrations:
     async def for_turn(self, session: AsyncSession, actor: Actor) -> list["ConnectedToolset"]:
         """A toolset per service the actor has connected (or must reconnect)."""
         statuses = await integration_service.list(session, actor, settings=self.settings)
-        return [
+        toolsets = [
             ConnectedToolset(self, SERVICES[s.provider.service], s.connection)
             for s in statuses
             if s.connection is not None
             and s.status in (CONNECTED, RECONNECT_NEEDED)
             and s.provider.service in SERVICES
         ]
+        for toolset in toolsets:  # listed before the turn (once per connection): its status
+            await toolset.definitions(session, actor)
+        return toolsets
 
     def listing(self, key: tuple[Any, ...]) -> list[ToolDefinition] | None:
         found = self._listings.get(key)
@@ -247,6 +162,7 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
         self.owner, self.tools, self.connection = owner, tools, connection
         self.status = connection.status
         self.account = _account(connection)
+        self._listing = asyncio.Lock()
         # Whose listing: this user's connection as it was made (a reconnect is a new one).
         self.key = (
             connection.user_id,
@@ -259,7 +175,14 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
     def id(self) -> str:
         return f"integration-{self.tools.service}"
 
-    async def get_instructions(self, ctx: RunContext[TurnDeps]) -> str:
+    def groups(self) -> list[ToolGroup]:
+        """The service's tools in their groups, each a filtered view of this toolset."""
+        return [
+            ToolGroup(spec, self.filtered(lambda ctx, d, g=spec.id: d.metadata["group"] == g))
+            for spec in self.tools.specs
+        ]
+
+    def instructions(self) -> str:
         name = self.tools.name
         if self.status == RECONNECT_NEEDED:
             return (
@@ -270,9 +193,9 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
             )
         return (
             f"{name} is connected as {self.account}: its tools act in that account. Sending "
-            "e-mail, sharing or uploading a file and creating or adding people to a meeting wait "
-            "for the user's confirmation: call the tool once with the exact content, then tell "
-            "the user what will be sent and ask for yes or no."
+            "e-mail, sharing or uploading a file and creating or changing meetings or events "
+            "wait for the user's confirmation: call the tool once with the exact content, then "
+            "tell the user what will be sent and ask for yes or no."
         )
 
     @property
@@ -283,15 +206,19 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
     def settings_link(self) -> str:
         return self.owner.settings.crm_base_url.rstrip("/") + SETTINGS_PAGE
 
+    async def definitions(self, session: AsyncSession, actor: Actor) -> list[ToolDefinition]:
+        """The tools, listed once per connection (a token refused here marks the connection
+        to renew, so the turn's instructions say so)."""
+        async with self._listing:  # its groups ask at once, and share the turn's session
+            found = self.owner.listing(self.key)
+            if found is None and self.status == CONNECTED:
+                found = await self._list(session, actor)
+                if found is not None:
+                    self.owner.keep_listing(self.key, found)
+        return found or []
+
     async def get_tools(self, ctx: RunContext[TurnDeps]) -> dict[str, ToolsetTool[TurnDeps]]:
-        definitions = self.owner.listing(self.key)
-        if definitions is None and self.status != CONNECTED:
-            return {}  # nothing to list them with: the instructions say why
-        if definitions is None:
-            definitions = await self._list(ctx.deps)
-            if definitions is None:
-                return {}  # no token now: the instructions and the next turn say why
-            self.owner.keep_listing(self.key, definitions)
+        definitions = await self.definitions(ctx.deps.session, ctx.deps.actor)
         return {
             d.name: ToolsetTool(
                 toolset=self, tool_def=d, max_retries=ctx.max_retries, args_validator=ARGUMENTS
@@ -307,9 +234,11 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
         tool: ToolsetTool[TurnDeps],
     ) -> Any:
         deps = ctx.deps
-        outgoing = self.tools.outgoing.get(name)
-        if outgoing is not None:
-            return await self._hold(deps, name, tool_args, outgoing)
+        name = self.tools.server_name(name)
+        if name in self.tools.outgoing:
+            if (ask := which_mailbox(deps, self.tools, name, ctx.prompt)) is not None:
+                return ask
+            return await self._hold(deps, name, tool_args)
         answer = await self.call(deps, name, tool_args)
         if not answer.ok and self.status == RECONNECT_NEEDED:
             deps.actions.append(Action(name, "failed", None, None, answer.error or ""))
@@ -317,8 +246,8 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
 
     # Calls --------------------------------------------------------------------------------
     async def call(self, deps: TurnDeps, name: str, arguments: dict[str, Any]) -> Answer:
-        """Call one tool as the user; a refused token is refreshed and the call tried once
-        more. Failures are answers with a sentence, never exceptions."""
+        """Call one tool (by the server's name) as the user; a refused token is refreshed and
+        the call tried once more. Failures are answers with a sentence, never exceptions."""
         rejected: str | None = None
         for _attempt in range(2):
             token = await self._token(deps.session, deps.actor, rejected)
@@ -335,29 +264,31 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
             rejected = token
         return _answer(result)
 
-    async def _list(self, deps: TurnDeps) -> list[ToolDefinition] | None:
-        token = await self._token(deps.session, deps.actor, None)
+    async def _list(self, session: AsyncSession, actor: Actor) -> list[ToolDefinition] | None:
+        token = await self._token(session, actor, None)
         if isinstance(token, Answer):
             return None
         try:
             async with self._client(token) as client:
-                listed = await client.list_tools()
+                found = await client.list_tools()
         except Exception as exc:  # as in `call`: this turn goes on without them
             log.warning("integration_listing_failed", reason=type(exc).__name__)
             return None
-        return [self._definition(t) for t in listed.tools]
+        return [self._definition(t) for t in found.tools]
 
     def _definition(self, tool: Any) -> ToolDefinition:
         held = tool.name in self.tools.outgoing
+        note = (HELD + (HELD_UPLOAD if "upload" in tool.name else "")) if held else ""
+        name = self.tools.offered(tool.name)
         return ToolDefinition(
-            name=tool.name,
-            description=(tool.description or "") + (HELD if held else ""),
+            name=name,
+            description=(tool.description or "") + note,
             parameters_json_schema=tool.input_schema,
             # One call at a time: they share the turn's database session for the token.
             sequential=True,
             metadata={
                 "service": self.tools.service,
-                "group": self.tools.group_of(tool.name),
+                "group": self.tools.group_of(name),
                 "held": held,
             },
         )
@@ -386,13 +317,21 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
         )
 
     # Confirmation -------------------------------------------------------------------------
-    async def _hold(
-        self, deps: TurnDeps, name: str, arguments: dict[str, Any], outgoing: Outgoing
-    ) -> str:
+    async def _hold(self, deps: TurnDeps, name: str, arguments: dict[str, Any]) -> Any:
+        """Hold a write for the user's yes, with its preview; too big a write is refused (it
+        would wait in the conversation's row)."""
+        size = len(json.dumps(arguments))
+        if size > HELD_LIMIT:
+            return Answer(
+                False,
+                error=f"Too large to send from the chat ({size // 1024} KB; at most "
+                f"{HELD_LIMIT // 1024} KB): tell the user to upload or send it in "
+                f"{self.tools.name} itself. Nothing was held or sent.",
+            ).for_model()
         shown = dict(arguments)
         if name == "sharepoint_share_document":
             shown["file_name"] = await self._file_name(deps, arguments)
-        summary = outgoing.preview(self.account, shown)
+        summary = self.tools.outgoing[name].preview(self.account, shown, deps.time_zone)
         call = {
             "tool": name,
             "arguments": dict(arguments),
@@ -420,11 +359,16 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
             deps.actions.append(action)
             return action
         first_line = call["summary"].split("\n", 1)[0]
-        recipients = outgoing.recipients(arguments)
         contacts = list(
-            await contact_service.with_emails(deps.session, deps.actor, emails=recipients)
+            await contact_service.with_emails(
+                deps.session, deps.actor, emails=outgoing.recipients(arguments)
+            )
         )
-        what = _what(outgoing.done, name, arguments, first_line)
+        if outgoing.done is not None:
+            what = outgoing.done(arguments, first_line, deps.time_zone)
+        else:  # "Share x with y (view)" -> "Shared x with y (view)"
+            verb, _, rest = first_line.partition(" ")
+            what = f"{PAST.get(verb, verb)} {rest}"
         if outgoing.verb:
             for contact in contacts:
                 await activity_service.record(
@@ -444,19 +388,44 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
         return action
 
 
-def _what(done: str, name: str, arguments: dict[str, Any], preview: str) -> str:
-    """What went out, in a line: "Sent the e-mail “Proposal” to jane@acme.com from Outlook"."""
-    if name == "outlook_send_email":
-        people = _listed(_people(arguments, "to", "cc", "bcc"))
-        return f"Sent the e-mail “{arguments.get('subject')}” to {people} from Outlook"
-    if name == "teams_create_meeting":
-        people = _listed(_people(arguments, "attendees"))
-        return (
-            f"Created the Teams meeting “{arguments.get('subject')}” at {arguments.get('start')} "
-            f"with {people}"
+def which_mailbox(
+    deps: TurnDeps, tools: ServiceTools, name: str, prompt: Any
+) -> dict[str, Any] | None:
+    """With both mailboxes connected, a send the user's message does not place (by the
+    mailbox's name or the account's address) is asked about first: "Outlook or Gmail?"."""
+    if name not in tools.sends:
+        return None
+    mailboxes = [t for t in deps.toolsets if t.tools.sends and t.status == CONNECTED]
+    if len(mailboxes) < 2:
+        return None
+    said = prompt if isinstance(prompt, str) else ""
+    for toolset in mailboxes:
+        address = toolset.connection.account_email
+        if toolset.tools.names_it.search(said) or (
+            address and address.casefold() in said.casefold()
+        ):
+            return None
+    names = " or ".join(t.tools.mailbox for t in mailboxes)
+    return {
+        "ok": False,
+        "error": f"Not sent and not held: both {names} are connected and the user did not say "
+        f"which to send from. Ask the user “{names}?” and send once they answer.",
+        "ask": f"{names}?",
+    }
+
+
+def instructions_for(toolsets: Sequence[ConnectedToolset]) -> str | None:
+    """The turn's instructions about its connected services: which account each acts as (or
+    that it must be renewed), and to ask which mailbox when both are connected."""
+    lines = [t.instructions() for t in toolsets]
+    mailboxes = [t.tools.mailbox for t in toolsets if t.tools.sends and t.status == CONNECTED]
+    if len(mailboxes) > 1:
+        names = " or ".join(mailboxes)
+        lines.append(
+            f"Both {names} are connected: when the user asks to send an e-mail without saying "
+            f"from which, ask “{names}?” before calling a send tool."
         )
-    # "Share x with y (view)" -> "Shared: share x with y (view)", said plainly
-    return f"{done}: {preview[0].lower()}{preview[1:]}"
+    return "\n".join(lines) or None
 
 
 async def confirm_held(deps: TurnDeps, pending: Pending) -> list[Action]:

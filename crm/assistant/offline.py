@@ -7,7 +7,7 @@ change the one record it found, or ask "which one?" when several match)."""
 
 import re
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -110,11 +110,13 @@ class Interpreter(CalendarPlans, FreePlans):
         names: dict[str, list[str]] | None = None,
         today: date | None = None,
         hold: Hold | None = None,
+        services: Sequence[str] = (),
     ) -> None:
         self.entities = entities
         self.names = names or {}
         self.lists = slot_lists(self.names)
         self.hold = hold
+        self.services = tuple(services)  # the connected ones, for mail and documents
         self.region = region_of(time_zone)
         self.zone = ZoneInfo(time_zone)
         self.time_zone = time_zone
@@ -170,7 +172,7 @@ class Interpreter(CalendarPlans, FreePlans):
         what they are (a name, not a clause); else the message read for its parts."""
         if (asked := self.question(text)) is not None:
             return asked
-        if (read := integration_plan(text)) is not None:  # mail and documents
+        if (read := integration_plan(text, self.services)) is not None:  # mail and documents
             return read  # type: ignore[return-value]
         # "Jane's new title is …", "her new e-mail is …": the templates know the field alone.
         text = re.sub(r"(?<=\w)('s|\u2019s)\s+new\s+|\b(her|his|their)\s+new\s+", r"\1\2 ", text)
