@@ -202,11 +202,13 @@ FILES = _words(
     r"documents?", r"docs?", r"files?", r"folders?", "upload", r"shar(e|ed|ing)", "spreadsheet",
     "pdf", "docx", "xlsx", "presentation",
 )  # fmt: skip
-MEETINGS = _words(
-    r"meetings?", r"calls?", "video", "invite", "attendees", r"transcripts?", "minutes"
-)
+CHANGES = _words("upload", r"shar(e|ed|ing)", r"folders?")
 MICROSOFT = _words("microsoft", "365", "office", "outlook", "sharepoint", "onedrive", "teams")
 GOOGLE = _words("google", "gmail", "drive", "meet", "docs", "sheets", "slides")
+# A meeting of no named service is the CRM's own calendar's; Teams and Google Calendar are
+# offered from the first request when named, and stand in for the CRM's calendar then.
+TEAMS = re.compile(_words("teams", r"transcripts?", "online meeting"), re.I)
+GOOGLE_CALENDAR = re.compile(_words("google calendar", "google meet", "meet link"), re.I)
 
 MICROSOFT365 = ServiceTools(
     service="ms365",
@@ -223,20 +225,31 @@ MICROSOFT365 = ServiceTools(
         ),
         GroupSpec(
             "microsoft_files",
-            "SharePoint and OneDrive: find, read, upload and share documents",
+            "SharePoint and OneDrive: sites, find, list and read documents",
             (),
             topic(_words("sharepoint", "onedrive"), FILES, GOOGLE),
         ),
         GroupSpec(
-            "teams",
-            "Teams and the Outlook calendar: meetings, attendees, transcripts, teams' files",
+            "microsoft_file_changes",
+            "SharePoint and OneDrive: upload documents, make folders, share documents",
             (),
-            topic(_words("teams"), MEETINGS, GOOGLE),
+            topic(r"(?!)", CHANGES, GOOGLE),
+        ),
+        GroupSpec(
+            "teams",
+            "Teams and the Outlook calendar: online meetings, attendees, transcripts, teams' files",
+            (),
+            TEAMS,
+            instead_of=("calendar",),
         ),
     ),
     groups=(
         ("outlook_get_calendar_events", "teams"),
         ("teams_", "teams"),
+        ("sharepoint_upload", "microsoft_file_changes"),
+        ("sharepoint_create_folder", "microsoft_file_changes"),
+        ("sharepoint_share", "microsoft_file_changes"),
+        ("onedrive_upload", "microsoft_file_changes"),
         ("sharepoint_", "microsoft_files"),
         ("onedrive_", "microsoft_files"),
         ("", "outlook"),  # outlook_*, auth_status
@@ -289,7 +302,8 @@ GOOGLE_WORKSPACE = ServiceTools(
             "google_calendar",
             "Google Calendar: calendars and events, create, change or delete, Google Meet links",
             (),
-            topic(_words("google calendar", "google meet", "meet"), MEETINGS, MICROSOFT),
+            GOOGLE_CALENDAR,
+            instead_of=("calendar",),
         ),
     ),
     groups=(

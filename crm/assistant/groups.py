@@ -43,6 +43,8 @@ class GroupSpec:
     description: str
     kinds: tuple[str, ...]
     words: re.Pattern[str]
+    # Groups a message about this one does not need ("a Teams call" is not a CRM event).
+    instead_of: tuple[str, ...] = ()
 
     def about(self, message: str) -> bool:
         return self.words.search(message) is not None
@@ -190,13 +192,15 @@ def preloads(
 ) -> list[str]:
     """The groups a message is about: its words, the kinds of the user's records it names
     ("mark Write copy as done": a task), and the kind of the record the conversation touched
-    last when the message refers back to it ("her phone is…"). A message that gives none of
+    last when the message refers back to it ("her phone is…"), less those a found group
+    stands in for (`instead_of`). A message that gives none of
     these gets every group of the CRM's own, so the model can act without a step to load."""
     found = {g.id for g in groups if g.about(message)}
     kinds = named_kinds(message, names)
     if entities and (BACK_REFERENCE.search(message) or not (found or kinds)):
         kinds.add(entities[-1].type)
     found |= {g.id for g in groups if kinds & set(g.kinds)}
+    found -= {other for g in groups if g.id in found for other in g.instead_of}
     if not found:
         found = {g.id for g in groups if g in SPECS}
     return [g.id for g in groups if g.id in found]

@@ -37,6 +37,9 @@ class UserAccount(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # Where reminder e-mails leave: smtp, ms365 or google; None: their own mailbox when one
+    # is connected, else SMTP (crm.integrations.mail).
+    reminder_mailbox: Mapped[str | None] = mapped_column(String(20))
     password_changed_at: Mapped[datetime] = created_at()
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -129,7 +129,7 @@ class Reminder(RecordColumns, Base):
         REMINDER_STATUS, default=ReminderStatus.scheduled
     )
     sent_at: Mapped[datetime | None] = mapped_column(TZ)
-    # How its e-mail left: "microsoft365" (the user's Outlook) or "smtp"; None when not mailed.
+    # How its e-mail left: "microsoft365" (Outlook), "gmail" or "smtp"; None when not mailed.
     email_via: Mapped[str | None] = mapped_column(String(20))
     contact_id: Mapped[uuid.UUID | None] = _link("contact")
     organization_id: Mapped[uuid.UUID | None] = _link("organization")

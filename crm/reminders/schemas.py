@@ -82,7 +82,8 @@ class ReminderOut(RecordOut):
     sent_at: datetime | None
     email_via: str | None = Field(
         default=None,
-        description="How the e-mail left: microsoft365 (your Outlook) or smtp; null if not mailed.",
+        description="How the e-mail left: microsoft365 (your Outlook), gmail or smtp; null if "
+        "not mailed.",
     )
     contact_id: uuid.UUID | None
     organization_id: uuid.UUID | None

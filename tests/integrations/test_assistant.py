@@ -11,6 +11,7 @@ import pytest
 from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import FunctionModel
 
+from crm.assistant.connected_services import MICROSOFT365
 from crm.integrations.ms365.mcp_server import create_http_app
 from crm.integrations.ms365.tools import TOOLS
 from tests.integrations.conftest import connect
@@ -108,7 +109,7 @@ async def test_a_turn_searches_the_users_mailbox_through_the_mcp_server(
 async def test_every_microsoft_tool_is_reachable_by_loading_its_group(microsoft, new_user, model):
     ada = await connected(new_user, microsoft)
     seen = []
-    loads = [("load_capability", {"id": g}) for g in ("outlook", "microsoft_files", "teams")]
+    loads = [("load_capability", {"id": spec.id}) for spec in MICROSOFT365.specs]
     model(calling(*loads, seen=seen))
     await say(ada, "hello")
     first, last = ({t.name: t for t in s.function_tools} for s in (seen[0], seen[-1]))
