@@ -5,34 +5,42 @@ contact and a turn that changes it (a follow-up), and for the offline interprete
 
 Then the tool budget: the bytes of tool schemas (name, description, parameters as compact
 JSON) the first model request of typical messages carries, against every tool offered on every
-request as before the tool groups; and the same with integration groups connected. The
-integrations' MCP toolsets do not exist yet, so they are simulated here only: Microsoft 365's 24
-tools and Google's 16 as deferred groups of fake tools of 900 bytes each (the CRM's own tools
-average about 820).
+request as before the tool groups; and the same with Microsoft 365 and Google connected (their
+real MCP servers in-process, against the tests' stand-ins of Graph and the Google APIs, their
+40 tools in groups loaded by need).
 
 Runs on DATABASE_URL (a migrated database, as the application role), else on the embedded one.
 Usage: python bench/assistant.py [turns]"""
 
 import asyncio
 import os
-import re
 import statistics
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import FunctionModel
 from pydantic_ai.tools import ToolDefinition
-from pydantic_ai.toolsets import FunctionToolset
 
 from crm.assistant.agent import run_turn
-from crm.assistant.groups import TOOL_SCHEMA_BUDGET, GroupSpec, ToolGroup, schema_bytes, words
+from crm.assistant.connected_services import SERVICES
+from crm.assistant.groups import TOOL_SCHEMA_BUDGET, schema_bytes
+from crm.assistant.integrations import Integrations
 from crm.auth.actor import Actor
 from crm.auth.service import auth as auth_service
+from crm.config import Settings
 from crm.db import Database
-from crm.models import Role
+from crm.kit.crypto import SecretBox
+from crm.kit.ratelimit import RateLimits
+from crm.models import IntegrationConnection, Role
 from crm.toolbox import TOOLS
+from tests.standins import StandInServer
+from tests.standins.google import GoogleAccount, GoogleIdentity
+from tests.standins.google_apis import GoogleAPIs
+from tests.standins.microsoft_graph import GraphStandIn
+from tests.standins.serving import ServedApp
 
 
 def scripted(call: tuple[str, dict]) -> FunctionModel:
@@ -125,24 +133,17 @@ TYPICAL = (
     "what is on my calendar next week?",
     "remind me tomorrow at 9 to call the bank",
     "mark Write copy as done",  # a record's name, no topic word
-    "what did Acme say in their last e-mail?",  # an integration's group
+    "what did Acme say in their last e-mail?",  # the integrations' groups from here on
+    "e-mail Jane the proposal from SharePoint",
+    "send Jane the proposal from my Gmail",
+    "find the Q3 report document",
+    "share the proposal document with Jane",
+    "set up a Teams call with Marco on Thursday at 3",
+    "put a Google Meet with Marco in my Google Calendar tomorrow at 10am",
+    "go on",  # nothing to route on: every CRM group, no integration's
 )
-FAKE_TOOL_BYTES = 900
-
-
-def integration(group: str, tools: int, topic: re.Pattern[str]) -> ToolGroup:
-    """An integration's group of fake tools of about FAKE_TOOL_BYTES each (simulated)."""
-
-    def make(n: int):  # type: ignore[no-untyped-def]
-        def tool(query: str, folder: str = "inbox", top: int = 10) -> str:
-            return "nothing"
-
-        tool.__doc__ = "Search the connected account " + "for items in a folder " * 35
-        tool.__name__ = f"{group}_tool_{n}"
-        return tool
-
-    spec = GroupSpec(group, f"{group} of the connected account", (), topic)
-    return ToolGroup(spec, FunctionToolset([make(n) for n in range(tools)]))
+KEY = "bench-secret-key-" + "x" * 32
+GRAPH_TOKEN = "bench-graph-token"
 
 
 def before_bytes() -> int:
@@ -157,48 +158,105 @@ def before_bytes() -> int:
     )
 
 
+async def connect(db: Database, box: SecretBox, context: dict, service: str, token: str) -> None:
+    """A connection row as the connect flow leaves it, with the stand-in's access token."""
+    user_id, workspace_id = context["user_id"], context["workspace_id"]
+    async with db.transaction(**context) as session:
+        sealed = box.encrypt(
+            token, context=f"integration_connection.access_token:{workspace_id}:{user_id}:{service}"
+        )
+        session.add(
+            IntegrationConnection(
+                workspace_id=workspace_id,
+                user_id=user_id,
+                service=service,
+                status="connected",
+                account_email="ada@example.com",
+                account_name="Ada Lovelace",
+                scopes=[],
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+                connected_at=datetime.now(UTC),
+                access_token_sealed=sealed,
+            )
+        )
+
+
 async def tool_budget(db: Database, actor: Actor, context: dict) -> None:
-    connected = [
-        integration("ms365_mail", 8, words(r"e-?mails?", "inbox", "outlook")),
-        integration("ms365_files", 11, words("sharepoint", "onedrive", r"documents?", r"files?")),
-        integration("ms365_meetings", 5, words("teams", r"meetings?", "transcripts?")),
-        integration("google_mail", 6, words(r"e-?mails?", "gmail")),
-        integration("google_files", 6, words("drive", r"documents?", r"files?")),
-        integration("google_meet", 4, words("meet", r"meetings?")),
-    ]
-    fake = sum(schema_bytes(t.tool_def for t in g.toolset.tools.values()) for g in connected)
-    async with db.transaction(**context) as session:  # records the messages name
-        project = await TOOLS["create_project"].call(session, actor, {"name": "Website"})
-        task = {"project_id": str(project.id), "task": {"name": "Write copy"}}  # type: ignore[attr-defined]
-        await TOOLS["add_task_to_project"].call(session, actor, task)
-        await TOOLS["create_organization"].call(session, actor, {"name": "Acme"})
-    before, before_all = before_bytes(), before_bytes() + fake
+    """The bytes of the first request of each message, the CRM's tools alone and with
+    Microsoft 365 and Google connected (their real MCP servers, in-process, over the
+    stand-ins)."""
+    graph, identity = GraphStandIn(max_page_size=50), GoogleIdentity()
+    with ServedApp(graph.app) as ms, StandInServer(identity, GoogleAPIs(identity)) as google:
+        graph.base = f"{ms.url}/v1.0"
+        graph.add_account(GRAPH_TOKEN, "ada@contoso.com", "Ada Lovelace")
+        settings = Settings(
+            _env_file=None,
+            microsoft_graph_url=graph.base,
+            microsoft_client_id="bench",
+            google_api_url=google.url,
+            google_client_id="bench",
+            rate_limit_integrations="1000000/minute",
+        )
+        box = SecretBox([KEY])
+        integrations = Integrations(settings, box, RateLimits(settings))
+        await connect(db, box, context, "ms365", GRAPH_TOKEN)
+        gmail = identity.token_for(GoogleAccount("Ada Lovelace", "ada@gmail.com"))
+        await connect(db, box, context, "google", gmail)
+        async with db.transaction(**context) as session:  # records the messages name
+            project = await TOOLS["create_project"].call(session, actor, {"name": "Website"})
+            task = {"project_id": str(project.id), "task": {"name": "Write copy"}}  # type: ignore[attr-defined]
+            await TOOLS["add_task_to_project"].call(session, actor, task)
+            await TOOLS["create_organization"].call(session, actor, {"name": "Acme"})
+            await TOOLS["create_contact"].call(session, actor, {"name": "Jane Doe"})
+            await TOOLS["create_contact"].call(session, actor, {"name": "Marco Polo"})
+        sizes: dict[str, list[int]] = {}
+        for message in TYPICAL:
+            for attached in (None, integrations):
+                seen = await offered(db, actor, context, message, attached)
+                sizes.setdefault(message, []).append(seen[0])
+        loads = [("load_capability", {"id": s.id}) for t in SERVICES.values() for s in t.specs]
+        everything = (await offered(db, actor, context, "go on", integrations, loads))[-1]
+        await integrations.close()
     print(
         f"tool schemas per model request (budget {TOOL_SCHEMA_BUDGET} bytes); before the groups: "
-        f"{before} bytes (45 CRM tools), {before_all} with 40 simulated integration tools"
+        f"{before_bytes()} bytes (45 CRM tools); every group loaded with both accounts "
+        f"connected: {everything} (45 CRM tools and 40 of the integrations)"
     )
-    for message in TYPICAL:
-        sizes = []
-        for groups in ((), connected):
-            seen: list[int] = []
+    for message, (alone, both) in sizes.items():
+        flag = "" if both <= TOOL_SCHEMA_BUDGET else "  over"
+        print(f"  {alone:6d} / {both:6d} bytes  {message}{flag}")
+    print("  (first number: the CRM's tools; second: with Microsoft 365 and Google connected)")
 
-            async def respond(messages, info, seen=seen):  # type: ignore[no-untyped-def]
-                seen.append(schema_bytes(info.function_tools))
-                return ModelResponse(parts=[TextPart("Done.")])
 
-            async with db.transaction(**context) as session:
-                await run_turn(
-                    session,
-                    actor,
-                    message=message,
-                    conversation_id=None,
-                    model=FunctionModel(respond),
-                    provider="scripted",
-                    groups=groups,
-                )
-            sizes.append(seen[0])
-        print(f"  {sizes[0]:6d} / {sizes[1]:6d} bytes  {message}")
-    print("  (first number: the CRM's tools; second: with the simulated integrations)")
+async def offered(
+    db: Database,
+    actor: Actor,
+    context: dict,
+    message: str,
+    integrations: Integrations | None,
+    calls: list[tuple[str, dict]] | None = None,
+) -> list[int]:
+    """The bytes of tool schemas of each model request of a turn whose model makes `calls`
+    (all at once) and then answers."""
+    seen: list[int] = []
+
+    async def respond(messages, info):  # type: ignore[no-untyped-def]
+        seen.append(schema_bytes(info.function_tools))
+        if calls and len(seen) == 1:
+            return ModelResponse(parts=[ToolCallPart(name, args) for name, args in calls])
+        return ModelResponse(parts=[TextPart("Done.")])
+
+    async with db.transaction(**context) as session:
+        await run_turn(
+            session,
+            actor,
+            message=message,
+            conversation_id=None,
+            model=FunctionModel(respond),
+            provider="scripted",
+            integrations=integrations,
+        )
+    return seen
 
 
 def main() -> None:
