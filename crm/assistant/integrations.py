@@ -176,7 +176,10 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
         return f"integration-{self.tools.service}"
 
     def groups(self) -> list[ToolGroup]:
-        """The service's tools in their groups, each a filtered view of this toolset."""
+        """The service's tools in their groups, each a filtered view of this toolset (none
+        while there is no listing: nothing to offer, and the instructions say why)."""
+        if self.owner.listing(self.key) is None:
+            return []
         return [
             ToolGroup(spec, self.filtered(lambda ctx, d, g=spec.id: d.metadata["group"] == g))
             for spec in self.tools.specs

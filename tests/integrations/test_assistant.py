@@ -388,3 +388,30 @@ async def test_a_teams_meeting_waits_for_yes_and_invites_the_contact(
         )
     ).json()["items"]
     assert history[0]["action"] == "invited"
+
+
+def proposal_by_email(messages, info):
+    """A model that finds the proposal in SharePoint, then e-mails Jane its link."""
+    returns = [p.content for m in messages for p in m.parts if isinstance(p, ToolReturnPart)]
+    if not returns:
+        return ModelResponse(
+            parts=[ToolCallPart("sharepoint_search_documents", {"query": "Proposal"})]
+        )
+    if len(returns) == 1:
+        link = returns[0]["items"][0]["web_url"]
+        send = {"to": ["jane@acme.com"], "subject": "Proposal", "body": f"Hi Jane, here: {link}"}
+        return ModelResponse(parts=[ToolCallPart("outlook_send_email", send)])
+    return ModelResponse(parts=[TextPart("Waiting for your yes.")])
+
+
+async def test_e_mail_jane_the_proposal_from_sharepoint(microsoft, ms_graph, new_user, model):
+    ada = await connected(new_user, microsoft)
+    document = mailbox(ms_graph, ada).onedrive.add_file("Clients/Proposal.docx", b"...")
+    model(FunctionModel(proposal_by_email))
+    asked = await say(ada, "e-mail Jane the proposal from SharePoint")
+    link = asked["pending"]["summary"].rsplit("here: ", 1)[1]
+    assert link.startswith("https://") and link.endswith(document["name"])
+    assert mailbox(ms_graph, ada).sent == []
+    await say(ada, "yes", asked["conversation_id"])
+    [sent] = mailbox(ms_graph, ada).sent
+    assert sent["body"]["content"] == f"Hi Jane, here: {link}"

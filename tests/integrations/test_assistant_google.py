@@ -356,3 +356,26 @@ async def test_the_user_chooses_the_mailbox_of_reminders_in_settings(
 
     refused = await post_form(ada.browser, "/settings/notifications/mailbox", {"mailbox": "fax"})
     assert refused.status_code == 422 and "not a mailbox" in refused.text
+
+
+async def test_a_drive_share_waits_for_yes_and_is_logged_on_the_contact(
+    google, gmail, new_user, model
+):
+    grace = await new_user("Grace Hopper")
+    account = await connect_google(grace, google)
+    jane_id = await contact(grace, "Jane Doe", "jane@acme.com")
+    file_id = gmail.add_file(account, "Proposal", b"The offer.", GOOGLE_DOC)
+    share = {"file_id": file_id, "email": "jane@acme.com", "role": "writer"}
+    model(calling(("drive_share_file", share)))
+    asked = await say(grace, "share the proposal document with Jane")
+    preview = (
+        f"Share the Google Drive file {file_id} from Grace Hopper <{account.email}> with "
+        "jane@acme.com (edit)"
+    )
+    assert asked["pending"]["summary"] == preview
+    assert box(gmail, account).permissions == []
+    done = await say(grace, "yes", asked["conversation_id"])
+    [permission] = box(gmail, account).permissions
+    assert permission["emailAddress"] == "jane@acme.com" and permission["role"] == "writer"
+    assert done["reply"] == "Shared" + preview.removeprefix("Share") + "."
+    assert (await activity(grace, jane_id))[0]["action"] == "shared a file with"
