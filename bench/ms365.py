@@ -1,8 +1,10 @@
 """What a connected Microsoft 365 account adds to a chat turn: the same turn (a scripted model
-that answers at once, so no model time) without integrations, and with the Microsoft 365 MCP
-toolset attached (the user's connection read, the instructions saying which account, the 24
-tools' definitions from the listing cached for the connection), and, for scale, a turn that
-calls outlook_search_emails in-process against the Graph stand-in (10 e-mails). Prints p50 and
+that answers at once, so no model time; a message about e-mail and tasks, so the Outlook group
+is offered with the CRM's tasks) without integrations, and with the Microsoft 365 MCP toolset
+attached (the user's connection read, the instructions saying which account, the tools'
+definitions from the listing cached for the connection, the Outlook group offered and the
+others on demand), and, for scale, a turn that calls outlook_search_emails in-process against
+the Graph stand-in (10 e-mails). Prints p50 and
 p95 in ms, the difference, and the bytes of tool schemas the toolset adds to each request.
 
 Runs on DATABASE_URL (a migrated database, as the application role), else on the embedded one.
@@ -119,7 +121,7 @@ async def bench(url: str, turns: int) -> None:
                     await run_turn(
                         session,
                         actor,
-                        message="how are things?",
+                        message="any e-mail about my tasks?",
                         conversation_id=None,
                         model=scripted(call),
                         provider="scripted",
