@@ -24,6 +24,7 @@ from tests.conftest import make_settings
 from tests.integrations.conftest import CONNECT, User, authorize, come_back, connect
 from tests.integrations.test_assistant import calling, mailbox, model, received, say
 from tests.integrations.test_reminder_mail import deliver_now, due_reminder, via
+from tests.integrations.test_tokens import expire_soon
 from tests.smtp import SMTPServer
 from tests.standins import StandInServer
 from tests.standins.google import GoogleAccount, GoogleIdentity
@@ -379,3 +380,24 @@ async def test_a_drive_share_waits_for_yes_and_is_logged_on_the_contact(
     assert permission["emailAddress"] == "jane@acme.com" and permission["role"] == "writer"
     assert done["reply"] == "Shared" + preview.removeprefix("Share") + "."
     assert (await activity(grace, jane_id))[0]["action"] == "shared a file with"
+
+
+async def test_a_revoked_google_grant_is_said_and_outlook_sends_without_asking(
+    ms_app, microsoft, ms_graph, google, new_user, model, admin_url
+):
+    ada = await new_user("Ada Lovelace")
+    assert (await connect(ada, microsoft)).status_code == 303
+    account = await connect_google(ada, google)
+    google.revoke(account)
+    expire_soon(admin_url, ada)  # both tokens are refreshed: Microsoft's works, Google's not
+    seen = []
+    send = {"to": ["jane@acme.com"], "subject": "Proposal", "body": "Hi"}
+    model(calling(("outlook_send_email", send), seen=seen))
+    asked = await say(ada, "e-mail Jane the proposal")
+    assert "your Google Workspace connection needs to be renewed" in seen[0].instructions
+    assert "Microsoft 365 is connected as" in seen[0].instructions
+    offered = {t.name for t in seen[0].function_tools}
+    assert "outlook_send_email" in offered and not any(n.startswith("gmail_") for n in offered)
+    assert asked["pending"]["tool"] == "outlook_send_email"  # one mailbox left: no question
+    await say(ada, "yes", asked["conversation_id"])
+    assert len(mailbox(ms_graph, ada).sent) == 1
