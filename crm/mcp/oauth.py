@@ -18,6 +18,7 @@ from mcp.server.auth.provider import (
     AuthorizationParams,
     AuthorizeError,
     RefreshToken,
+    RegistrationError,
     TokenError,
     construct_redirect_uri,
 )
@@ -26,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.auth.api_tokens import new_token
+from crm.auth.api_tokens import forget_spent, new_token
 from crm.auth.tokens import hash_token
 from crm.db import Database, set_context
 from crm.errors import BadRequest
@@ -37,6 +38,9 @@ SCOPES = ["read", "write"]
 ACCESS_LIFETIME = timedelta(hours=1)
 CODE_LIFETIME = timedelta(minutes=10)
 CONSENT_LIFETIME = 600  # seconds a consent page stays valid
+# What a registration may hold: the grant is named after the client (200 characters), a code
+# keeps its redirect URI (2,000); the request's body is capped too (crm/mcp/http.py).
+MAX_CLIENT_NAME, MAX_REDIRECT_URIS, MAX_REDIRECT_URI = 200, 10, 2000
 ACCESS_PREFIX, REFRESH_PREFIX, CODE_PREFIX = "crm_oat_", "crm_ort_", "crm_oac_"
 _SECRET_CONTEXT = "oauth client secret"  # noqa: S105 (a sealing context, not a secret)
 _REQUEST_CONTEXT = "oauth consent request"
@@ -96,6 +100,7 @@ class OAuthProvider:
         )
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
+        _check_registration(client_info)
         metadata = client_info.model_dump(mode="json", exclude={"client_id", "client_secret"})
         sealed = (
             self.box.encrypt(client_info.client_secret, context=_SECRET_CONTEXT)
@@ -151,6 +156,7 @@ class OAuthProvider:
         """The user said yes: a single-use code for the client, in the redirect to it."""
         if scope == TokenScope.write and "write" not in request.scopes:
             scope = TokenScope.read
+        await forget_spent(session, actor.user_id)
         code, digest = new_token(CODE_PREFIX)
         session.add(
             OAuthCode(
@@ -322,3 +328,17 @@ class OAuthProvider:
     async def client_name(self, client_id: str) -> str:
         client = await self.get_client(client_id)
         return (client.client_name if client else None) or "An MCP client"
+
+
+def _check_registration(client: OAuthClientInformationFull) -> None:
+    """Refuse a registration larger than what the CRM keeps of it."""
+    uris = [str(uri) for uri in client.redirect_uris or []]
+    if len(client.client_name or "") > MAX_CLIENT_NAME:
+        problem = f"client_name is longer than {MAX_CLIENT_NAME} characters"
+    elif len(uris) > MAX_REDIRECT_URIS:
+        problem = f"more than {MAX_REDIRECT_URIS} redirect_uris"
+    elif any(len(uri) > MAX_REDIRECT_URI for uri in uris):
+        problem = f"a redirect URI is longer than {MAX_REDIRECT_URI} characters"
+    else:
+        return
+    raise RegistrationError("invalid_client_metadata", problem)
