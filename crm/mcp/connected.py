@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mcp_types as types
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.assistant.integrations import SERVICES, Answer, ConnectedToolset
@@ -26,6 +27,8 @@ from crm.auth.actor import Actor
 from crm.errors import CRMError
 from crm.integrations.service import CONNECTED, RECONNECT_NEEDED
 from crm.integrations.service import integration as integration_service
+
+log = structlog.get_logger()
 
 
 class Remembering(ConnectedToolset):
@@ -134,5 +137,8 @@ class ConnectedTools:
                 listed = (await client.list_tools()).tools
         except CRMError:
             return []  # not usable now (reconnect needed...): its calls would say so
+        except Exception as exc:  # the service's MCP server unreachable: the CRM's tools go on
+            log.warning("integration_listing_failed", service=service, reason=type(exc).__name__)
+            return []
         self._listings[service] = listed
         return listed

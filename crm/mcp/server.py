@@ -128,7 +128,7 @@ def connected_tool(served: "Served") -> types.Tool:
 
 def text_result(data: Any, *, error: bool = False) -> types.CallToolResult:
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
-    structured = None if isinstance(data, str) else data
+    structured = data if isinstance(data, dict) else None  # an object, as MCP wants
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content=structured,
