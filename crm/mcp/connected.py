@@ -21,12 +21,13 @@ import mcp_types as types
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.assistant.integrations import SERVICES, Answer, ConnectedToolset
+from crm.assistant.integrations import SERVICES, Answer, ConnectedToolset, ServiceTools
 from crm.assistant.tools import TurnDeps
 from crm.auth.actor import Actor
 from crm.errors import CRMError
 from crm.integrations.service import CONNECTED, RECONNECT_NEEDED
 from crm.integrations.service import integration as integration_service
+from crm.models import IntegrationConnection
 
 log = structlog.get_logger()
 
@@ -109,13 +110,9 @@ class ConnectedTools:
 
     async def _toolsets(self, session: AsyncSession, actor: Actor) -> list["Remembering"]:
         integrations = self.state.integrations
-        statuses = await integration_service.list(session, actor, settings=integrations.settings)
         return [
-            Remembering(integrations, SERVICES[s.provider.service], s.connection)
-            for s in statuses
-            if s.connection is not None
-            and s.status in (CONNECTED, RECONNECT_NEEDED)
-            and s.provider.service in SERVICES
+            Remembering(integrations, tools, connection)
+            for tools, connection in await connections(session, actor, integrations.settings)
         ]
 
     async def _listing(
@@ -142,3 +139,17 @@ class ConnectedTools:
             return []
         self._listings[service] = listed
         return listed
+
+
+async def connections(
+    session: AsyncSession, actor: Actor, settings: Any
+) -> list[tuple[ServiceTools, IntegrationConnection]]:
+    """The actor's connections whose tools /mcp serves (connected, or to be renewed)."""
+    statuses = await integration_service.list(session, actor, settings=settings)
+    return [
+        (SERVICES[s.provider.service], s.connection)
+        for s in statuses
+        if s.connection is not None
+        and s.status in (CONNECTED, RECONNECT_NEEDED)
+        and s.provider.service in SERVICES
+    ]

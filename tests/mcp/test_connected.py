@@ -23,6 +23,13 @@ SEND = {"to": ["jane@acme.com"], "subject": "Proposal", "body": "Here it is."}
 
 async def connected(live: str, microsoft, name: str = "Ada Lovelace") -> User:  # noqa: F811
     """A user signed in in a browser of their own, with Microsoft 365 connected."""
+    user = await signed_in(live, name)
+    assert (await connect(user, microsoft)).status_code == 303
+    return user
+
+
+async def signed_in(live: str, name: str = "Ada Lovelace") -> User:
+    """A user signed in in a browser of their own (the cookie session)."""
     browser = httpx.AsyncClient(base_url=live, timeout=30)
     email = f"{uuid.uuid4().hex[:10]}@example.com"
     registered = await browser.post(
@@ -35,15 +42,13 @@ async def connected(live: str, microsoft, name: str = "Ada Lovelace") -> User:  
     assert signed_in.status_code == 200, signed_in.text
     me = (await browser.get("/api/v1/me", headers=bearer(registered.json()))).json()
     mail = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@contoso.com"
-    user = User(
+    return User(
         browser,
         bearer(registered.json()),
         uuid.UUID(me["id"]),
         uuid.UUID(me["workspace_id"]),
         MicrosoftAccount(name, mail),
     )
-    assert (await connect(user, microsoft)).status_code == 303
-    return user
 
 
 async def token_of(user: User, scope: str = "write") -> str:
@@ -211,3 +216,43 @@ async def test_a_name_already_served_is_served_under_its_service_name():
         "ms365_list_contacts": "list_contacts",
         "google_auth_status": "auth_status",
     }
+
+
+async def consent_page(user: User) -> str:
+    """The consent page an MCP client's authorization request shows the user."""
+    client = await user.browser.post(
+        "/oauth/register",
+        json={"client_name": "Claude", "redirect_uris": ["http://127.0.0.1:9/callback"]},
+    )
+    assert client.status_code == 201, client.text
+    query = {
+        "response_type": "code",
+        "client_id": client.json()["client_id"],
+        "redirect_uri": "http://127.0.0.1:9/callback",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+        "state": "s",
+    }
+    sent = await user.browser.get("/oauth/authorize", params=query)
+    assert sent.status_code == 302, sent.text
+    page = await user.browser.get(sent.headers["location"])
+    assert page.status_code == 200, page.text
+    return " ".join(page.text.split())
+
+
+async def test_the_consent_page_names_the_connected_services_the_client_gets_too(
+    live,
+    rest,
+    microsoft,  # noqa: F811
+):
+    ada = await connected(live, microsoft)
+    shown = await consent_page(ada)
+    assert "It can also use your connected Microsoft 365 (mail, files and meetings) as you." in (
+        shown
+    )
+    assert "and sending, sharing or uploading anything, always asks you first" in shown
+    bob = await signed_in(live, "Bob Babbage")
+    plain = await consent_page(bob)
+    assert "connected" not in plain and "Deleting a record always asks you first" in plain
+    for user in (ada, bob):
+        await user.browser.aclose()
