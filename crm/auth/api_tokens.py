@@ -19,6 +19,7 @@ from crm.kit.ratelimit import RateLimits
 from crm.models import ApiToken, OAuthCode, Role, TokenScope
 
 EXPIRED_KEPT = timedelta(days=30)  # an expired personal token stays listed (as expired) so long
+GRANT_IDLE = timedelta(days=90)  # an app grant whose refresh token goes unused so long lapses
 PREFIX = "crm_"
 PERSONAL = "crm_pat_"
 _TOKEN_ACTOR = text(
@@ -140,8 +141,9 @@ async def api_actor(
 
 async def forget_spent(session: AsyncSession, user_id: uuid.UUID) -> None:
     """Delete a user's spent credentials: authorization codes used or expired, tokens and
-    grants revoked, personal tokens expired EXPIRED_KEPT ago. Done on use (a new token, a
-    consent), under the user's own row-level-security context: nothing else may see them."""
+    grants revoked, personal tokens expired EXPIRED_KEPT ago, app grants idle GRANT_IDLE.
+    Done on use (a new token, a consent), under the user's own row-level-security context:
+    nothing else may see them."""
     await session.execute(
         delete(OAuthCode).where(
             OAuthCode.user_id == user_id,
@@ -154,6 +156,7 @@ async def forget_spent(session: AsyncSession, user_id: uuid.UUID) -> None:
             or_(
                 ApiToken.revoked_at.is_not(None),
                 ApiToken.expires_at < func.now() - EXPIRED_KEPT,
+                ApiToken.access_expires_at < func.now() - GRANT_IDLE,
             ),
         )
     )

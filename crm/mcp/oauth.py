@@ -3,7 +3,7 @@ the `mcp` SDK serves the metadata, dynamic client registration, /authorize, /tok
 and checks PKCE; this provider stores clients, codes and grants in PostgreSQL and sends the
 user to the consent page (crm/mcp/pages.py). A grant is an `ApiToken` named after the client,
 listed and revoked with the user's personal tokens; its access token lasts an hour, is bound to
-the /mcp resource, and rotates with its refresh token."""
+the /mcp resource, and rotates with its refresh token, which lapses after 90 days unused."""
 
 import json
 import time
@@ -23,11 +23,11 @@ from mcp.server.auth.provider import (
     construct_redirect_uri,
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.auth.api_tokens import forget_spent, new_token
+from crm.auth.api_tokens import GRANT_IDLE, forget_spent, new_token
 from crm.auth.tokens import hash_token
 from crm.db import Database, set_context
 from crm.errors import BadRequest
@@ -44,6 +44,11 @@ MAX_CLIENT_NAME, MAX_REDIRECT_URIS, MAX_REDIRECT_URI = 200, 10, 2000
 ACCESS_PREFIX, REFRESH_PREFIX, CODE_PREFIX = "crm_oat_", "crm_ort_", "crm_oac_"
 _SECRET_CONTEXT = "oauth client secret"  # noqa: S105 (a sealing context, not a secret)
 _REQUEST_CONTEXT = "oauth consent request"
+
+
+# A grant's refresh token works while the grant was used within GRANT_IDLE (its access token,
+# an hour long, renewed at each refresh, ended less than that ago).
+_NOT_IDLE = ApiToken.access_expires_at > func.now() - GRANT_IDLE
 
 
 def scopes_of(scope: str) -> list[str]:
@@ -239,7 +244,7 @@ class OAuthProvider:
     async def load_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: str
     ) -> RefreshToken | None:
-        grant = await self._grant(refresh_token, ApiToken.refresh_hash)
+        grant = await self._grant(refresh_token, ApiToken.refresh_hash, _NOT_IDLE)
         if grant is None:
             return None
         return RefreshToken(
@@ -259,7 +264,7 @@ class OAuthProvider:
         async with self.db.transaction(token_hash=digest) as session:
             grant = await session.scalar(
                 select(ApiToken).where(
-                    ApiToken.refresh_hash == digest, ApiToken.revoked_at.is_(None)
+                    ApiToken.refresh_hash == digest, ApiToken.revoked_at.is_(None), _NOT_IDLE
                 )
             )
             if grant is None:
@@ -305,7 +310,7 @@ class OAuthProvider:
                 update(ApiToken).where(ApiToken.id == grant.id).values(revoked_at=datetime.now(UTC))
             )
 
-    async def _grant(self, token: str, column: Any) -> ApiToken | None:
+    async def _grant(self, token: str, column: Any, *more: Any) -> ApiToken | None:
         digest = hash_token(token)
         async with self.db.transaction(token_hash=digest) as session:
             return await session.scalar(
@@ -313,6 +318,7 @@ class OAuthProvider:
                     column == digest,
                     ApiToken.client_id.is_not(None),
                     ApiToken.revoked_at.is_(None),
+                    *more,
                 )
             )
 

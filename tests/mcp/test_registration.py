@@ -1,5 +1,6 @@
 """Open OAuth client registration kept within bounds (counted per client address, its size
-capped), and spent codes and tokens forgotten when their user next makes one."""
+capped); spent codes and tokens forgotten when their user next makes one; an app grant idle
+for 90 days lapses."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -74,25 +75,11 @@ async def test_spent_codes_and_tokens_are_forgotten_when_the_user_makes_a_token(
                         used,
                     ],
                 )
-            tokens = {
-                "revoked": (None, now),
-                "expired long ago": (now - timedelta(days=31), None),
-                "expired yesterday": (now - timedelta(days=1), None),
-                "live": (None, None),
-            }
-            for name, (expires, revoked) in tokens.items():
-                conn.execute(
-                    "INSERT INTO api_token (id, user_id, workspace_id, name, scope, token_hash,"
-                    " expires_at, revoked_at) VALUES (%s, %s, %s, %s, 'read', %s, %s, %s)",
-                    [
-                        uuid.uuid4(),
-                        person.user_id,
-                        person.workspace_id,
-                        name,
-                        hash_token(f"{name}-{person.user_id}"),
-                        expires,
-                        revoked,
-                    ],
+            for name, (expires, revoked) in TOKENS.items():
+                add_token(conn, person, name, expires=expires, revoked=revoked)
+            for name, idle in (("app idle 91 days", 91), ("app idle a day", 1)):
+                add_token(
+                    conn, person, name, client_id=client_id, access_expires=now - timedelta(idle)
                 )
     made = await client.post(
         "/api/v1/tokens", json={"name": "Claude Desktop", "scope": "read"}, headers=ada.headers
@@ -110,7 +97,60 @@ async def test_spent_codes_and_tokens_are_forgotten_when_the_user_makes_a_token(
 
     fresh = hash_token(f"fresh-{ada.user_id}")
     assert left("oauth_code", "code_hash", ada) == {fresh}
-    assert left("api_token", "name", ada) == {"expired yesterday", "live", "Claude Desktop"}
+    assert left("api_token", "name", ada) == {
+        "expired yesterday",
+        "live",
+        "app idle a day",
+        "Claude Desktop",
+    }
     # Another user's spent credentials wait for their own next use.
     assert len(left("oauth_code", "code_hash", grace)) == 3
-    assert len(left("api_token", "name", grace)) == 4
+    assert len(left("api_token", "name", grace)) == 6
+
+
+async def test_an_app_grant_idle_for_90_days_cannot_be_refreshed(app, client, admin_url):
+    ada = await sign_up(client)
+    now = datetime.now(UTC)
+    client_id = str(uuid.uuid4())
+    with psycopg.connect(admin_url) as conn:
+        conn.execute(
+            "INSERT INTO oauth_client (client_id, metadata) VALUES (%s, %s)",
+            [client_id, Jsonb(CLIENT)],
+        )
+        for name, idle in (("idle", 91), ("used", 89)):
+            add_token(conn, ada, name, client_id=client_id, access_expires=now - timedelta(idle))
+    provider = app.state.mcp.provider
+    assert await provider.load_refresh_token(None, f"refresh-idle-{ada.user_id}") is None
+    used = await provider.load_refresh_token(None, f"refresh-used-{ada.user_id}")
+    assert used is not None and used.subject == str(ada.user_id)
+
+
+TOKENS = {
+    "revoked": (None, datetime.now(UTC)),
+    "expired long ago": (datetime.now(UTC) - timedelta(days=31), None),
+    "expired yesterday": (datetime.now(UTC) - timedelta(days=1), None),
+    "live": (None, None),
+}
+
+
+def add_token(
+    conn, person, name, *, expires=None, revoked=None, client_id=None, access_expires=None
+):
+    """A personal token, or with `client_id` an app grant (refreshed by `refresh-<name>-<id>`)."""
+    conn.execute(
+        "INSERT INTO api_token (id, user_id, workspace_id, name, scope, token_hash, refresh_hash,"
+        " client_id, expires_at, access_expires_at, revoked_at)"
+        " VALUES (%s, %s, %s, %s, 'read', %s, %s, %s, %s, %s, %s)",
+        [
+            uuid.uuid4(),
+            person.user_id,
+            person.workspace_id,
+            name,
+            hash_token(f"{name}-{person.user_id}"),
+            hash_token(f"refresh-{name}-{person.user_id}") if client_id else None,
+            client_id,
+            expires,
+            access_expires,
+            revoked,
+        ],
+    )
