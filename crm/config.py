@@ -66,6 +66,8 @@ class Settings(BaseSettings):
 
     rate_limit_auth: str = "10/minute"
     rate_limit_api: str = "600/minute"
+    # Open OAuth client registrations (MCP clients signing in), per client address.
+    rate_limit_oauth_registration: str = "20/hour"
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     invite_days: int = 7

@@ -1,9 +1,9 @@
 """Scale out, proven with real processes: two `crm serve --no-worker` and two `crm worker`
 against one PostgreSQL database and one Redis on the loopback. Requests spread over both
 instances; the rate limit holds across them; a notification of a reminder made through one
-instance reaches a live page connected to the other; 2,000 reminders due within one window
-are delivered exactly once between the two workers with one killed midway; a rolling restart
-of one instance loses no request that was retried.
+instance, and a chat turn run on it, reach a live page connected to the other; 2,000
+reminders due within one minute are delivered exactly once between the two workers with one
+killed midway; a rolling restart of one instance loses no request that was retried.
 
 Its own database, so it runs beside the other tests (and the pytest processes of other
 branches) without touching theirs. docs/scaling.md has the figures it prints."""
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.scale
 CRM = [sys.executable, "-m", "crm.cli"]
 USERS = 10
 REMINDERS = 2_000
-WINDOW = 20  # seconds over which the reminders fall due (the issue says a minute; see docs)
+WINDOW = 60  # seconds over which the reminders fall due: the issue's minute
 
 
 def environment(url: str) -> dict[str, str]:
@@ -308,7 +308,20 @@ async def test_two_instances_and_two_workers_share_one_database_and_one_redis(ad
                     pushed = await ws.receive_json()
                 assert pushed["notification"]["title"] == "Across instances"
 
-            # 2,000 reminders due within the window, one worker killed a third of the way.
+                # A chat turn run on A is announced to the page open on B.
+                turn = await http.post(
+                    f"{a.url}/api/v1/chat", json={"message": "hello"}, headers=ada_headers
+                )
+                assert turn.status_code == 200, turn.text
+                async with asyncio.timeout(30):
+                    chat = await ws.receive_json()
+                assert chat == {
+                    "type": "chat",
+                    "conversation_id": turn.json()["conversation_id"],
+                    "title": "hello",
+                }
+
+            # 2,000 reminders due within the minute, one worker killed a third of the way.
             before = sent(admin)
             lead = 5  # time to write them all before the window opens
             window_start = datetime.now(UTC) + timedelta(seconds=lead)
@@ -316,7 +329,7 @@ async def test_two_instances_and_two_workers_share_one_database_and_one_redis(ad
             worker_cpu = sum(cpu_seconds(w) for w in workers)
             await schedule(url, people, window_start)
             figures["written_s"] = time.monotonic() - t0
-            async with asyncio.timeout(180):
+            async with asyncio.timeout(300):  # a liveness guard: the minute, and a busy CI
                 while sent(admin) - before < REMINDERS // 3:
                     await asyncio.sleep(0.2)
                 killed_cpu = cpu_seconds(workers[0])

@@ -28,6 +28,8 @@ from crm.db import Database
 from crm.errors import CRMError
 from crm.kit.openapi import problems
 from crm.kit.schemas import Page
+from crm.models import Conversation
+from crm.notifications.service import announce
 
 log = structlog.get_logger()
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"], responses=problems(401))
@@ -52,7 +54,17 @@ async def chat(body: ChatInput, request: Request, session: SessionDep, actor: Ac
         label=choice.label,
         integrations=request.app.state.integrations,
     )
+    await _announce(session, actor.user_id, result.conversation_id)
     return ChatOut.model_validate(result.as_json())
+
+
+async def _announce(session: Any, user_id: uuid.UUID, conversation_id: uuid.UUID) -> None:
+    """A turn ended: the user's other open pages, on any instance, list its conversation (the
+    announcement leaves when the turn's transaction commits)."""
+    found = await session.get(Conversation, conversation_id)  # run_turn loaded it already
+    title = found.title if found is not None else ""
+    event = {"type": "chat", "conversation_id": str(conversation_id), "title": title}
+    await announce(session, user_id, event)
 
 
 @router.get("/conversations", responses=problems(422))
@@ -114,6 +126,7 @@ async def _turn(websocket: WebSocket, claims: AccessClaims, body: ChatInput) -> 
                 emit=emit,
                 integrations=websocket.app.state.integrations,
             )
+            await _announce(session, actor.user_id, result.conversation_id)
         await websocket.send_json({"type": "done", **result.as_json()})
     except CRMError as exc:
         await websocket.send_json({"type": "error", "status": exc.status, "detail": exc.detail})

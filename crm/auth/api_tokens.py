@@ -5,10 +5,10 @@ SHA-256; presenting one is one round trip (`crm_token_actor`, migration 0015).""
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from secrets import token_urlsafe
 
-from sqlalchemy import Uuid, select, text, update
+from sqlalchemy import Uuid, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor, Channel
@@ -16,8 +16,10 @@ from crm.auth.schemas import ApiTokenInput, ApiTokenOut
 from crm.auth.tokens import hash_token
 from crm.errors import Forbidden, Invalid, NotFound, Unauthorized
 from crm.kit.ratelimit import RateLimits
-from crm.models import ApiToken, Role, TokenScope
+from crm.models import ApiToken, OAuthCode, Role, TokenScope
 
+EXPIRED_KEPT = timedelta(days=30)  # an expired personal token stays listed (as expired) so long
+GRANT_IDLE = timedelta(days=90)  # an app grant whose refresh token goes unused so long lapses
 PREFIX = "crm_"
 PERSONAL = "crm_pat_"
 _TOKEN_ACTOR = text(
@@ -72,6 +74,7 @@ class ApiTokenService:
                 raise Invalid("expires_at", "give a time zone offset")
             if body.expires_at <= datetime.now(UTC):
                 raise Invalid("expires_at", "must be in the future")
+        await forget_spent(session, actor.user_id)
         secret, digest = new_token(PERSONAL)
         token = ApiToken(
             user_id=actor.user_id,
@@ -134,6 +137,29 @@ async def api_actor(
     if writes and not grant.can_write:
         raise Forbidden("This token can only read; make a write token to change records.")
     return grant.actor
+
+
+async def forget_spent(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Delete a user's spent credentials: authorization codes used or expired, tokens and
+    grants revoked, personal tokens expired EXPIRED_KEPT ago, app grants idle GRANT_IDLE.
+    Done on use (a new token, a consent), under the user's own row-level-security context:
+    nothing else may see them."""
+    await session.execute(
+        delete(OAuthCode).where(
+            OAuthCode.user_id == user_id,
+            or_(OAuthCode.used_at.is_not(None), OAuthCode.expires_at < func.now()),
+        )
+    )
+    await session.execute(
+        delete(ApiToken).where(
+            ApiToken.user_id == user_id,
+            or_(
+                ApiToken.revoked_at.is_not(None),
+                ApiToken.expires_at < func.now() - EXPIRED_KEPT,
+                ApiToken.access_expires_at < func.now() - GRANT_IDLE,
+            ),
+        )
+    )
 
 
 def _signed_in(actor: Actor) -> None:

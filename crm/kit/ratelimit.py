@@ -20,6 +20,7 @@ class RateLimits:
         self.auth = parse(settings.rate_limit_auth)
         self.api = parse(settings.rate_limit_api)
         self.integrations = parse(settings.rate_limit_integrations)
+        self.registration = parse(settings.rate_limit_oauth_registration)
 
     async def hit_auth(self, ip: str, email: str) -> None:
         """Count a login or registration attempt, per client address and per e-mail."""
@@ -28,6 +29,10 @@ class RateLimits:
 
     async def hit_api(self, user_id: str) -> None:
         await self._hit(self.api, "api-user", user_id)
+
+    async def hit_registration(self, ip: str) -> None:
+        """Count an OAuth client registration, per client address."""
+        await self._hit(self.registration, "oauth-register-ip", ip)
 
     async def hit_integration(self, service: str, account: str) -> None:
         """Count a call to an integration's MCP tool, per connected account of that service."""

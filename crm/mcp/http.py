@@ -1,7 +1,8 @@
 """/mcp on the app: the MCP server over streamable HTTP, stateless (any instance answers any
 request), behind the SDK's bearer middleware; and the OAuth routes the MCP authorization spec
 asks for (protected-resource and authorization-server metadata, registration, authorize,
-token, revoke), all from the `mcp` SDK with the CRM's provider (crm/mcp/oauth.py)."""
+token, revoke), all from the `mcp` SDK with the CRM's provider (crm/mcp/oauth.py); registration,
+open to anyone, is counted per client address and its body capped."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -21,12 +22,14 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, Streamable
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm.auth.api_tokens import PREFIX
 from crm.auth.api_tokens import api_token as api_token_service
 from crm.config import Settings
-from crm.errors import Unauthorized
+from crm.errors import TooManyRequests, Unauthorized
 from crm.kit.crypto import SecretBox
 from crm.mcp.oauth import SCOPES, OAuthProvider, scopes_of
 from crm.mcp.server import CRMServer
@@ -34,6 +37,8 @@ from crm.mcp.server import CRMServer
 PATH = "/mcp"
 ISSUER_PATH = "/oauth"
 METADATA = "/.well-known/oauth-authorization-server"
+REGISTER = "/register"
+MAX_REGISTRATION_BYTES = 16 * 1024  # a client's metadata is a few hundred bytes
 
 
 class TokenVerifier:
@@ -74,6 +79,7 @@ class MCPEndpoint:
     """The routes of /mcp and of its OAuth, and the session manager the lifespan runs."""
 
     def __init__(self, settings: Settings, state: Any, box: SecretBox) -> None:
+        self.state = state
         self.base_url = settings.crm_base_url.rstrip("/")
         self.resource_url = self.base_url + PATH
         self.issuer_url = self.base_url + ISSUER_PATH
@@ -136,16 +142,68 @@ class MCPEndpoint:
             *create_protected_resource_routes(
                 resource, [issuer], scopes_supported=SCOPES, resource_name="CRM"
             ),
-            *(_under_issuer(route) for route in authorization if isinstance(route, Route)),
+            *(
+                _under_issuer(route, self.state)
+                for route in authorization
+                if isinstance(route, Route)
+            ),
         ]
 
 
-def _under_issuer(route: Route) -> Route:
+class RegistrationGuard:
+    """ASGI, before the SDK's registration handler: a registration is counted per client
+    address (RATE_LIMIT_OAUTH_REGISTRATION) and its body read up to MAX_REGISTRATION_BYTES."""
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        try:
+            await self.state.rate_limits.hit_registration(client[0] if client else "unknown")
+        except TooManyRequests as exc:
+            wait = exc.headers.get("Retry-After", "60")
+            refusal = _refusal(
+                429, f"Too many client registrations from this address; try again in {wait} s."
+            )
+            await refusal(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > MAX_REGISTRATION_BYTES:
+                refusal = _refusal(
+                    413, f"A client registration is at most {MAX_REGISTRATION_BYTES} bytes."
+                )
+                await refusal(scope, receive, send)
+                return
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _refusal(status: int, sentence: str) -> JSONResponse:
+    error = "invalid_client_metadata" if status == 413 else "too_many_requests"
+    return JSONResponse({"error": error, "error_description": sentence}, status_code=status)
+
+
+def _under_issuer(route: Route, state: Any) -> Route:
     """The SDK's authorization routes live at the root (/authorize, /register...), where the
     CRM's own pages are (/register is the sign-up page); with the issuer at /oauth they move
-    under it, and the metadata to where RFC 8414 puts an issuer with a path."""
+    under it, and the metadata to where RFC 8414 puts an issuer with a path. Registration gets
+    its guard."""
     if route.path == METADATA:
         path = METADATA + ISSUER_PATH
     else:
         path = ISSUER_PATH + route.path
-    return Route(path, endpoint=route.endpoint, methods=route.methods, include_in_schema=False)
+    endpoint = route.endpoint
+    if route.path == REGISTER:
+        endpoint = RegistrationGuard(route.app, state)
+    return Route(path, endpoint=endpoint, methods=route.methods, include_in_schema=False)

@@ -3,7 +3,7 @@ the `mcp` SDK serves the metadata, dynamic client registration, /authorize, /tok
 and checks PKCE; this provider stores clients, codes and grants in PostgreSQL and sends the
 user to the consent page (crm/mcp/pages.py). A grant is an `ApiToken` named after the client,
 listed and revoked with the user's personal tokens; its access token lasts an hour, is bound to
-the /mcp resource, and rotates with its refresh token."""
+the /mcp resource, and rotates with its refresh token, which lapses after 90 days unused."""
 
 import json
 import time
@@ -18,15 +18,16 @@ from mcp.server.auth.provider import (
     AuthorizationParams,
     AuthorizeError,
     RefreshToken,
+    RegistrationError,
     TokenError,
     construct_redirect_uri,
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.auth.api_tokens import new_token
+from crm.auth.api_tokens import GRANT_IDLE, forget_spent, new_token
 from crm.auth.tokens import hash_token
 from crm.db import Database, set_context
 from crm.errors import BadRequest
@@ -37,9 +38,17 @@ SCOPES = ["read", "write"]
 ACCESS_LIFETIME = timedelta(hours=1)
 CODE_LIFETIME = timedelta(minutes=10)
 CONSENT_LIFETIME = 600  # seconds a consent page stays valid
+# What a registration may hold: the grant is named after the client (200 characters), a code
+# keeps its redirect URI (2,000); the request's body is capped too (crm/mcp/http.py).
+MAX_CLIENT_NAME, MAX_REDIRECT_URIS, MAX_REDIRECT_URI = 200, 10, 2000
 ACCESS_PREFIX, REFRESH_PREFIX, CODE_PREFIX = "crm_oat_", "crm_ort_", "crm_oac_"
 _SECRET_CONTEXT = "oauth client secret"  # noqa: S105 (a sealing context, not a secret)
 _REQUEST_CONTEXT = "oauth consent request"
+
+
+# A grant's refresh token works while the grant was used within GRANT_IDLE (its access token,
+# an hour long, renewed at each refresh, ended less than that ago).
+_NOT_IDLE = ApiToken.access_expires_at > func.now() - GRANT_IDLE
 
 
 def scopes_of(scope: str) -> list[str]:
@@ -96,6 +105,7 @@ class OAuthProvider:
         )
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
+        _check_registration(client_info)
         metadata = client_info.model_dump(mode="json", exclude={"client_id", "client_secret"})
         sealed = (
             self.box.encrypt(client_info.client_secret, context=_SECRET_CONTEXT)
@@ -151,6 +161,7 @@ class OAuthProvider:
         """The user said yes: a single-use code for the client, in the redirect to it."""
         if scope == TokenScope.write and "write" not in request.scopes:
             scope = TokenScope.read
+        await forget_spent(session, actor.user_id)
         code, digest = new_token(CODE_PREFIX)
         session.add(
             OAuthCode(
@@ -233,7 +244,7 @@ class OAuthProvider:
     async def load_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: str
     ) -> RefreshToken | None:
-        grant = await self._grant(refresh_token, ApiToken.refresh_hash)
+        grant = await self._grant(refresh_token, ApiToken.refresh_hash, _NOT_IDLE)
         if grant is None:
             return None
         return RefreshToken(
@@ -253,7 +264,7 @@ class OAuthProvider:
         async with self.db.transaction(token_hash=digest) as session:
             grant = await session.scalar(
                 select(ApiToken).where(
-                    ApiToken.refresh_hash == digest, ApiToken.revoked_at.is_(None)
+                    ApiToken.refresh_hash == digest, ApiToken.revoked_at.is_(None), _NOT_IDLE
                 )
             )
             if grant is None:
@@ -299,7 +310,7 @@ class OAuthProvider:
                 update(ApiToken).where(ApiToken.id == grant.id).values(revoked_at=datetime.now(UTC))
             )
 
-    async def _grant(self, token: str, column: Any) -> ApiToken | None:
+    async def _grant(self, token: str, column: Any, *more: Any) -> ApiToken | None:
         digest = hash_token(token)
         async with self.db.transaction(token_hash=digest) as session:
             return await session.scalar(
@@ -307,6 +318,7 @@ class OAuthProvider:
                     column == digest,
                     ApiToken.client_id.is_not(None),
                     ApiToken.revoked_at.is_(None),
+                    *more,
                 )
             )
 
@@ -322,3 +334,17 @@ class OAuthProvider:
     async def client_name(self, client_id: str) -> str:
         client = await self.get_client(client_id)
         return (client.client_name if client else None) or "An MCP client"
+
+
+def _check_registration(client: OAuthClientInformationFull) -> None:
+    """Refuse a registration larger than what the CRM keeps of it."""
+    uris = [str(uri) for uri in client.redirect_uris or []]
+    if len(client.client_name or "") > MAX_CLIENT_NAME:
+        problem = f"client_name is longer than {MAX_CLIENT_NAME} characters"
+    elif len(uris) > MAX_REDIRECT_URIS:
+        problem = f"more than {MAX_REDIRECT_URIS} redirect_uris"
+    elif any(len(uri) > MAX_REDIRECT_URI for uri in uris):
+        problem = f"a redirect URI is longer than {MAX_REDIRECT_URI} characters"
+    else:
+        return
+    raise RegistrationError("invalid_client_metadata", problem)

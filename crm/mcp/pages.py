@@ -1,13 +1,15 @@
 """/oauth/consent: where an MCP client's authorization request asks the signed-in user ("Claude
-wants to read and change your contacts…"), read only or read and write. A signed-out visitor
-signs in first and comes back here."""
+wants to read and change your contacts…", and the services they connected), read only or read
+and write. A signed-out visitor signs in first and comes back here."""
 
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.auth.actor import Actor
 from crm.auth.dependencies import SessionDep
 from crm.mcp.oauth import ConsentRequest, OAuthProvider
 from crm.models import TokenScope
@@ -28,7 +30,7 @@ def _origin(url: str) -> str:
 
 
 @router.get("/oauth/consent")
-async def consent_page(request: Request, shell: ShellDep) -> HTMLResponse:
+async def consent_page(request: Request, session: SessionDep, shell: ShellDep) -> HTMLResponse:
     sealed = request.query_params.get("request", "")
     provider = _provider(request)
     pending: ConsentRequest = provider.consent_request(sealed)
@@ -40,8 +42,17 @@ async def consent_page(request: Request, shell: ShellDep) -> HTMLResponse:
         "client_name": await provider.client_name(pending.client_id),
         "can_write": "write" in pending.scopes,
         "redirect_host": urlsplit(pending.redirect_uri).netloc or pending.redirect_uri,
+        "services": await _connected(request, session, shell.actor),
     }
     return render(request, "mcp/consent.html", context)
+
+
+async def _connected(request: Request, session: AsyncSession, actor: Actor) -> list[str]:
+    """The connected services whose tools the client gets too (crm/mcp/connected.py)."""
+    from crm.mcp.connected import connections  # the assistant's toolset: on first use
+
+    found = await connections(session, actor, request.app.state.settings)
+    return [tools.name for tools, _ in found]
 
 
 @router.post("/oauth/consent")

@@ -5,12 +5,16 @@ Every call runs as the token's user (channel "mcp", the token's name in the acti
 a transaction of its own with the row-level-security context set, counted by the per-user rate
 limit. A read token may call only read tools. Destructive tools run only when confirmed: by
 elicitation where the client supports it (the 2026-07-28 protocol's input-required round trip,
-which needs no server-side state), else by an explicit `confirm: true` argument."""
+which needs no server-side state), else by an explicit `confirm: true` argument. The tools of
+the user's connected services are served beside them (crm/mcp/connected.py), their writes
+that leave the CRM confirmed the same way."""
 
+import functools
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
@@ -20,22 +24,32 @@ from pydantic import BaseModel, ValidationError
 
 from crm import __version__
 from crm.auth.actor import Actor
-from crm.db import Database, set_context
 from crm.errors import CRMError
 from crm.kit.tools import Tool
 from crm.mcp import content
 from crm.models import Role
 from crm.toolbox import TOOLS
 
+if TYPE_CHECKING:
+    from crm.mcp.connected import ConnectedTools, Served
+
 INSTRUCTIONS = (
     "The user's CRM: contacts, organizations, projects, tasks, calendar events and reminders. "
     "Look records up (search_*, list_*) before changing them, and never invent field values."
+)
+READ_ONLY = (
+    "This token can only read; nothing was changed. A write token or app grant is needed to "
+    "change records."
 )
 IDEMPOTENT_VERBS = ("update", "set", "move", "change", "assign", "unassign", "snooze", "dismiss")
 CONFIRM = "confirm"
 CONFIRM_NOTE = (
     " Destructive: the user confirms first. Clients that support elicitation are asked; "
     "others must pass `confirm: true`, only after the user has agreed."
+)
+OUTSIDE_NOTE = (
+    " It acts outside the CRM, so the user confirms first. Clients that support elicitation "
+    "are asked; others must pass `confirm: true`, only after the user has agreed."
 )
 
 
@@ -76,17 +90,17 @@ def annotations(tool: Tool) -> types.ToolAnnotations:
 def input_schema(tool: Tool) -> dict[str, Any]:
     """The REST input model's schema; a destructive tool's also takes `confirm`."""
     schema = tool.input_model.model_json_schema()
-    if tool.destructive:
-        properties = {
-            **schema.get("properties", {}),
-            CONFIRM: {
-                "type": "boolean",
-                "default": False,
-                "description": "True only once the user has agreed to this deletion.",
-            },
-        }
-        schema = {**schema, "properties": properties}
-    return schema
+    return confirmable(schema, "this deletion") if tool.destructive else schema
+
+
+def confirmable(schema: dict[str, Any], what: str) -> dict[str, Any]:
+    """A tool's input schema with the `confirm` argument."""
+    confirm = {
+        "type": "boolean",
+        "default": False,
+        "description": f"True only once the user has agreed to {what}.",
+    }
+    return {**schema, "properties": {**schema.get("properties", {}), CONFIRM: confirm}}
 
 
 def mcp_tool(tool: Tool) -> types.Tool:
@@ -98,13 +112,33 @@ def mcp_tool(tool: Tool) -> types.Tool:
     )
 
 
+def connected_tool(served: "Served") -> types.Tool:
+    """A connected service's tool as /mcp lists it: confirmable when it needs the user's yes."""
+    tool = served.tool
+    if not served.confirmed_first:
+        return tool.model_copy(update={"name": served.name})
+    return tool.model_copy(
+        update={
+            "name": served.name,
+            "description": (tool.description or "") + OUTSIDE_NOTE,
+            "input_schema": confirmable(tool.input_schema, "exactly this"),
+        }
+    )
+
+
 def text_result(data: Any, *, error: bool = False) -> types.CallToolResult:
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
-    structured = None if isinstance(data, str) else data
+    structured = data if isinstance(data, dict) else None  # an object, as MCP wants
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content=structured,
         is_error=error,
+    )
+
+
+def crm_error(exc: CRMError) -> types.CallToolResult:
+    return text_result(
+        {"ok": False, "status": exc.status, "error": exc.detail, "errors": exc.errors}, error=True
     )
 
 
@@ -139,84 +173,136 @@ class CRMServer:
             on_get_prompt=self.get_prompt,
         )
 
+    @functools.cached_property
+    def connected(self) -> "ConnectedTools":
+        from crm.mcp.connected import ConnectedTools  # pydantic-ai with it: on first use
+
+        return ConnectedTools(self.state)
+
     async def run(self, caller: Caller, tool: Tool, arguments: dict[str, Any]) -> BaseModel:
         """One tool call as the caller, in a transaction of its own."""
         await self.state.rate_limits.hit_api(str(caller.actor.user_id))
-        db: Database = self.state.db
-        async with db.sessions() as session, session.begin():
-            await set_context(
-                session, user_id=caller.actor.user_id, workspace_id=caller.actor.workspace_id
-            )
+        async with self.transaction(caller) as session:
             return await tool.call(session, caller.actor, arguments)
+
+    def transaction(self, caller: Caller) -> Any:
+        """A session in a transaction under the caller's row-level-security context."""
+        return self.state.db.transaction(
+            user_id=caller.actor.user_id, workspace_id=caller.actor.workspace_id
+        )
 
     async def list_tools(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=self.listed)
+        caller = caller_of()
+        async with self.transaction(caller) as session:
+            served = await self.connected.served(session, caller.actor, set(self.tools))
+        return types.ListToolsResult(
+            tools=self.listed + [connected_tool(s) for s in served.values()]
+        )
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
+        caller = caller_of()
         tool = self.tools.get(params.name)
         if tool is None:
-            return text_result(f"There is no tool named {params.name!r}.", error=True)
-        caller = caller_of()
+            return await self.call_connected(ctx, caller, params)
         if not tool.read_only and not caller.can_write:
-            return text_result(
-                "This token can only read; nothing was changed. A write token or app grant "
-                "is needed to change records.",
-                error=True,
-            )
+            return text_result(READ_ONLY, error=True)
         arguments = dict(params.arguments or {})
         try:
             if tool.destructive:
-                confirmed = bool(arguments.pop(CONFIRM, False))
-                if not confirmed:
-                    return await self.ask(ctx, caller, tool, arguments, params)
+                refused = await self.confirmation(
+                    ctx,
+                    params,
+                    arguments,
+                    ask=lambda: self.describe(caller, tool, arguments),
+                    yes="Yes, delete it",
+                    undone="nothing was deleted",
+                )
+                if refused is not None:
+                    return refused
             result = await self.run(caller, tool, arguments)
         except ValidationError as exc:
             return text_result(field_errors(exc), error=True)
         except CRMError as exc:
-            return text_result(
-                {"ok": False, "status": exc.status, "error": exc.detail, "errors": exc.errors},
-                error=True,
-            )
+            return crm_error(exc)
         return text_result(result.model_dump(mode="json"))
 
-    async def ask(
+    async def call_connected(
         self,
         ctx: ServerRequestContext[Any, Any],
         caller: Caller,
-        tool: Tool,
-        arguments: dict[str, Any],
         params: types.CallToolRequestParams,
     ) -> types.CallToolResult | types.InputRequiredResult:
-        """Confirm a destructive call by elicitation, or explain how to confirm it."""
+        """A connected service's tool, as the caller's own account."""
+        arguments = dict(params.arguments or {})
+        try:
+            await self.state.rate_limits.hit_api(str(caller.actor.user_id))
+            async with self.transaction(caller) as session:
+                served = (await self.connected.served(session, caller.actor, set(self.tools))).get(
+                    params.name
+                )
+                if served is None:
+                    return text_result(f"There is no tool named {params.name!r}.", error=True)
+                if not served.read_only and not caller.can_write:
+                    return text_result(READ_ONLY, error=True)
+                if served.confirmed_first:
+
+                    async def preview() -> str:
+                        return served.preview(arguments) + "\n\nGo ahead?"
+
+                    refused = await self.confirmation(
+                        ctx, params, arguments, ask=preview, yes="Yes", undone="nothing was done"
+                    )
+                    if refused is not None:
+                        return refused
+                answer = await self.connected.call(session, caller.actor, served, arguments)
+        except CRMError as exc:
+            return crm_error(exc)
+        if not answer.ok:
+            return text_result(answer.error or "The service did not answer.", error=True)
+        return text_result(answer.content)
+
+    async def confirmation(
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        params: types.CallToolRequestParams,
+        arguments: dict[str, Any],
+        *,
+        ask: Callable[[], Awaitable[str]],
+        yes: str,
+        undone: str,
+    ) -> types.CallToolResult | types.InputRequiredResult | None:
+        """None once the user has confirmed the call (`confirm: true`, taken out of
+        `arguments`, or an accepted elicitation); else what to answer: the question, by
+        elicitation where the client supports it, or how to confirm."""
+        if arguments.pop(CONFIRM, False) is True:
+            return None
         capabilities = ctx.session.client_capabilities
         elicits = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS and bool(
             capabilities and capabilities.elicitation is not None
         )
         if not elicits:
             return text_result(
-                f"Not done: {tool.name} needs the user's confirmation. Ask the user, then call "
+                f"Not done: {params.name} needs the user's confirmation. Ask the user, then call "
                 "it again with `confirm: true`.",
                 error=True,
             )
         answer = (params.input_responses or {}).get(CONFIRM)
         if answer is None:
-            what = await self.describe(caller, tool, arguments)
+            schema = {
+                "type": "object",
+                "properties": {CONFIRM: {"type": "boolean", "title": yes}},
+                "required": [CONFIRM],
+            }
+            message = await ask()
             return types.InputRequiredResult(
                 input_requests={
                     CONFIRM: types.ElicitRequest(
                         params=types.ElicitRequestFormParams(
-                            message=f"{what}? This cannot be undone.",
-                            requested_schema={
-                                "type": "object",
-                                "properties": {
-                                    CONFIRM: {"type": "boolean", "title": "Yes, delete it"}
-                                },
-                                "required": [CONFIRM],
-                            },
+                            message=message, requested_schema=schema
                         )
                     )
                 }
@@ -227,9 +313,7 @@ class CRMServer:
             and isinstance(given, dict)
             and given.get(CONFIRM) is True
         )
-        if not accepted:
-            return text_result("The user did not confirm; nothing was deleted.", error=True)
-        return text_result((await self.run(caller, tool, arguments)).model_dump(mode="json"))
+        return None if accepted else text_result(f"The user did not confirm; {undone}.", error=True)
 
     async def describe(self, caller: Caller, tool: Tool, arguments: dict[str, Any]) -> str:
         """What a destructive call would do, named by its record ("Delete contact Ada")."""
@@ -239,7 +323,8 @@ class CRMServer:
         label = next(
             (v for a in ("name", "title") if isinstance(v := getattr(record, a, None), str)), ""
         )
-        return f"{verb.capitalize()} {kind.replace('_', ' ')} {label}".strip()
+        what = f"{verb.capitalize()} {kind.replace('_', ' ')} {label}".strip()
+        return f"{what}? This cannot be undone."
 
     async def list_resources(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None

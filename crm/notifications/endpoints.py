@@ -49,8 +49,9 @@ async def mark_read(body: ReadInput, session: SessionDep, actor: ActorDep) -> Re
 @router.websocket("/ws")
 async def notification_stream(websocket: WebSocket) -> None:
     """Live notifications: first {"type": "unread", "unread": n}, then {"type":
-    "notification", "notification": {...}} for each new one, whichever server instance
-    delivered it."""
+    "notification", "notification": {...}} for each new one, and {"type": "chat",
+    "conversation_id", "title"} when a chat turn of the user ended, whichever server instance
+    delivered or ran it."""
     if not origin_allowed(websocket):
         await websocket.close(code=1008, reason="origin not allowed")
         return
@@ -78,9 +79,7 @@ async def notification_stream(websocket: WebSocket) -> None:
                 pushed = asyncio.create_task(queue.get())
                 await asyncio.wait({pushed, closed}, return_when=asyncio.FIRST_COMPLETED)
                 if pushed.done():
-                    await websocket.send_json(
-                        {"type": "notification", "notification": pushed.result()}
-                    )
+                    await websocket.send_json(pushed.result())
                 else:
                     pushed.cancel()
         except (WebSocketDisconnect, RuntimeError):

@@ -1,6 +1,6 @@
 """Live notifications across server instances: each instance LISTENs on PostgreSQL's
-`crm_notification` channel with one connection and hands every announced notification to the
-WebSockets of its user open on this instance."""
+`crm_notification` channel with one connection and hands every announced notification (and
+other live event, such as a chat turn) to the WebSockets of its user open on this instance."""
 
 import asyncio
 import contextlib
@@ -37,7 +37,9 @@ class NotificationHub:
 
     @asynccontextmanager
     async def subscribe(self, user_id: uuid.UUID) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
-        """A queue of the user's new notifications while the block runs."""
+        """A queue of the messages for the user's pages while the block runs: {"type":
+        "notification", "notification"} for each new notification, and the events announced
+        for them ({"type": "chat", ...})."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._listen(), name="crm-notifications")
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
@@ -52,10 +54,13 @@ class NotificationHub:
 
     def _received(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         message = json.loads(payload)
+        pushed = [
+            {"type": "notification", "notification": n} for n in message.get("notifications", ())
+        ] + message.get("events", [])
         for queue in self.queues.get(uuid.UUID(message["user_id"]), ()):
-            for notification in message["notifications"]:
+            for item in pushed:
                 with contextlib.suppress(asyncio.QueueFull):  # a stalled page misses pushes
-                    queue.put_nowait(notification)
+                    queue.put_nowait(item)
 
     async def _listen(self) -> None:
         while True:

@@ -1,6 +1,7 @@
 """The in-app inbox: notifications are added (by jobs), listed, counted and marked read. Each
 new one is announced with PostgreSQL NOTIFY when its transaction commits, so every server
-instance can push it to that user's open pages (crm.notifications.live)."""
+instance can push it to that user's open pages (crm.notifications.live); other live events for
+those pages (a chat turn) travel the same way (`announce`)."""
 
 import json
 import uuid
@@ -113,6 +114,15 @@ class NotificationService:
                 {"channel": CHANNEL, "payloads": _payloads(actor.user_id, added)},
             )
         return added
+
+
+async def announce(session: AsyncSession, user_id: uuid.UUID, event: dict[str, Any]) -> None:
+    """Push `event` (small: a type and a few ids) to the user's open pages on every instance
+    once this transaction commits, as `{"user_id", "events": [event]}`."""
+    payload = json.dumps({"user_id": str(user_id), "events": [event]})
+    await session.execute(
+        text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+    )
 
 
 def _payloads(user_id: uuid.UUID, added: Sequence[Notification]) -> list[str]:

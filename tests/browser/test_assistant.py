@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.ai.fake_providers import Text
 from tests.browser.conftest import NARROW
 from tests.browser.test_ai_settings import provider_server  # noqa: F401 (fixture)
-from tests.browser.test_pages import open_tab, register  # noqa: F401 (fixture)
+from tests.browser.test_pages import Tab, open_tab, register  # noqa: F401 (fixture)
 
 
 def test_chat_streams_a_reply_shows_the_record_and_confirms_a_delete(open_tab):  # noqa: F811
@@ -55,6 +55,26 @@ def test_a_new_conversation_joins_the_list_without_a_reload(open_tab):  # noqa: 
     box.press("Enter")
     expect(page.locator(".entity-card", has_text="Bea Byron")).to_be_visible()
     expect(page.locator(".chat-history-list li")).to_have_count(1)
+    tab.check()
+
+
+def test_a_conversation_begun_in_one_tab_joins_the_list_of_another(open_tab):  # noqa: F811
+    tab = open_tab()
+    register(tab)
+    other = Tab(tab.page.context, tab.base, tab.shots)  # a second tab, signed in the same
+    watching = other.go("/assistant")
+    expect(watching.locator("[data-notifications][data-unread]")).to_have_count(1)  # live
+    page = tab.go("/assistant")
+    box = page.get_by_label("Message to the assistant")
+    box.fill("add contact Ada Byron")
+    box.press("Enter")
+    expect(page.locator(".entity-card", has_text="Ada Byron")).to_be_visible()
+    expect(page.locator(".chat-history-list li")).to_have_count(1)
+    expect(page.locator(".chat-history-list a[aria-current=page]")).to_have_count(1)
+    joined = watching.locator(".chat-history-list a", has_text="add contact Ada Byron")
+    expect(joined).to_have_attribute("href", page.url.removeprefix(tab.base))
+    expect(watching.locator(".chat-history-list a[aria-current]")).to_have_count(0)
+    other.check()
     tab.check()
 
 

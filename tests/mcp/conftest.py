@@ -1,5 +1,6 @@
 """The app served by uvicorn on a real port (bound to port 0 first, so the CRM knows its own
-address for the OAuth metadata), in a thread of its own, for MCP clients over real HTTP."""
+address for the OAuth metadata), in a thread of its own, for MCP clients over real HTTP; its
+Microsoft 365 is the identity and Graph stand-in (tests/integrations/conftest.py)."""
 
 import socket
 import threading
@@ -16,16 +17,26 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from crm.app import create_app
+from crm.integrations.service import redirect_uri
 from tests.conftest import make_settings
+from tests.integrations.conftest import identity_server, microsoft_server  # noqa: F401
 from tests.people import Person, sign_up
 
 
 @pytest.fixture(scope="module")
-def live(admin_url: str) -> Iterator[str]:
+def live(admin_url: str, identity_server) -> Iterator[str]:  # noqa: F811
+    identity, standin = identity_server
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app(make_settings(admin_url, crm_base_url=url, rate_limit_api="100000/minute"))
+    settings = make_settings(
+        admin_url,
+        crm_base_url=url,
+        rate_limit_api="100000/minute",
+        **identity.crm_settings(standin.url),
+    )
+    identity.redirect_uris.add(redirect_uri(settings, "ms365"))
+    app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -75,3 +75,31 @@ async def test_the_websocket_refuses_a_caller_without_a_token(app):
     async with ws_client(app) as c, aconnect_ws("/api/v1/notifications/ws", c) as ws:
         await ws.send_json({"type": "hello"})
         assert (await ws.receive_json())["status"] == 401
+
+
+async def test_a_chat_turn_on_one_instance_reaches_the_users_pages_on_the_other(
+    client, app, custom_app
+):
+    ada, bob = await sign_up(client, "Ada"), await sign_up(client, "Bob")
+    async with (
+        custom_app() as second_instance,
+        ws_client(second_instance) as two,
+        aconnect_ws(f"/api/v1/notifications/ws?token={token(ada)}", two) as ada_there,
+        aconnect_ws(f"/api/v1/notifications/ws?token={token(bob)}", two) as bob_there,
+    ):
+        for ws in (ada_there, bob_there):
+            assert (await ws.receive_json())["type"] == "unread"
+        for person, message in ((ada, "Hello from Ada"), (bob, "Hello from Bob")):
+            turn = await client.post(
+                "/api/v1/chat", json={"message": message}, headers=person.headers
+            )
+            assert turn.status_code == 200, turn.text
+            if person is ada:
+                ada_turn = turn.json()["conversation_id"]
+        assert await ada_there.receive_json() == {
+            "type": "chat",
+            "conversation_id": ada_turn,
+            "title": "Hello from Ada",
+        }
+        # Bob's first push is his own turn: Ada's never reached him.
+        assert (await bob_there.receive_json())["title"] == "Hello from Bob"

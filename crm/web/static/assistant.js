@@ -142,7 +142,7 @@
       else if (question) answering(question, false);
       question = null;
       if (event.type === "done") {
-        if (!conversation) listed(event.conversation_id, current.title);
+        if (!conversation) listed(event.conversation_id, current.title, true);
         conversation = event.conversation_id;
         form.dataset.conversation = conversation;
         form.elements.c.value = conversation;
@@ -162,19 +162,24 @@
   }
 
   // A new conversation joins the list at the top (as the server titles it: its first message),
-  // the current one, without a reload.
-  function listed(id, title) {
+  // without a reload: this page's (the current one), or one begun in another tab or device.
+  function listed(id, title, isCurrent) {
     var history = document.querySelector(".chat-history");
+    var known = history.querySelector('a[href="/assistant?c=' + id + '"]');
     var list = history.querySelector(".chat-history-list");
     if (!list) {
       var hint = history.querySelector("p.muted");
       if (hint) hint.remove();
       history.appendChild(list = el("ul", "chat-history-list"));
     }
-    list.querySelectorAll("[aria-current]").forEach(function (a) { a.removeAttribute("aria-current"); });
+    if (isCurrent) {
+      list.querySelectorAll("[aria-current]").forEach(function (a) { a.removeAttribute("aria-current"); });
+      if (known) known.setAttribute("aria-current", "page");
+    }
+    if (known) return;
     var link = el("a", null, title.slice(0, 200));
     link.href = "/assistant?c=" + id;
-    link.setAttribute("aria-current", "page");
+    if (isCurrent) link.setAttribute("aria-current", "page");
     var when = el("span", "muted", " · ");
     when.appendChild(el("time", null, new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" }).format(0, "second")));
     link.appendChild(when);
@@ -182,6 +187,10 @@
     item.appendChild(link);
     list.insertBefore(item, list.firstChild);
   }
+
+  document.addEventListener("crm:chat", function (e) {
+    if (e.detail.conversation_id !== conversation) listed(e.detail.conversation_id, e.detail.title, false);
+  });
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";

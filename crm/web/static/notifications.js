@@ -1,6 +1,7 @@
 // The bell's unread count, kept live: a WebSocket to /api/v1/notifications/ws (signed in by
 // the session cookie) tells the count when it opens and each new notification after; a toast
-// shows it. Reconnects after a pause when the connection drops. Without JavaScript the bell
+// shows it; a chat turn's end is passed on to the assistant page ("crm:chat"). Reconnects after
+// a pause when the connection drops. Without JavaScript the bell
 // is a plain link to /notifications with the count the page was rendered with.
 "use strict";
 
@@ -31,6 +32,9 @@
         setCount(bell, Number(bell.dataset.unread || "0") + 1);
         announce(message.notification.title);
         document.dispatchEvent(new CustomEvent("crm:notification", { detail: message.notification }));
+      } else if (message.type === "chat") {
+        // A chat turn of this user ended, in this tab or another (on any server instance).
+        document.dispatchEvent(new CustomEvent("crm:chat", { detail: message }));
       }
     });
     socket.addEventListener("close", function (event) {
