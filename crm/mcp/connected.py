@@ -21,9 +21,11 @@ import mcp_types as types
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.assistant.integrations import SERVICES, Answer, ConnectedToolset, ServiceTools
+from crm.assistant.connected_services import SERVICES, ServiceTools
+from crm.assistant.integrations import Answer, ConnectedToolset
 from crm.assistant.tools import TurnDeps
 from crm.auth.actor import Actor
+from crm.calendar.links import user_zone
 from crm.errors import CRMError
 from crm.integrations.service import CONNECTED, RECONNECT_NEEDED
 from crm.integrations.service import integration as integration_service
@@ -65,11 +67,11 @@ class Served:
         hints = self.tool.annotations
         return self.outgoing is not None or bool(hints and hints.destructive_hint)
 
-    def preview(self, arguments: dict[str, Any]) -> str:
-        """What the user confirms: the assistant's preview, or the call itself."""
+    def preview(self, arguments: dict[str, Any], zone: str) -> str:
+        """What the user confirms, times in their zone: the assistant's preview, or the call."""
         account = self.toolset.account
         if self.outgoing is not None:
-            return self.outgoing.preview(account, arguments)
+            return self.outgoing.preview(account, arguments, zone)
         title = self.tool.title or self.tool.name
         return f"{title} in {self.toolset.tools.name} as {account}: {json.dumps(arguments)}"
 
@@ -89,7 +91,7 @@ class ConnectedTools:
         served: dict[str, Served] = {}
         for toolset in await self._toolsets(session, actor):
             for tool in await self._listing(session, actor, toolset):
-                name = tool.name
+                name = toolset.tools.offered(tool.name)
                 if name in taken or name in served:
                     name = f"{toolset.tools.service}_{name}"
                 served[name] = Served(toolset, tool, name)
@@ -100,11 +102,12 @@ class ConnectedTools:
     ) -> Answer:
         """Call the tool as the actor (a write that leaves the CRM noted as the assistant
         notes it); failures are answers with a sentence."""
-        deps = TurnDeps(session, actor)
+        deps = TurnDeps(session, actor, time_zone=(await user_zone(session, actor)).key)
         toolset, name = served.toolset, served.tool.name
         if served.outgoing is None:
             return await toolset.call(deps, name, arguments)
-        held = {"tool": name, "arguments": arguments, "summary": served.preview(arguments)}
+        summary = served.preview(arguments, deps.time_zone)
+        held = {"tool": name, "arguments": arguments, "summary": summary}
         action = await toolset.run_confirmed(deps, held)
         return toolset.answered or Answer(False, error=action.summary)
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from crm import __version__
 from crm.auth.actor import Actor
+from crm.calendar.links import user_zone
 from crm.errors import CRMError
 from crm.kit.tools import Tool
 from crm.mcp import content
@@ -249,9 +250,10 @@ class CRMServer:
                 if not served.read_only and not caller.can_write:
                     return text_result(READ_ONLY, error=True)
                 if served.confirmed_first:
+                    zone = (await user_zone(session, caller.actor)).key
 
                     async def preview() -> str:
-                        return served.preview(arguments) + "\n\nGo ahead?"
+                        return served.preview(arguments, zone) + "\n\nGo ahead?"
 
                     refused = await self.confirmation(
                         ctx, params, arguments, ask=preview, yes="Yes", undone="nothing was done"

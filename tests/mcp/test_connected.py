@@ -11,6 +11,7 @@ import httpx
 from mcp import Client
 from mcp_types import ElicitResult, Tool
 
+from crm.assistant.connected_services import SERVICES
 from crm.mcp.connected import ConnectedTools
 from tests.conftest import PASSWORD, bearer
 from tests.integrations.conftest import User, connect, microsoft, ms_graph  # noqa: F401
@@ -159,6 +160,28 @@ async def test_elicitation_shows_the_send_and_only_a_yes_sends_it(
     await ada.browser.aclose()
 
 
+async def test_a_meeting_is_confirmed_at_its_time_in_the_users_zone(
+    live,
+    microsoft,  # noqa: F811
+    ms_graph,  # noqa: F811
+):
+    ada = await connected(live, microsoft)
+    rome = {"time_zone": "Europe/Rome"}
+    assert (await ada.browser.patch("/api/v1/me", json=rome, headers=ada.headers)).is_success
+    asked: list[str] = []
+
+    async def elicit(context, params):
+        asked.append(params.message)
+        return ElicitResult(action="decline")
+
+    meeting = {"subject": "Kick-off", "start": "2026-12-10T14:00:00Z", "attendees": []}
+    async with mcp_client(live, await token_of(ada), elicitation_callback=elicit) as client:
+        declined = await client.call_tool("teams_create_meeting", meeting)
+    assert declined.is_error
+    assert "on Thursday 10 December 2026 at 15:00 (Europe/Rome)" in asked[0]
+    await ada.browser.aclose()
+
+
 async def test_a_read_token_searches_but_cannot_send(
     live,
     microsoft,  # noqa: F811
@@ -192,7 +215,7 @@ async def test_crm_mcp_over_stdio_serves_the_connected_tools_too(
 
 async def test_a_name_already_served_is_served_under_its_service_name():
     def toolset(service: str) -> SimpleNamespace:
-        return SimpleNamespace(tools=SimpleNamespace(service=service))
+        return SimpleNamespace(tools=SERVICES[service])
 
     listings = {
         "ms365": [
@@ -215,6 +238,15 @@ async def test_a_name_already_served_is_served_under_its_service_name():
         "auth_status": "auth_status",
         "ms365_list_contacts": "list_contacts",
         "google_auth_status": "auth_status",
+    }
+
+    async def only_google(session, actor):
+        return [toolset("google")]
+
+    tools._toolsets = only_google  # the name the assistant offers it under, whoever is connected
+    served = await tools.served(None, None, taken=set())
+    assert {name: s.tool.name for name, s in served.items()} == {
+        "google_auth_status": "auth_status"
     }
 
 
