@@ -16,6 +16,8 @@ from crm.auth.actor import Actor
 from crm.integrations.service import redirect_uri
 from tests.conftest import PASSWORD, bearer, http_client, make_settings
 from tests.standins import StandInServer
+from tests.standins.google import GoogleAccount, GoogleIdentity
+from tests.standins.google_apis import GoogleAPIs
 from tests.standins.microsoft_graph import GraphStandIn
 from tests.standins.microsoft_identity import MicrosoftAccount, MicrosoftIdentity
 
@@ -146,3 +148,35 @@ async def connect(user: User, microsoft: MicrosoftIdentity) -> httpx.Response:
 
 def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+@pytest.fixture(scope="module")
+def google_standin() -> Iterator[tuple[GoogleIdentity, GoogleAPIs, StandInServer]]:
+    identity = GoogleIdentity()
+    apis = GoogleAPIs(identity)
+    with StandInServer(identity, apis) as server:
+        yield identity, apis, server
+
+
+@pytest.fixture
+def google(google_standin) -> GoogleIdentity:
+    identity, _, _ = google_standin
+    identity.reset()
+    return identity
+
+
+@pytest.fixture
+def gmail(google_standin) -> GoogleAPIs:
+    return google_standin[1]
+
+
+async def connect_google(user: User, google: GoogleIdentity) -> GoogleAccount:
+    """The whole flow, signing in as a Google account of the user's own."""
+    name = user.account.display_name
+    account = GoogleAccount(name, f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@gmail.com")
+    google.signing_in = account
+    started = await user.browser.post(CONNECT, json={"service": "google"}, headers=user.headers)
+    assert started.status_code == 200, started.text
+    back = await come_back(user, await authorize(started.json()["authorization_url"]))
+    assert back.status_code == 303 and "error" not in back.headers["location"]
+    return account

@@ -7,8 +7,7 @@ mailbox in Settings → Notifications."""
 
 import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 
 import pytest
@@ -21,37 +20,16 @@ from crm.integrations.google.tools import TOOLS as GOOGLE_TOOLS
 from crm.integrations.ms365.tools import TOOLS as MICROSOFT_TOOLS
 from crm.integrations.service import redirect_uri
 from tests.conftest import make_settings
-from tests.integrations.conftest import CONNECT, User, authorize, come_back, connect
+from tests.integrations.conftest import User, connect, connect_google
 from tests.integrations.test_assistant import calling, mailbox, model, received, say
 from tests.integrations.test_reminder_mail import deliver_now, due_reminder, via
 from tests.integrations.test_tokens import expire_soon
 from tests.smtp import SMTPServer
-from tests.standins import StandInServer
-from tests.standins.google import GoogleAccount, GoogleIdentity
+from tests.standins.google import GoogleAccount
 from tests.standins.google_apis import GOOGLE_DOC, GoogleAPIs, Mailbox
 from tests.web.pages import post_form
 
 __all__ = ["model"]  # the fixture, shared with the Microsoft 365 tests
-
-
-@pytest.fixture(scope="module")
-def google_standin() -> Iterator[tuple[GoogleIdentity, GoogleAPIs, StandInServer]]:
-    identity = GoogleIdentity()
-    apis = GoogleAPIs(identity)
-    with StandInServer(identity, apis) as server:
-        yield identity, apis, server
-
-
-@pytest.fixture
-def google(google_standin) -> GoogleIdentity:
-    identity, _, _ = google_standin
-    identity.reset()
-    return identity
-
-
-@pytest.fixture
-def gmail(google_standin) -> GoogleAPIs:
-    return google_standin[1]
 
 
 @pytest.fixture(scope="module")
@@ -67,18 +45,6 @@ async def ms_app(admin_url: str, identity_server, google_standin) -> AsyncIterat
     identity.redirect_uris.add(redirect_uri(application.state.settings, "google"))
     async with application.router.lifespan_context(application):
         yield application
-
-
-async def connect_google(user: User, google: GoogleIdentity) -> GoogleAccount:
-    """The whole flow, signing in as a Google account of the user's own."""
-    name = user.account.display_name
-    account = GoogleAccount(name, f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@gmail.com")
-    google.signing_in = account
-    started = await user.browser.post(CONNECT, json={"service": "google"}, headers=user.headers)
-    assert started.status_code == 200, started.text
-    back = await come_back(user, await authorize(started.json()["authorization_url"]))
-    assert back.status_code == 303 and "error" not in back.headers["location"]
-    return account
 
 
 def box(gmail: GoogleAPIs, account: GoogleAccount) -> Mailbox:

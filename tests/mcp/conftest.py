@@ -19,13 +19,18 @@ from mcp.client.streamable_http import streamable_http_client
 from crm.app import create_app
 from crm.integrations.service import redirect_uri
 from tests.conftest import make_settings
-from tests.integrations.conftest import identity_server, microsoft_server  # noqa: F401
+from tests.integrations.conftest import (  # noqa: F401
+    google_standin,
+    identity_server,
+    microsoft_server,
+)
 from tests.people import Person, sign_up
 
 
 @pytest.fixture(scope="module")
-def live(admin_url: str, identity_server) -> Iterator[str]:  # noqa: F811
+def live(admin_url: str, identity_server, google_standin) -> Iterator[str]:  # noqa: F811
     identity, standin = identity_server
+    google, _, google_server = google_standin
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -34,8 +39,10 @@ def live(admin_url: str, identity_server) -> Iterator[str]:  # noqa: F811
         crm_base_url=url,
         rate_limit_api="100000/minute",
         **identity.crm_settings(standin.url),
+        **google.crm_settings(google_server.url),
     )
     identity.redirect_uris.add(redirect_uri(settings, "ms365"))
+    google.redirect_uris.add(redirect_uri(settings, "google"))
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

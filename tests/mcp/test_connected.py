@@ -14,7 +14,14 @@ from mcp_types import ElicitResult, Tool
 from crm.assistant.connected_services import SERVICES
 from crm.mcp.connected import ConnectedTools
 from tests.conftest import PASSWORD, bearer
-from tests.integrations.conftest import User, connect, microsoft, ms_graph  # noqa: F401
+from tests.integrations.conftest import (  # noqa: F401
+    User,
+    connect,
+    connect_google,
+    google_standin,
+    microsoft,
+    ms_graph,
+)
 from tests.mcp.conftest import make_token, mcp_client, person_with_token
 from tests.mcp.test_stdio import crm_mcp
 from tests.standins.microsoft_identity import MicrosoftAccount
@@ -180,6 +187,29 @@ async def test_a_meeting_is_confirmed_at_its_time_in_the_users_zone(
     assert declined.is_error
     assert "on Thursday 10 December 2026 at 15:00 (Europe/Rome)" in asked[0]
     await ada.browser.aclose()
+
+
+async def test_gmail_is_searched_and_sent_from_as_the_tokens_own_google_account(
+    live,
+    google_standin,  # noqa: F811
+):
+    google, gmail, _ = google_standin
+    grace, alan = await signed_in(live, "Grace Hopper"), await signed_in(live, "Alan Turing")
+    accounts = [await connect_google(u, google) for u in (grace, alan)]
+    for account in accounts:
+        subject = f"Renewal for {account.name}"
+        gmail.add_message(account, subject=subject, sender="jane@acme.com", text="We renew.")
+    async with mcp_client(live, await token_of(grace)) as client:
+        listed = {t.name for t in (await client.list_tools()).tools}
+        found = await client.call_tool("gmail_search_messages", {"query": "renewal"})
+        sent = await client.call_tool("gmail_send_message", {**SEND, "confirm": True})
+    assert {"gmail_search_messages", "google_auth_status", "list_contacts"} <= listed
+    assert [m["subject"] for m in data(found)["items"]] == ["Renewal for Grace Hopper"]
+    assert not sent.is_error
+    assert [m["Subject"] for m in gmail.box(accounts[0]).sent] == ["Proposal"]
+    assert gmail.box(accounts[1]).sent == []
+    for user in (grace, alan):
+        await user.browser.aclose()
 
 
 async def test_a_read_token_searches_but_cannot_send(
