@@ -1,8 +1,19 @@
-"""The app as a process: garbage collection tuned for serving."""
+"""The app as a process: what importing it loads, the parts made on first use, and garbage
+collection tuned for serving."""
 
 import gc
+import json
+import os
+import subprocess
+import sys
 
-from crm.app import collecting_for_requests
+import httpx
+from fastapi import FastAPI
+
+from crm.app import MCP_PREFIXES, collecting_for_requests, mcp_routes_of
+
+# Libraries that only some requests need (docs/performance.md, "Start-up").
+DEFERRED = ("pydantic_ai", "mcp", "authlib", "caldav", "requests", "procrastinate")
 
 
 def test_serving_keeps_startup_objects_out_of_collections_and_collects_less_often():
@@ -12,3 +23,32 @@ def test_serving_keeps_startup_objects_out_of_collections_and_collects_less_ofte
         assert gc.get_threshold() == (20_000, *before[1:])
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_importing_the_app_loads_no_library_only_some_requests_need():
+    script = (
+        "import gc, json, sys; import crm.app; "
+        "print(json.dumps([sorted({m.split('.')[0] for m in sys.modules}), gc.isenabled()]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=os.environ
+    )
+    loaded, collecting = json.loads(out.stdout)
+    assert [name for name in DEFERRED if name in loaded] == []
+    assert "fastapi" in loaded and "sqlalchemy" in loaded  # the check sees imports at all
+    assert collecting  # paused only while the app's modules load
+
+
+def test_every_mcp_route_is_under_the_prefixes_that_build_them(app: FastAPI):
+    paths = [route.path for route in mcp_routes_of(app)]  # type: ignore[attr-defined]
+    assert "/mcp" in paths and "/oauth/consent" in paths
+    assert [p for p in paths if not p.startswith(MCP_PREFIXES)] == []
+
+
+async def test_the_mcp_server_and_its_oauth_answer_once_asked_for(client: httpx.AsyncClient):
+    metadata = await client.get("/.well-known/oauth-authorization-server/oauth")
+    assert metadata.status_code == 200
+    assert metadata.json()["token_endpoint"].endswith("/oauth/token")
+    unauthorized = await client.post("/mcp", json={})
+    assert unauthorized.status_code == 401
+    assert (await client.get("/mcp-nothing-here")).status_code == 404

@@ -49,7 +49,7 @@ from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
-from crm.assistant.offline_free import edit_url
+from crm.assistant.proposals import edit_url
 from crm.assistant.schemas import Decision
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tool, agent_tools, confirm
 from crm.assistant.undo import UNDO, undo_last
