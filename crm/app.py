@@ -48,7 +48,7 @@ try:
     from crm.jobs import running_worker
     from crm.kit import openapi, problems
     from crm.kit.crypto import SecretBox
-    from crm.kit.deferred import DeferredRoutes
+    from crm.kit.deferred import DeferredRoutes, in_background
     from crm.kit.logging import configure_logging
     from crm.kit.metrics import router as metrics_router
     from crm.kit.middleware import RequestContext
@@ -180,8 +180,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with AsyncExitStack() as stack:
                 stack.push_async_callback(app.state.close)
-                if settings.crm_worker_in_process:
-                    await stack.enter_async_context(running_worker(database_url, settings))
+                if settings.crm_worker_in_process:  # started while the app already answers
+                    await stack.enter_async_context(
+                        in_background(lambda: running_worker(database_url, settings), "worker")
+                    )
                 stack.push_async_callback(mcp_routes.close)
                 stack.enter_context(collecting_for_requests())
                 yield

@@ -1,16 +1,21 @@
 """The app as a process: what importing it loads, the parts made on first use, and garbage
 collection tuned for serving."""
 
+import asyncio
 import gc
 import json
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from structlog.testing import capture_logs
 
 from crm.app import MCP_PREFIXES, collecting_for_requests, mcp_routes_of
+from crm.kit.deferred import in_background
 
 # Libraries that only some requests need (docs/performance.md, "Start-up").
 DEFERRED = ("pydantic_ai", "mcp", "authlib", "caldav", "requests", "procrastinate")
@@ -52,3 +57,35 @@ async def test_the_mcp_server_and_its_oauth_answer_once_asked_for(client: httpx.
     unauthorized = await client.post("/mcp", json={})
     assert unauthorized.status_code == 401
     assert (await client.get("/mcp-nothing-here")).status_code == 404
+
+
+async def test_a_background_service_starts_without_holding_up_the_app_and_stops_with_it():
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def service() -> AsyncIterator[None]:
+        events.append("starting")
+        await asyncio.sleep(0.05)
+        events.append("started")
+        try:
+            yield
+        finally:
+            events.append("stopped")
+
+    async with in_background(service, "test"):
+        assert events == []  # the block did not wait for it
+        await asyncio.sleep(0.2)
+        assert events == ["starting", "started"]
+    assert events == ["starting", "started", "stopped"]
+
+
+async def test_a_background_service_that_fails_is_logged_and_the_app_goes_on():
+    @asynccontextmanager
+    async def broken() -> AsyncIterator[None]:
+        raise ConnectionError("no database")
+        yield
+
+    with capture_logs() as logs:
+        async with in_background(broken, "worker"):
+            await asyncio.sleep(0.05)
+    assert [(e["event"], e["service"]) for e in logs] == [("background_service_failed", "worker")]

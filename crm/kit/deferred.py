@@ -1,13 +1,44 @@
-"""Parts of the app made when first asked for, so a process pays for what it serves: routes
-built on the first request under their path prefixes (the MCP server and its OAuth, which pull
-in the `mcp` SDK), with what they need running started then and stopped with the app."""
+"""Parts of the app made when first asked for, or after it is ready, so a process pays for
+what it serves when it serves it: routes built on the first request under their path prefixes
+(the MCP server and its OAuth, which pull in the `mcp` SDK), with what they need running
+started then and stopped with the app; and services started in the background (the in-process
+job worker), so the app answers meanwhile."""
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
+import structlog
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
+
+log = structlog.get_logger()
+
+
+@asynccontextmanager
+async def in_background(
+    service: Callable[[], AbstractAsyncContextManager[object]], name: str
+) -> AsyncIterator[None]:
+    """Run `service()` in a task of its own for the block's duration, without waiting for it
+    to start; the block's end stops it and waits for it. A failure is logged with `name`
+    (the app keeps serving: what the service does waits, nothing else does)."""
+    stop = asyncio.Event()
+
+    async def hold() -> None:
+        async with service():
+            await stop.wait()
+
+    def report(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background_service_failed", service=name, exc_info=task.exception())
+
+    task = asyncio.create_task(hold(), name=name)
+    task.add_done_callback(report)
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 class DeferredRoutes(BaseRoute):
