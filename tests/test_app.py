@@ -33,15 +33,17 @@ def test_serving_keeps_startup_objects_out_of_collections_and_collects_less_ofte
 def test_importing_the_app_loads_no_library_only_some_requests_need():
     script = (
         "import gc, json, sys; import crm.app; "
-        "print(json.dumps([sorted({m.split('.')[0] for m in sys.modules}), gc.isenabled()]))"
+        "print(json.dumps([sorted({m.split('.')[0] for m in sys.modules}), gc.isenabled(), "
+        "gc.get_freeze_count()]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=os.environ
     )
-    loaded, collecting = json.loads(out.stdout)
+    loaded, collecting, frozen = json.loads(out.stdout)
     assert [name for name in DEFERRED if name in loaded] == []
     assert "fastapi" in loaded and "sqlalchemy" in loaded  # the check sees imports at all
     assert collecting  # paused only while the app's modules load
+    assert frozen > 100_000  # what they made is left out of the collector's passes
 
 
 def test_every_mcp_route_is_under_the_prefixes_that_build_them(app: FastAPI):
