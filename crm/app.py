@@ -1,67 +1,85 @@
 """create_app(): routers, error handlers, middleware, and the lifespan that opens the database."""
 
 import gc
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from typing import Any
-from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
-from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
-from starlette.middleware.trustedhost import TrustedHostMiddleware
+# Importing the app makes about 280,000 objects that live as long as the process; the
+# collector's passes over them while they are made were a quarter of the import's CPU (three
+# full passes alone took 0.19 s). So it is paused until the app's modules are loaded, and
+# what they made is then frozen (left out of later passes, as the lifespan does again in
+# `collecting_for_requests`): otherwise the first pass after the pause walks it all (0.1 s).
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from collections.abc import AsyncIterator, Iterator
+    from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+    from functools import cached_property
+    from typing import TYPE_CHECKING, Any
+    from urllib.parse import urlsplit
 
-from crm import __version__
-from crm.ai.endpoints import router as ai_router
-from crm.ai.pages import router as ai_pages
-from crm.assistant.endpoints import router as chat_router
-from crm.assistant.integrations import Integrations
-from crm.assistant.pages import router as assistant_pages
-from crm.auth.api_token_endpoints import router as api_token_router
-from crm.auth.api_token_pages import router as api_token_pages
-from crm.auth.endpoints import router as auth_router
-from crm.auth.pages import router as auth_pages
-from crm.auth.service import TokenIssuer
-from crm.auth.tokens import TokenSigner
-from crm.calendar.endpoints import items_router as calendar_items_router
-from crm.calendar.endpoints import router as calendar_event_router
-from crm.calendar.interchange_endpoints import router as calendar_interchange_router
-from crm.calendar.pages import router as calendar_pages
-from crm.config import Settings, get_settings
-from crm.contacts.endpoints import router as contact_router
-from crm.contacts.pages import router as contact_pages
-from crm.db import Database
-from crm.feedback.endpoints import router as feedback_router
-from crm.feedback.pages import router as feedback_pages
-from crm.integrations.endpoints import router as integration_router
-from crm.integrations.pages import router as integration_pages
-from crm.jobs import running_worker
-from crm.kit import openapi, problems
-from crm.kit.crypto import SecretBox
-from crm.kit.logging import configure_logging
-from crm.kit.metrics import router as metrics_router
-from crm.kit.middleware import RequestContext
-from crm.kit.problems import problem_response
-from crm.kit.ratelimit import RateLimits
-from crm.kit.secrets import load_secret_keys
-from crm.mcp.http import MCPEndpoint
-from crm.mcp.pages import router as mcp_pages
-from crm.notifications.endpoints import router as notification_router
-from crm.notifications.live import NotificationHub
-from crm.notifications.pages import router as notification_pages
-from crm.organizations.endpoints import router as organization_router
-from crm.organizations.pages import router as organization_pages
-from crm.projects.endpoints import router as project_router
-from crm.projects.pages import router as project_pages
-from crm.reminders.endpoints import router as reminder_router
-from crm.tasks.endpoints import project_tasks as project_task_router
-from crm.tasks.endpoints import router as task_router
-from crm.tasks.pages import router as task_pages
-from crm.web import install as install_web
-from crm.web.pages import router as web_pages
-from crm.web.settings import router as settings_pages
-from crm.workspaces.endpoints import router as workspace_router
-from crm.workspaces.pages import router as workspace_pages
+    from fastapi import FastAPI, Request
+    from fastapi.openapi.utils import get_openapi
+    from fastapi.responses import JSONResponse
+    from starlette.datastructures import State
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+    from starlette.routing import BaseRoute
+
+    from crm import __version__
+    from crm.ai.endpoints import router as ai_router
+    from crm.ai.pages import router as ai_pages
+    from crm.assistant.endpoints import router as chat_router
+    from crm.assistant.pages import router as assistant_pages
+    from crm.auth.api_token_endpoints import router as api_token_router
+    from crm.auth.api_token_pages import router as api_token_pages
+    from crm.auth.endpoints import router as auth_router
+    from crm.auth.pages import router as auth_pages
+    from crm.auth.service import TokenIssuer
+    from crm.auth.tokens import TokenSigner
+    from crm.calendar.endpoints import items_router as calendar_items_router
+    from crm.calendar.endpoints import router as calendar_event_router
+    from crm.calendar.interchange_endpoints import router as calendar_interchange_router
+    from crm.calendar.pages import router as calendar_pages
+    from crm.config import Settings, get_settings
+    from crm.contacts.endpoints import router as contact_router
+    from crm.contacts.pages import router as contact_pages
+    from crm.db import Database
+    from crm.feedback.endpoints import router as feedback_router
+    from crm.feedback.pages import router as feedback_pages
+    from crm.integrations.endpoints import router as integration_router
+    from crm.integrations.pages import router as integration_pages
+    from crm.jobs import running_worker
+    from crm.kit import openapi, problems
+    from crm.kit.crypto import SecretBox
+    from crm.kit.deferred import DeferredRoutes, in_background
+    from crm.kit.logging import configure_logging
+    from crm.kit.metrics import router as metrics_router
+    from crm.kit.middleware import RequestContext
+    from crm.kit.problems import problem_response
+    from crm.kit.ratelimit import RateLimits
+    from crm.kit.secrets import load_secret_keys
+    from crm.notifications.endpoints import router as notification_router
+    from crm.notifications.live import NotificationHub
+    from crm.notifications.pages import router as notification_pages
+    from crm.organizations.endpoints import router as organization_router
+    from crm.organizations.pages import router as organization_pages
+    from crm.projects.endpoints import router as project_router
+    from crm.projects.pages import router as project_pages
+    from crm.reminders.endpoints import router as reminder_router
+    from crm.tasks.endpoints import project_tasks as project_task_router
+    from crm.tasks.endpoints import router as task_router
+    from crm.tasks.pages import router as task_pages
+    from crm.web import install as install_web
+    from crm.web.pages import router as web_pages
+    from crm.web.settings import router as settings_pages
+    from crm.workspaces.endpoints import router as workspace_router
+    from crm.workspaces.pages import router as workspace_pages
+finally:
+    gc.freeze()
+    if _collecting:
+        gc.enable()
+
+if TYPE_CHECKING:
+    from crm.assistant.integrations import Integrations
+    from crm.mcp.http import MCPEndpoint
 
 ROUTERS = (
     auth_router,
@@ -98,9 +116,38 @@ ROUTERS = (
     task_pages,
     notification_pages,
     calendar_pages,
-    mcp_pages,
     api_token_pages,
 )
+# Where the MCP server, its OAuth and the consent page live (crm/mcp/; a test checks each of
+# their routes is under one of these): the `mcp` SDK is imported on the first request there.
+MCP_PREFIXES = ("/mcp", "/oauth/", "/.well-known/oauth-")
+
+
+class AppState(State):
+    """`app.state`, whose parts that only some requests need (the `mcp` SDK, pydantic-ai:
+    about a second of import) are made the first time they are asked for."""
+
+    settings: Settings
+    box: SecretBox
+    rate_limits: RateLimits
+
+    @cached_property
+    def mcp(self) -> "MCPEndpoint":
+        from crm.mcp.http import MCPEndpoint
+
+        return MCPEndpoint(self.settings, self, self.box)
+
+    @cached_property
+    def integrations(self) -> "Integrations":
+        """The assistant's way to the users' connected services (no token held: see there)."""
+        from crm.assistant.integrations import Integrations
+
+        return Integrations(self.settings, self.box, self.rate_limits)
+
+    async def close(self) -> None:
+        """Close what was made (what was never asked for was never opened)."""
+        if "integrations" in vars(self):
+            await self.integrations.close()
 
 
 @contextmanager
@@ -134,10 +181,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.notifications = NotificationHub(database_url)
         try:
             async with AsyncExitStack() as stack:
-                stack.push_async_callback(app.state.integrations.close)
-                if settings.crm_worker_in_process:
-                    await stack.enter_async_context(running_worker(database_url, settings))
-                await stack.enter_async_context(app.state.mcp.running())
+                stack.push_async_callback(app.state.close)
+                if settings.crm_worker_in_process:  # started while the app already answers
+                    await stack.enter_async_context(
+                        in_background(lambda: running_worker(database_url, settings), "worker")
+                    )
+                stack.push_async_callback(mcp_routes.close)
                 stack.enter_context(collecting_for_requests())
                 yield
         finally:
@@ -152,22 +201,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # /docs and /redoc from vendored files: crm.web.api_docs
         redoc_url=None,
     )
+    app.state = AppState()
     app.state.settings = settings
     keys = load_secret_keys(settings)
+    app.state.box = SecretBox(keys)
     app.state.issuer = TokenIssuer(
         TokenSigner(keys, settings.access_token_minutes),
         settings.refresh_token_days,
     )
     app.state.rate_limits = RateLimits(settings)
-    app.state.mcp = MCPEndpoint(settings, app.state, SecretBox(keys))
-    # The assistant's way to the users' connected services (no token held: see the module).
-    app.state.integrations = Integrations(settings, SecretBox(keys), app.state.rate_limits)
 
     problems.install(app)
     install_web(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.router.routes.extend(app.state.mcp.routes())
+    mcp_routes = DeferredRoutes(
+        MCP_PREFIXES, lambda: mcp_routes_of(app), lambda: app.state.mcp.running()
+    )
+    app.router.routes.append(mcp_routes)
     app.openapi = lambda: app.openapi_schema or _openapi(app)  # type: ignore[method-assign]
 
     @app.get("/health", tags=["health"])
@@ -187,6 +238,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+def mcp_routes_of(app: FastAPI) -> list[BaseRoute]:
+    """The consent page, then the MCP server's and its OAuth's routes."""
+    from crm.mcp.pages import router as consent_pages
+
+    return [*consent_pages.routes, *app.state.mcp.routes()]
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

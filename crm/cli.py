@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import typer
 
+from crm import __version__
 from crm.config import get_settings
 
 app = typer.Typer(
@@ -107,6 +108,8 @@ def serve(
     in the same process unless --no-worker (then run `crm worker`)."""
     import uvicorn
 
+    # Said at once: the next line comes when the database is up, a second or more later.
+    typer.echo(f"Starting the CRM {__version__} at {served_url(host, port)}…")
     # Import the web app while the database starts (a subprocess): about a second saved.
     threading.Thread(target=importlib.import_module, args=("crm.app",), daemon=True).start()
     # Uvicorn shuts down gracefully on SIGTERM, then re-raises it; turning it into SystemExit

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crm import __version__
 from crm.db import app_url
 from tests.conftest import PASSWORD, SECRET
 from tests.smtp import free_port
@@ -82,7 +83,11 @@ def test_serve_starts_embedded_keeps_data_across_restarts_and_stops_cleanly(data
     )
     assert register.status_code == 201
     output = first.stop()
-    assert f"http://127.0.0.1:{first.port}" in output
+    lines = output.splitlines()
+    url = f"http://127.0.0.1:{first.port}"
+    said = [line.split(":")[0] for line in lines]  # what `crm serve` said, in order
+    starting = lines.index(f"Starting the CRM {__version__} at {url}…")
+    assert starting < said.index("Database") < lines.index(f"Ready: {url}"), lines
     assert not postgres_running(data_dir)
 
     second = Served(data_dir)

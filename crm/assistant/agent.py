@@ -49,12 +49,13 @@ from crm.assistant.memory import History
 from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
-from crm.assistant.offline_free import edit_url
+from crm.assistant.proposals import edit_url
 from crm.assistant.schemas import Decision
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tool, agent_tools, confirm
 from crm.assistant.undo import UNDO, undo_last
 from crm.auth.actor import Actor
 from crm.integrations.service import CONNECTED
+from crm.kit.clock import time_of_day
 from crm.kit.metrics import ASSISTANT_TURNS
 from crm.models import Conversation, UserAccount
 
@@ -88,7 +89,10 @@ def context_of_turn(ctx: RunContext[TurnDeps]) -> str:
     """Today in the user's time zone and the records this conversation is about."""
     deps = ctx.deps
     now = datetime.now(ZoneInfo(deps.time_zone))
-    lines = [f"Now: {now:%A %Y-%m-%d %H:%M} ({deps.time_zone})."]
+    lines = [
+        f"Now: {now:%A %Y-%m-%d} {time_of_day(now, deps.clock)} ({deps.time_zone}).",
+        f"Write times of day as the user reads them, like {time_of_day(now, deps.clock)}.",
+    ]
     if deps.entities:
         lines.append('Records of this conversation, the latest last ("it", "her" = latest):')
         lines += [f"- {e.type} {e.name!r} id={e.id}" for e in deps.entities]
@@ -268,15 +272,20 @@ async def _load(
     entities = []  # a new conversation has nothing to load yet
     if conversation_id is None:
         conversation = await conversation_service.start(session, actor, title=message.strip())
-        time_zone = await session.scalar(
-            select(UserAccount.time_zone).where(UserAccount.id == actor.user_id)
-        )
+        time_zone, clock = (
+            await session.execute(
+                select(UserAccount.time_zone, UserAccount.clock).where(
+                    UserAccount.id == actor.user_id
+                )
+            )
+        ).one()
     else:
-        conversation, time_zone = await conversation_service.resume(
+        conversation, time_zone, clock = await conversation_service.resume(
             session, actor, conversation_id=conversation_id
         )
         entities = await conversation_service.entities(session, actor, conversation=conversation)
-    return conversation, TurnDeps(session, actor, time_zone=time_zone or "UTC", entities=entities)
+    deps = TurnDeps(session, actor, time_zone=time_zone, clock=clock, entities=entities)
+    return conversation, deps
 
 
 class Turn:
@@ -382,6 +391,7 @@ async def _offline(deps: TurnDeps) -> Model:
     return Interpreter(
         entities=list(deps.entities),
         time_zone=deps.time_zone,
+        clock=deps.clock,
         user_id=deps.actor.user_id,
         names=await record_names(deps.session, deps.actor),
         hold=lambda call, summary: propose(deps, call, summary),

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from crm.assistant.models import choose_model
-from crm.assistant.offline_free import edit_url
+from crm.assistant.proposals import edit_url
 from crm.assistant.schemas import (
     ChatInput,
     ChatOut,

@@ -55,19 +55,19 @@ class ConversationService:
 
     async def resume(
         self, session: AsyncSession, actor: Actor, *, conversation_id: uuid.UUID
-    ) -> tuple[Conversation, str]:
-        """One of the actor's conversations and the actor's time zone, in one statement;
-        anyone else's conversation is 404."""
+    ) -> tuple[Conversation, str, str]:
+        """One of the actor's conversations and the actor's time zone and clock, in one
+        statement; anyone else's conversation is 404."""
         row = (
             await session.execute(
-                select(Conversation, UserAccount.time_zone)
+                select(Conversation, UserAccount.time_zone, UserAccount.clock)
                 .join(UserAccount, UserAccount.id == Conversation.user_id)
                 .where(Conversation.id == conversation_id, Conversation.user_id == actor.user_id)
             )
         ).first()
         if row is None:
             raise NotFound("No such conversation.")
-        return row[0], row[1]
+        return row[0], row[1], row[2]
 
     async def messages(
         self, session: AsyncSession, actor: Actor, *, conversation: Conversation

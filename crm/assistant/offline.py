@@ -107,6 +107,7 @@ class Interpreter(CalendarPlans, FreePlans):
         entities: list[Entity],
         time_zone: str,
         user_id: uuid.UUID,
+        clock: str = "24h",
         names: dict[str, list[str]] | None = None,
         today: date | None = None,
         hold: Hold | None = None,
@@ -120,6 +121,7 @@ class Interpreter(CalendarPlans, FreePlans):
         self.region = region_of(time_zone)
         self.zone = ZoneInfo(time_zone)
         self.time_zone = time_zone
+        self.clock = clock
         self.user_id = user_id
         self.today = today or datetime.now(self.zone).date()
         self.plan: Plan | None = None

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from crm.kit.clock import time_of_day
+
 SENTENCES = Path(__file__).parent / "sentences_calendar.yaml"
 CAPABILITIES = (
     ' For the calendar: "remind me Friday at 9 to call Jane", "what\'s on my calendar '
@@ -72,10 +74,12 @@ def duration_of(text: str) -> tuple[str, timedelta | None]:
 
 
 class CalendarPlans:
-    """Calendar plans of the offline Interpreter (it provides zone, time_zone, today, resolve)."""
+    """Calendar plans of the offline Interpreter (it provides zone, time_zone, clock, today,
+    resolve)."""
 
     zone: ZoneInfo
     time_zone: str
+    clock: str  # crm.kit.clock
     today: date
 
     def moment(self, text: str) -> datetime | None:
@@ -104,7 +108,7 @@ class CalendarPlans:
         return parsed.replace(second=0, microsecond=0)
 
     def shown(self, moment: datetime) -> str:
-        return f"{moment:%A %-d %B at %H:%M}"
+        return f"{moment:%A %-d %B} at {time_of_day(moment, self.clock)}"
 
     def _create_reminder(self, slots: dict[str, Any]) -> Plan:
         what, when = slots.get("what"), slots.get("when")
@@ -154,9 +158,9 @@ class CalendarPlans:
             return f"{label}: {title}"
         start = datetime.fromisoformat(item["start"]).astimezone(self.zone)
         if kind == "reminder":
-            return f"{start:%H:%M} Reminder: {title}"
+            return f"{time_of_day(start, self.clock)} Reminder: {title}"
         end = datetime.fromisoformat(item["end"]).astimezone(self.zone)
-        return f"{start:%H:%M}\u2013{end:%H:%M} {title}"
+        return f"{time_of_day(start, self.clock)}\u2013{time_of_day(end, self.clock)} {title}"
 
     def _schedule_event(self, slots: dict[str, Any]) -> Plan:
         rest = re.sub(r"^(a|an|the)\s+", "", slots["rest"].strip(), flags=re.I)
@@ -184,7 +188,8 @@ class CalendarPlans:
             f", inviting {a['name']} ({a['email']})"
             for a in outcome.data.get("attendee_contacts", [])
         )
-        return f"Scheduled {title} on {self.shown(start)} until {end:%H:%M}{invited}."
+        until = time_of_day(end, self.clock)
+        return f"Scheduled {title} on {self.shown(start)} until {until}{invited}."
 
     def _move_event(self, slots: dict[str, Any]) -> Plan:
         event = yield from self.find_event(slots["event"])

@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable, Generator
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from crm.assistant.extract import (
     DATE_PHRASE,
@@ -58,7 +57,6 @@ WHEN = re.compile(
     rf"|at\s+\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?(?:\s+(?:on\s+)?(?:{DATE_PHRASE}))?",
     re.I,
 )
-RECORD_PAGES = {"contact": "/contacts", "organization": "/organizations", "project": "/projects"}
 
 
 def split_items(text: str) -> list[str]:
@@ -78,16 +76,6 @@ def split_items(text: str) -> list[str]:
         position += 1
     items.append(text[start:])
     return [i.strip(" .") for i in items if i.strip(" .")]
-
-
-def edit_url(call: dict[str, Any]) -> str | None:
-    """The record form, filled with a proposed new record's fields (the Edit button)."""
-    kind = call["tool"].removeprefix("create_")
-    page = RECORD_PAGES.get(kind)
-    if page is None:
-        return None
-    fields = {k: v for k, v in call["arguments"].items() if isinstance(v, str)}
-    return f"{page}/new?{urlencode(fields)}"
 
 
 class FreePlans(QuestionPlans):

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from crm.assistant.models import choose_model
-from crm.assistant.offline_free import edit_url
+from crm.assistant.proposals import edit_url
 from crm.assistant.schemas import MESSAGE_MAX, ChatInput
 from crm.auth.dependencies import SessionDep
 from crm.errors import NotFound

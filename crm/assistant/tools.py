@@ -99,6 +99,7 @@ class TurnDeps:
     session: AsyncSession
     actor: Actor
     time_zone: str = "UTC"
+    clock: str = "24h"  # how the user reads times of day: crm.kit.clock
     entities: list[Entity] = field(default_factory=list)  # most recent last
     actions: list[Action] = field(default_factory=list)
     touched: list[Entity] = field(default_factory=list)

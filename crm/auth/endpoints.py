@@ -57,6 +57,7 @@ async def register(
         password=body.password,
         name=body.name,
         time_zone=body.time_zone,
+        clock=body.clock,
     )
     return _tokens_out(tokens)
 
@@ -157,8 +158,10 @@ async def me(session: SessionDep, actor: ActorDep) -> MeOut:
 
 @router.patch("/me")
 async def update_me(body: UpdateMeInput, session: SessionDep, actor: ActorDep) -> MeOut:
-    """Change your name or time zone."""
-    user = await auth_service.update_me(session, actor, name=body.name, time_zone=body.time_zone)
+    """Change your name, time zone or clock."""
+    user = await auth_service.update_me(
+        session, actor, name=body.name, time_zone=body.time_zone, clock=body.clock
+    )
     return _me_out(user, actor)
 
 
@@ -176,6 +179,7 @@ def _me_out(user, actor) -> MeOut:  # type: ignore[no-untyped-def]
         email=user.email,
         name=user.name,
         time_zone=user.time_zone,
+        clock=user.clock,
         workspace_id=actor.workspace_id,
         role=actor.role.value,
     )

@@ -28,6 +28,7 @@ from crm.auth.schemas import (
 )
 from crm.auth.service import auth as auth_service
 from crm.errors import Conflict, CRMError, Invalid, TooManyRequests, Unauthorized
+from crm.kit.clock import CLOCKS
 from crm.web.forms import FormState, parse, read_form
 from crm.web.session import (
     CSRF_STATE,
@@ -132,9 +133,12 @@ async def register(
     await check_csrf(request)
     values = await read_form(request)
     target = safe_next(values.pop("next", None))
-    # The browser's zone (static/signup.js); one this server does not know is left out: UTC.
+    # The browser's zone and clock (static/signup.js); a zone this server does not know is
+    # left out (UTC), and so is a missing clock (24-hour).
     if values.get("time_zone") not in zoneinfo.available_timezones():
         values.pop("time_zone", None)
+    if values.get("clock") not in CLOCKS:
+        values.pop("clock", None)
     try:
         body = parse(RegisterInput, values)
         await limits.hit_auth(client_ip(request), body.email)
@@ -145,6 +149,7 @@ async def register(
             password=body.password,
             name=body.name,
             time_zone=body.time_zone,
+            clock=body.clock,
         )
     except (ValidationError, Invalid, Conflict, TooManyRequests) as exc:
         form = FormState.failed(values, exc)
@@ -213,7 +218,7 @@ def time_zones() -> list[tuple[str, str]]:
 
 
 async def _profile(session: AsyncSession, shell: Shell) -> dict[str, Any]:
-    return {"time_zones": time_zones()}
+    return {"time_zones": time_zones(), "clocks": list(CLOCKS.items())}
 
 
 profile_tab = SettingsTab("profile", "Profile", "user", "settings/_profile.html", _profile)
@@ -226,7 +231,7 @@ async def update_profile(request: Request, session: SessionDep, shell: ShellDep)
         body = parse(UpdateMeInput, values)
         async with session.begin_nested():
             await auth_service.update_me(
-                session, shell.actor, name=body.name, time_zone=body.time_zone
+                session, shell.actor, name=body.name, time_zone=body.time_zone, clock=body.clock
             )
     except (ValidationError, Invalid) as exc:
         forms = {"profile": FormState.failed(values, exc)}

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from crm.kit.clock import Clock
 from crm.kit.schemas import Email, Input, Name, Output, Password, Token
 from crm.models import TokenScope
 
@@ -16,6 +17,9 @@ class RegisterInput(Input):
     name: Name
     time_zone: Annotated[
         TimeZone | None, Field(description="An IANA zone such as Europe/Rome; default UTC")
+    ] = None
+    clock: Annotated[
+        Clock | None, Field(description="Times of day as 14:00 (24h, the default) or 2:00 PM (12h)")
     ] = None
 
 
@@ -31,6 +35,7 @@ class RefreshInput(Input):
 class UpdateMeInput(Input):
     name: Name | None = None
     time_zone: TimeZone | None = None
+    clock: Clock | None = None
 
 
 class ChangePasswordInput(Input):
@@ -52,6 +57,7 @@ class UserOut(Output):
 
 class MeOut(UserOut):
     time_zone: str
+    clock: Clock
     workspace_id: uuid.UUID
     role: str
 

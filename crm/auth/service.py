@@ -78,12 +78,15 @@ class AuthService:
         workspace_id: uuid.UUID | None = None,
         role: Role = Role.owner,
         time_zone: str | None = None,
+        clock: str | None = None,
     ) -> tuple[UserAccount, uuid.UUID]:
         """Create a user; in a new workspace of their own unless `workspace_id` is given."""
         check_password_rules(password, email=email)
         user = UserAccount(id=uuid.uuid4(), email=email, name=name, password_hash="")
         if time_zone is not None:
             user.time_zone = known_zone(time_zone)
+        if clock is not None:
+            user.clock = clock
         workspace_id = workspace_id or uuid.uuid4()
         await set_context(session, user_id=user.id, workspace_id=workspace_id, login_email=None)
         user.password_hash = hash_password(password)
@@ -109,10 +112,12 @@ class AuthService:
         password: str,
         name: str,
         time_zone: str | None = None,
+        clock: str | None = None,
     ) -> Tokens:
-        """Create an account and its workspace (in `time_zone`, else UTC), and sign it in."""
+        """Create an account and its workspace (in `time_zone`, else UTC; on `clock`, else
+        24-hour), and sign it in."""
         user, workspace_id = await self.create_account(
-            session, email=email, password=password, name=name, time_zone=time_zone
+            session, email=email, password=password, name=name, time_zone=time_zone, clock=clock
         )
         return await issuer.issue(session, user, workspace_id)
 
@@ -185,12 +190,20 @@ class AuthService:
         return await session.get_one(UserAccount, actor.user_id)
 
     async def update_me(
-        self, session: AsyncSession, actor: Actor, *, name: str | None, time_zone: str | None
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        *,
+        name: str | None,
+        time_zone: str | None,
+        clock: str | None = None,
     ) -> UserAccount:
-        """Change the actor's name or time zone."""
+        """Change the actor's name, time zone or clock."""
         user = await self.get_me(session, actor)
         if time_zone is not None:
             user.time_zone = known_zone(time_zone)
+        if clock is not None:
+            user.clock = clock
         if name is not None:
             user.name = name
         await session.flush()

@@ -5,21 +5,15 @@ into words: the grant is gone for good (`GrantRevoked`), or the provider failed 
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 from crm.integrations.base import OAuthEndpoints, Provider
 
+# authlib (with joserfc and httpx2) is imported on the first OAuth request, not with the web
+# app: about a tenth of its start-up, for a request most processes never make.
 TIMEOUT = 15.0  # seconds
-# authlib's client speaks httpx2 when it is installed (pydantic-ai and mcp bring it), httpx
-# otherwise: a transport failure may come from either.
-try:
-    import httpx2
-
-    HTTP_ERRORS: tuple[type[Exception], ...] = (httpx.HTTPError, httpx2.HTTPError)
-except ImportError:  # pragma: no cover
-    HTTP_ERRORS = (httpx.HTTPError,)
 # A token without `expires_in` is treated as living an hour (Microsoft's and Google's usual).
 DEFAULT_LIFETIME = timedelta(hours=1)
 
@@ -48,7 +42,20 @@ def new_secret() -> str:
     return secrets.token_urlsafe(48)
 
 
+@cache
+def _http_errors() -> tuple[type[Exception], ...]:
+    """authlib's client speaks httpx2 when it is installed (pydantic-ai and mcp bring it),
+    httpx otherwise: a transport failure may come from either."""
+    try:
+        import httpx2
+    except ImportError:  # pragma: no cover
+        return (httpx.HTTPError,)
+    return (httpx.HTTPError, httpx2.HTTPError)
+
+
 def _client(provider: Provider, endpoints: OAuthEndpoints, redirect_uri: str | None = None):  # type: ignore[no-untyped-def]
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
     return AsyncOAuth2Client(
         client_id=endpoints.client_id,
         client_secret=endpoints.client_secret,
@@ -112,13 +119,15 @@ async def refresh(provider: Provider, endpoints: OAuthEndpoints, *, refresh_toke
 
 
 async def _grant(request, *, fallback_scopes: tuple[str, ...]) -> Grant:  # type: ignore[no-untyped-def]
+    from authlib.integrations.httpx_client import OAuthError
+
     try:
         token = await request
     except OAuthError as exc:
         if exc.error == "invalid_grant":
             raise GrantRevoked(exc.description or exc.error) from exc
         raise ProviderFailed(exc.error) from exc
-    except (*HTTP_ERRORS, ValueError) as exc:
+    except (*_http_errors(), ValueError) as exc:
         raise ProviderFailed(type(exc).__name__) from exc
     if not token.get("access_token"):
         raise ProviderFailed("no access_token in the answer")

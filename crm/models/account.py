@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, func, text
+from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, created_at, updated_at, uuid_pk
@@ -30,7 +30,10 @@ class Workspace(Base):
 
 class UserAccount(Base):
     __tablename__ = "user_account"
-    __table_args__ = (Index("uq_user_account_email", text("lower(email)"), unique=True),)
+    __table_args__ = (
+        Index("uq_user_account_email", text("lower(email)"), unique=True),
+        CheckConstraint("clock IN ('12h', '24h')", name="clock"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     email: Mapped[str] = mapped_column(String(254))
@@ -40,6 +43,8 @@ class UserAccount(Base):
     # Where reminder e-mails leave: smtp, ms365 or google; None: their own mailbox when one
     # is connected, else SMTP (crm.integrations.mail).
     reminder_mailbox: Mapped[str | None] = mapped_column(String(20))
+    # How times of day are written to this user: "24h" (14:00) or "12h" (2:00 PM).
+    clock: Mapped[str] = mapped_column(String(3), server_default="24h")
     password_changed_at: Mapped[datetime] = created_at()
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

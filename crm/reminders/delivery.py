@@ -26,6 +26,7 @@ from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.db import Database
 from crm.integrations.mail import Mail, MailSender, sender_for
+from crm.kit.clock import time_of_day
 from crm.kit.crypto import SecretBox
 from crm.kit.mail import Mailer
 from crm.models import Reminder, ReminderAnchor, ReminderStatus, Role, UserAccount
@@ -177,7 +178,8 @@ def _notice(reminder: Reminder) -> Notice:
 
 def _email(settings: Settings, user: UserAccount, reminder: Reminder) -> Mail:
     url = settings.crm_base_url.rstrip("/") + link_of(reminder)[0]
-    when = reminder.remind_at.astimezone(ZoneInfo(user.time_zone)).strftime("%a %d %b %Y, %H:%M")
+    at = reminder.remind_at.astimezone(ZoneInfo(user.time_zone))
+    when = f"{at:%a %d %b %Y}, {time_of_day(at, user.clock)}"
     text = f"Reminder: {reminder.message}\n\n{when}\n\nOpen it in the CRM: {url}\n"
     html = (
         f"<p><strong>Reminder:</strong> {escape(reminder.message)}</p>"

@@ -232,6 +232,19 @@ async def test_an_answered_question_shows_decided_in_the_api_and_after_a_reload(
         assert f">{label}</span>" in page
 
 
+async def test_times_in_the_offline_answers_are_on_the_users_clock(client):
+    ada = await sign_up(client)
+    answer = await say(client, ada, "schedule a call with Acme tomorrow at 14:30 for 45 minutes")
+    assert "at 14:30 until 15:15" in answer["reply"], answer["reply"]
+    await client.patch("/api/v1/me", json={"clock": "12h"}, headers=ada.headers)
+    listed = await say(client, ada, "what's on my calendar tomorrow?")
+    assert "2:30 PM\u20133:15 PM Call with Acme" in listed["reply"], listed["reply"]
+    reminded = await say(
+        client, ada, "remind me tomorrow at 9 to call Jane", listed["conversation_id"]
+    )
+    assert "at 9:00 AM to call Jane" in reminded["reply"], reminded["reply"]
+
+
 async def test_the_reminder_reply_says_how_it_will_arrive(client, monkeypatch):
     ada = await sign_up(client)
     answer = await say(client, ada, "remind me tomorrow at 9 to call Jane")

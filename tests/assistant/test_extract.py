@@ -7,7 +7,8 @@ import pytest
 
 from crm.assistant.extract import clean_name, is_organization_name, read, region_of
 from crm.assistant.offline import Interpreter
-from crm.assistant.offline_free import edit_url, split_items
+from crm.assistant.offline_free import split_items
+from crm.assistant.proposals import edit_url
 
 
 def test_a_narrative_message_gives_exactly_its_parts():

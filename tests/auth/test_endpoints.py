@@ -318,6 +318,18 @@ async def test_update_me_time_zone(client):
     assert bad.json()["errors"][0]["field"] == "time_zone"
 
 
+async def test_the_clock_is_24_hour_unless_chosen_at_sign_up_or_changed(client):
+    plain = await register(client)
+    assert (await client.get("/api/v1/me", headers=bearer(plain))).json()["clock"] == "24h"
+    account = {"email": "ny@example.com", "password": PASSWORD, "name": "Nora", "clock": "12h"}
+    nora = (await client.post("/api/v1/auth/register", json=account)).json()
+    assert (await client.get("/api/v1/me", headers=bearer(nora))).json()["clock"] == "12h"
+    back = await client.patch("/api/v1/me", headers=bearer(nora), json={"clock": "24h"})
+    assert back.json()["clock"] == "24h"
+    bad = await client.patch("/api/v1/me", headers=bearer(nora), json={"clock": "13h"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "clock"
+
+
 async def test_unknown_route_is_404_problem(client):
     response = await client.get("/api/v1/nothing-here")
     assert response.status_code == 404

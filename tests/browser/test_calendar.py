@@ -30,6 +30,16 @@ def use_zone(page: Page) -> None:
     expect(page.locator(".toast").first).to_be_visible(timeout=SLOW)
 
 
+def use_clock(page: Page, clock: str) -> None:
+    site = urlsplit(page.url)
+    page.goto(f"{site.scheme}://{site.netloc}/settings/profile")
+    page.get_by_label("Clock").select_option(clock)
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.locator(".toast").first).to_be_visible(timeout=SLOW)
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-clock", clock)
+
+
 def slot(page: Page, day: str, time: str):
     """The middle of the week view's cell of `day` at `time` (HH:MM:SS)."""
     page.locator(f'[data-time="{time}"]').last.scroll_into_view_if_needed()
@@ -52,6 +62,7 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     register(tab)
     page = tab.page
     use_zone(page)
+    use_clock(page, "24h")  # Chromium's en-US locale started the account on 12-hour
     page = tab.go("/calendar")
     expect(page.get_by_role("heading", name="Calendar", exact=True)).to_be_visible()
     page.get_by_role("tab", name="Week view").click()
@@ -63,8 +74,10 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     drag(page, slot(page, iso, "10:00:00"), slot(page, iso, "10:30:00"))
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible(timeout=SLOW)
-    expect(dialog.get_by_label("Starts")).to_have_value(f"{iso}T10:00")
-    expect(dialog.get_by_label("Ends")).to_have_value(f"{iso}T11:00")
+    expect(dialog.get_by_label("Starts")).to_have_value(iso)
+    expect(dialog.get_by_label("Start time")).to_have_value("10:00")
+    expect(dialog.get_by_label("Ends")).to_have_value(iso)
+    expect(dialog.get_by_label("End time")).to_have_value("11:00")
     dialog.get_by_label("Title").fill("Call Jane")
     tab.check("calendar-dialog")
     dialog.get_by_role("button", name="Save").click()
@@ -115,6 +128,43 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     dialog.get_by_role("button", name="Delete").click()
     expect(page.locator(".cal-event")).to_have_count(0, timeout=SLOW)
     assert _events(admin_url) == []
+    tab.check()
+
+
+def test_a_12_hour_user_reads_and_types_times_on_that_clock(open_tab, admin_url):  # noqa: F811
+    tab = open_tab(WIDE)
+    register(tab)  # in Chromium's en-US locale: on a 12-hour clock from the start
+    page = tab.page
+    expect(page.locator("html")).to_have_attribute("data-clock", "12h")
+    use_zone(page)
+    page = tab.go("/calendar")
+    page.get_by_role("tab", name="Week view").click()
+    expect(page.get_by_text("2:00 PM", exact=True).first).to_be_attached(timeout=SLOW)
+    expect(page.get_by_text("14:00", exact=True)).to_have_count(0)
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    day = today + timedelta(days=1) if today.weekday() < 5 else today - timedelta(days=1)
+    iso = day.isoformat()
+    drag(page, slot(page, iso, "10:00:00"), slot(page, iso, "10:30:00"))
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Start time")).to_have_value("10:00 AM", timeout=SLOW)
+    expect(dialog.get_by_label("End time")).to_have_value("11:00 AM")
+    dialog.get_by_label("Title").fill("Call Nora")
+    dialog.get_by_label("Start time").fill("25:00")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "Start time: \u201c25:00\u201d is not a time of day; write it like 2:30 PM."
+    )
+    dialog.get_by_label("Start time").fill("3:30 pm")
+    dialog.get_by_label("End time").fill("4:15 PM")
+    dialog.get_by_role("button", name="Save").click()
+    event = page.locator(".cal-event", has_text="Call Nora")
+    expect(event).to_contain_text(re.compile(r"3:30\s*–\s*4:15\s*PM"), timeout=SLOW)
+    at = lambda h, m: datetime(day.year, day.month, day.day, h, m, tzinfo=ZoneInfo(ZONE))  # noqa: E731
+    assert _events(admin_url) == [
+        ("Call Nora", at(15, 30).isoformat(), at(16, 15).isoformat(), ZONE)
+    ]
+    event.click()
+    expect(dialog.get_by_label("Start time")).to_have_value("3:30 PM", timeout=SLOW)
     tab.check()
 
 
@@ -214,7 +264,8 @@ def test_a_weekly_event_with_a_contact_and_one_occurrence_dragged_alone(open_tab
     # Its dialog edits it alone too: "This event" keeps the series' title.
     page.locator(".cal-event", has_text="Weekly sync").click()
     edit = page.get_by_role("dialog", name="Edit event")
-    expect(edit.get_by_label("Starts")).to_have_value(f"{later}T12:00", timeout=SLOW)
+    expect(edit.get_by_label("Starts")).to_have_value(later, timeout=SLOW)
+    expect(edit.get_by_label("Start time")).to_have_value("12:00 PM")
     expect(edit.get_by_role("list", name="Invited")).to_contain_text("Jane Doe")
     edit.get_by_label("Title").fill("Weekly sync (moved)")
     edit.get_by_role("button", name="Save").click()

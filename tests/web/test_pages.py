@@ -70,6 +70,24 @@ async def test_register_errors_are_inline_and_keep_what_was_typed(client):
     assert 'value="short"' not in response.text
 
 
+async def test_the_clock_follows_the_browser_at_sign_up_and_the_profile_changes_it(client):
+    await client.get("/register")
+    form = {"name": "Nora", "email": "nora@example.com", "password": PASSWORD, "clock": "12h"}
+    assert (await post_form(client, "/register", form)).status_code == 303
+    page = await client.get("/settings/profile")
+    assert '<html lang="en" data-clock="12h">' in page.text
+    assert '<option value="12h" selected>12-hour (2:00 PM)</option>' in page.text
+    saved = await post_form(
+        client, "/settings/profile", {"name": "Nora", "time_zone": "UTC", "clock": "24h"}
+    )
+    assert saved.status_code == 200 and 'data-clock="24h"' in saved.text
+    client.cookies.clear()
+    await client.get("/register")
+    odd = {**form, "email": "odd@example.com", "clock": "25h"}  # not a clock: the default
+    assert (await post_form(client, "/register", odd)).status_code == 303
+    assert 'data-clock="24h"' in (await client.get("/settings/profile")).text
+
+
 async def test_register_with_a_taken_email_says_so_at_the_field(client):
     email = await sign_up(client)
     client.cookies.clear()

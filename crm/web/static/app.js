@@ -7,7 +7,9 @@
   const sprite = "/static/vendor/lucide-sprite.svg";
   const TOAST_ICONS = { success: "circle-check", error: "circle-alert", info: "info" };
   const LANG = document.documentElement.lang || "en";
-  const TIME_STYLE = { dateStyle: "medium", timeStyle: "short" };
+  // Times of day on the user's clock (Settings → Profile), whatever the browser's locale.
+  const HOUR_CYCLE = document.documentElement.dataset.clock === "12h" ? "h12" : "h23";
+  const TIME_STYLE = { dateStyle: "medium", timeStyle: "short", hourCycle: HOUR_CYCLE };
 
   function icon(name) {
     const ns = "http://www.w3.org/2000/svg";

@@ -8,6 +8,9 @@
   var el = document.getElementById("calendar");
   if (!el || !window.FullCalendar) return;
   var zone = el.dataset.timeZone || "UTC";
+  // The user's clock (Settings → Profile): every time of day on this page is written on it.
+  var clock = document.documentElement.dataset.clock === "12h" ? "12h" : "24h";
+  var HOURS = { hour: "numeric", minute: "2-digit", hourCycle: clock === "12h" ? "h12" : "h23" };
   var csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
   var status = document.getElementById("calendar-status");
   var dialog = document.getElementById("event-dialog");
@@ -61,19 +64,58 @@
     return d.toISOString().slice(0, 10);
   }
 
-  function localInput(value) {
-    // "2026-12-01T10:00:00+01:00" -> "2026-12-01T10:00" (the wall time as the API shows it)
-    return value ? String(value).slice(0, 16) : "";
+  // Times of day: "HH:MM" in the API, "14:30" or "2:30 PM" in the dialog (the user's clock).
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  function timeText(hhmm) {
+    var p = hhmm.split(":").map(Number);
+    if (clock === "24h") return pad(p[0]) + ":" + pad(p[1]);
+    return (p[0] % 12 || 12) + ":" + pad(p[1]) + (p[0] < 12 ? " AM" : " PM");
+  }
+
+  // "14:30", "14.30", "2:30 pm", "2pm", "9" -> "HH:MM"; null if it is not a time of day.
+  function parseTime(text) {
+    var m = /^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*(?:([ap])\.?\s*m?\.?)?\s*$/i.exec(text);
+    if (!m) return null;
+    var hour = Number(m[1]), minute = Number(m[2] || 0), half = (m[3] || "").toLowerCase();
+    if (minute > 59) return null;
+    if (half) {
+      if (hour < 1 || hour > 12) return null;
+      hour = (hour % 12) + (half === "p" ? 12 : 0);
+    } else if (hour > 23) {
+      return null;
+    }
+    return pad(hour) + ":" + pad(minute);
+  }
+
+  // The half hours, offered as the time fields' suggestions.
+  var suggestions = document.getElementById("event-times");
+  for (var half = 0; half < 48; half++) {
+    suggestions.append(new Option(timeText(pad(Math.floor(half / 2)) + ":" + (half % 2 ? "30" : "00"))));
+  }
+
+  // A date field and its time of day: "2026-12-01T10:00..." (the wall time as the API shows
+  // it) or "2026-12-01" for a whole day.
+  function setWhen(name, value, allDay) {
+    fields[name].value = String(value || "").slice(0, 10);
+    fields[name + "_time"].value = allDay || !value ? "" : timeText(String(value).slice(11, 16));
+  }
+
+  function showTimes(allDay) {
+    form.querySelectorAll("[data-time-of-day]").forEach(function (field) {
+      field.hidden = allDay;
+      field.querySelector("input").required = !allDay;
+    });
   }
 
   function setAllDay(allDay) {
     fields.all_day.checked = allDay;
-    ["start", "end"].forEach(function (name) {
-      var input = fields[name];
-      var value = input.value;
-      input.type = allDay ? "date" : "datetime-local";
-      input.value = allDay ? value.slice(0, 10) : value.length === 10 ? value + "T09:00" : value;
-    });
+    showTimes(allDay);
+    if (!allDay) {
+      ["start_time", "end_time"].forEach(function (name, i) {
+        if (!fields[name].value) fields[name].value = timeText(i ? "10:00" : "09:00");
+      });
+    }
   }
 
   // Attendees: chips of the people invited, added from the contacts' list or typed.
@@ -137,10 +179,10 @@
     fields.title.value = values.title || "";
     fields.location.value = values.location || "";
     fields.description.value = values.description || "";
-    fields.start.type = fields.end.type = values.all_day ? "date" : "datetime-local";
     fields.all_day.checked = !!values.all_day;
-    fields.start.value = values.all_day ? values.start : localInput(values.start);
-    fields.end.value = values.all_day ? addDays(values.end, -1) : localInput(values.end);
+    showTimes(!!values.all_day);
+    setWhen("start", values.start, values.all_day);
+    setWhen("end", values.all_day ? addDays(values.end, -1) : values.end, values.all_day);
     var known = {};
     (values.attendee_contacts || []).forEach(function (c) { known[c.email.toLowerCase()] = c; });
     attendees = (values.attendees || []).map(function (email) {
@@ -163,13 +205,22 @@
     fields.title.focus();
   }
 
+  // The dialog's times for the API; throws a problem the dialog shows when a time of day
+  // cannot be read.
   function times() {
     var allDay = fields.all_day.checked;
-    return {
-      all_day: allDay,
-      start: allDay ? fields.start.value : fields.start.value + ":00",
-      end: allDay ? addDays(fields.end.value, 1) : fields.end.value + ":00",
-    };
+    if (allDay) return { all_day: true, start: fields.start.value, end: addDays(fields.end.value, 1) };
+    var at = {};
+    [["start", "Start time"], ["end", "End time"]].forEach(function (pair) {
+      var text = fields[pair[0] + "_time"].value;
+      var hhmm = parseTime(text);
+      if (!hhmm) {
+        var example = timeText("14:30");
+        throw { detail: pair[1] + ": \u201c" + text + "\u201d is not a time of day; write it like " + example + "." };
+      }
+      at[pair[0]] = fields[pair[0]].value + "T" + hhmm + ":00";
+    });
+    return { all_day: false, start: at.start, end: at.end };
   }
 
   // What one occurrence has of its own.
@@ -282,8 +333,8 @@
     reminder = item;
     reminderError.hidden = true;
     document.getElementById("reminder-text").textContent = item.title;
-    var when = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short", timeZone: zone })
-      .format(new Date(item.start));
+    var when = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeZone: zone }).format(new Date(item.start))
+      + ", " + new Intl.DateTimeFormat("en-US", Object.assign({ timeZone: zone }, HOURS)).format(new Date(item.start));
     document.getElementById("reminder-when").textContent = when + (item.status ? " · " + item.status : "");
     reminderDialog.showModal();
   }
@@ -376,6 +427,8 @@
     // focusable scroller in them (axe), and a scroller that cannot be focused is unreachable.
     height: "auto",
     nowIndicator: true,
+    eventTimeFormat: HOURS,
+    slotLabelFormat: HOURS,
     selectable: true,
     editable: true,
     dayMaxEvents: 4,
@@ -476,6 +529,12 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var request;
+    try {
+      times();
+    } catch (problem) {
+      failed(problem);
+      return;
+    }
     if (!editing) {
       request = api("POST", "/api/v1/calendar/events", formBody());
     } else if (!editing.occurrence) {
