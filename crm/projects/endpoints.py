@@ -12,8 +12,7 @@ from crm.kit.etags import IfMatch, etag, parse_if_match
 from crm.kit.openapi import problems, with_etag
 from crm.kit.pagination import PageQuery
 from crm.kit.schemas import Page
-from crm.projects.schemas import ProjectInput, ProjectOut, ProjectPatch, ProjectQuery
-from crm.projects.service import ProjectView
+from crm.projects.schemas import ProjectInput, ProjectOut, ProjectPatch, ProjectQuery, ProjectView
 from crm.projects.service import project as project_service
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"], responses=problems(401))
