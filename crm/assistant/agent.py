@@ -32,7 +32,6 @@ from pydantic_ai.models import Model
 from pydantic_ai.models.function import FunctionModel
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import UsageLimits
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai.providers import classify_failure
@@ -54,8 +53,9 @@ from crm.assistant.schemas import Decision
 from crm.assistant.tools import Action, Pending, TurnDeps, agent_tool, agent_tools, confirm
 from crm.assistant.undo import UNDO, undo_last
 from crm.auth.actor import Actor
+from crm.auth.service import user_zone
 from crm.kit.metrics import ASSISTANT_TURNS
-from crm.models import Conversation, UserAccount
+from crm.models import Conversation
 
 log = structlog.get_logger()
 
@@ -266,9 +266,7 @@ async def _load(
     entities = []  # a new conversation has nothing to load yet
     if conversation_id is None:
         conversation = await conversation_service.start(session, actor, title=message.strip())
-        time_zone = await session.scalar(
-            select(UserAccount.time_zone).where(UserAccount.id == actor.user_id)
-        )
+        time_zone = (await user_zone(session, actor)).key
     else:
         conversation, time_zone = await conversation_service.resume(
             session, actor, conversation_id=conversation_id

@@ -325,7 +325,7 @@ class Interpreter(CalendarPlans, FreePlans):
         if field in ORGANIZATION_FIELDS - {"name"}:
             kinds = ("organization",)
         if field == "name":
-            kinds = ("contact", "organization", "project", "task")
+            kinds = KINDS
         target = yield from self.resolve(
             slots.get("target") or slots.get("pronoun") or "it", narrow(slots, kinds)
         )
@@ -433,11 +433,7 @@ class Interpreter(CalendarPlans, FreePlans):
         return f"Do you want me to {summary}? Answer yes to delete, or no to keep it."
 
     def _find(self, slots: dict[str, Any]) -> Plan:
-        kinds = (
-            (slots["kind"],)
-            if slots.get("kind")
-            else ("contact", "organization", "project", "task")
-        )
+        kinds = (slots["kind"],) if slots.get("kind") else KINDS
         found: list[tuple[str, dict[str, Any]]] = []
         for kind in kinds:
             outcome = yield Call(f"search_{kind}s", {"q": slots["target"], "limit": 10})

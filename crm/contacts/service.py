@@ -3,14 +3,12 @@ organization typed on a contact is linked when it names one of the user's organi
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.activity.service import activity as activity_service
 from crm.auth.actor import Actor
 from crm.contacts.repository import SORTS, contact_repository
 from crm.contacts.schemas import ContactInput, ContactOut, ContactPatch, ContactQuery
@@ -90,32 +88,7 @@ class ContactService(RecordService[Contact]):
         self, session: AsyncSession, actor: Actor, *, organization: Organization
     ) -> int:
         """Unlink an organization's contacts (they keep its name as text); answers how many."""
-        unlinked = await session.execute(
-            update(Contact)
-            .where(
-                Contact.workspace_id == actor.workspace_id,
-                Contact.owner_id == actor.user_id,
-                Contact.organization_id == organization.id,
-            )
-            .values(
-                organization_id=None,
-                organization_name=organization.name,
-                version=Contact.version + 1,
-                updated_at=datetime.now(UTC),
-            )
-            .returning(Contact.id)
-            .execution_options(synchronize_session=False)
-        )
-        ids = list(unlinked.scalars())
-        await activity_service.record_each(
-            session,
-            actor,
-            entity_type="contact",
-            entity_ids=ids,
-            owner_id=actor.user_id,
-            action="updated",
-            changes={"organization_id": {"from": str(organization.id), "to": None}},
-        )
+        ids = await self._unlink(session, actor, organization, organization_name=organization.name)
         return len(ids)
 
     def snapshot(self, contact: Contact) -> dict[str, Any]:

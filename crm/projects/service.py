@@ -2,14 +2,11 @@
 the owner changes or deletes a project; deleting it deletes its tasks."""
 
 import uuid
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.activity.service import activity as activity_service
 from crm.auth.actor import Actor
 from crm.errors import Forbidden, Invalid
 from crm.kit.pagination import Slice
@@ -63,29 +60,7 @@ class ProjectService(RecordService[Project]):
         self, session: AsyncSession, actor: Actor, *, organization: Organization
     ) -> int:
         """Unlink an organization's projects; answers how many."""
-        unlinked = await session.execute(
-            update(Project)
-            .where(
-                Project.workspace_id == actor.workspace_id,
-                Project.owner_id == actor.user_id,
-                Project.organization_id == organization.id,
-            )
-            .values(organization_id=None, version=Project.version + 1, updated_at=datetime.now(UTC))
-            .returning(Project.id)
-            .execution_options(synchronize_session=False)
-        )
-        ids = list(unlinked.scalars())
-        await activity_service.record_each(
-            session,
-            actor,
-            entity_type="project",
-            entity_ids=ids,
-            owner_id=actor.user_id,
-            action="updated",
-            project_ids=ids,
-            changes={"organization_id": {"from": str(organization.id), "to": None}},
-        )
-        return len(ids)
+        return len(await self._unlink(session, actor, organization))
 
     def snapshot(self, project: Project) -> dict[str, Any]:
         return {
@@ -154,6 +129,9 @@ class ProjectService(RecordService[Project]):
 
     def _log_fields(self, record: Project) -> dict[str, Any]:
         return {"owner_id": record.owner_id, "project_id": record.id}
+
+    def _projects_of(self, ids: Sequence[uuid.UUID]) -> Sequence[uuid.UUID] | None:
+        return ids
 
     async def _shown(self, session: AsyncSession, actor: Actor, record: Project) -> ProjectView:
         counts = await task_repository.count_by_status(session, actor, [record.id])

@@ -21,6 +21,10 @@ class RecordRepository(Generic[M]):
         """The records the actor may read, with what their responses show."""
         raise NotImplementedError
 
+    def visible(self, actor: Actor) -> Select[tuple[M]]:
+        """`readable` without the related rows its responses show."""
+        return self.readable(actor)
+
     async def get(
         self, session: AsyncSession, actor: Actor, record_id: uuid.UUID, *, for_update: bool = False
     ) -> M | None:

@@ -6,10 +6,12 @@ Its methods name the record by the kind's key (`contact_id=`, `task_id=`), as ev
 before the base existed, so a service reads the same whatever kind it serves."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import Select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.activity.service import activity as activity_service
@@ -41,6 +43,10 @@ class RecordService(Generic[M]):
     @property
     def not_found(self) -> str:
         return f"No such {self.name}."
+
+    def visible(self, actor: Actor) -> Select[Any]:
+        """The records the actor sees, without their related rows (for names and counts)."""
+        return self.repository.visible(actor)
 
     def key(self, key: dict[str, Any]) -> uuid.UUID:
         """The record's id from the kind's keyword (`contact_id=`)."""
@@ -142,6 +148,41 @@ class RecordService(Generic[M]):
         await self.get(session, actor, **{f"{self.name}_id": record_id})
         return await activity_service.list(session, actor, entity_id=record_id, query=query)
 
+    async def _unlink(
+        self, session: AsyncSession, actor: Actor, organization: Any, **values: Any
+    ) -> Sequence[uuid.UUID]:
+        """Unlink the actor's records from an organization in one statement (setting `values`
+        too), each logged as updated; answers their ids."""
+        model = self.model
+        unlinked = await session.execute(
+            update(model)
+            .where(
+                model.workspace_id == actor.workspace_id,
+                model.owner_id == actor.user_id,
+                model.organization_id == organization.id,
+            )
+            .values(
+                organization_id=None,
+                version=model.version + 1,
+                updated_at=datetime.now(UTC),
+                **values,
+            )
+            .returning(model.id)
+            .execution_options(synchronize_session=False)
+        )
+        ids = list(unlinked.scalars())
+        await activity_service.record_each(
+            session,
+            actor,
+            entity_type=self.name,
+            entity_ids=ids,
+            owner_id=actor.user_id,
+            action="updated",
+            changes={"organization_id": {"from": str(organization.id), "to": None}},
+            project_ids=self._projects_of(ids),
+        )
+        return ids
+
     # What a domain says of its own.
 
     def snapshot(self, record: M) -> dict[str, Any]:
@@ -200,6 +241,10 @@ class RecordService(Generic[M]):
     def _log_fields(self, record: M) -> dict[str, Any]:
         """Whose record it is, for the activity entry's visibility."""
         return {"owner_id": record.owner_id}
+
+    def _projects_of(self, ids: Sequence[uuid.UUID]) -> Sequence[uuid.UUID] | None:
+        """The projects these records belong to, for a bulk change's entries (a project's own)."""
+        return None
 
     async def _shown(self, session: AsyncSession, actor: Actor, record: M) -> Any:
         """The record as this service answers it (a project with its task counts)."""

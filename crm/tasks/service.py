@@ -2,14 +2,13 @@
 is the project's owner or one of its assignees, so they see the task."""
 
 import uuid
-import zoneinfo
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.auth.service import auth as auth_service
+from crm.auth.service import user_zone
 from crm.errors import Invalid
 from crm.kit.pagination import Slice, paginate
 from crm.models import Project, Task
@@ -106,8 +105,7 @@ class TaskService(RecordService[Task]):
 
     async def _today(self, session: AsyncSession, actor: Actor) -> date:
         """Today in the actor's time zone, which decides what is overdue."""
-        me = await auth_service.get_me(session, actor)
-        return datetime.now(zoneinfo.ZoneInfo(me.time_zone)).date()
+        return datetime.now(await user_zone(session, actor)).date()
 
 
 task = TaskService()
