@@ -65,11 +65,13 @@ def crud_router(
     Body, PatchBody = (nested.body, nested.patch) if nested else (Input, Patch)
     QueryModel = service.Query
 
-    def the_id(value: Annotated[uuid.UUID, Path(alias=key)]) -> uuid.UUID:
+    PathId = Annotated[uuid.UUID, Path(alias=key)]
+
+    async def the_id(value: PathId) -> uuid.UUID:
         return value
 
-    # A dependency, as the parent's id is, so that the path lists the parent's id first.
-    RecordId = Annotated[uuid.UUID, Depends(the_id)]
+    # Nested, a dependency as the parent's id is, so that the path lists the parent's first.
+    RecordId = Annotated[uuid.UUID, Depends(the_id)] if nested else PathId
     writes = problems(404, 412, 422)
     problems_of = problems_of or {}
     common = {verb: line.format(name=name, plural=plural) for verb, line in DOCS.items()}
@@ -80,11 +82,11 @@ def crud_router(
 
     if nested:
 
-        def parent_id(value: Annotated[uuid.UUID, Path(alias=parent)]) -> uuid.UUID | None:
+        async def parent_id(value: Annotated[uuid.UUID, Path(alias=parent)]) -> uuid.UUID | None:
             return value
     else:
 
-        def parent_id() -> uuid.UUID | None:
+        async def parent_id() -> uuid.UUID | None:
             return None
 
     ParentId = Annotated[uuid.UUID | None, Depends(parent_id)]
