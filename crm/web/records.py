@@ -1,13 +1,13 @@
-"""What the four record pages (contacts, organizations, projects, tasks) share: one shape of
+"""What the record kinds' pages (contacts, organizations, projects, tasks) share: one shape of
 routes, lists read from the address and answered as a page, as its results (a search) or as
 its next rows (keyset "load more"), a side panel that creates, edits and confirms deletes,
 and a service's refusal turned into the form again: 422 messages at their fields, conflicts,
 and a stale version (someone else saved first) that keeps everything the user typed.
 
-A domain's pages.py subclasses `RecordPages` with its service calls and form choices, and
-mounts `record_router(pages)`. The domain's templates: `<plural>/page.html` (blocks `results`
-and `panel`), `_rows.html` (rows and the "load more" row), `_form.html`, `detail.html`
-(blocks `results` and `panel`)."""
+A domain's pages.py subclasses `RecordPages` with its service (crm.records.service), its
+form's fields and choices, and mounts `record_router(pages)`. The domain's templates:
+`<plural>/page.html` (blocks `results` and `panel`), `_rows.html` (rows and the "load more"
+row), `_form.html`, `detail.html` (blocks `results` and `panel`)."""
 
 import types
 import typing
