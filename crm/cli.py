@@ -361,7 +361,7 @@ def eval_command(
     pass^k (the chance that all k tries of a case pass).
     Every case runs with a fresh user in the database (DATABASE_URL, else the embedded one);
     a provider's key comes from its usual environment variable."""
-    from crm.assistant.models import PROVIDERS
+    from crm.assistant.model_choice import PROVIDERS
 
     provider = provider.replace("-", "_")  # the spelling of earlier versions
     if provider not in PROVIDERS:
@@ -383,7 +383,7 @@ async def _eval(  # type: ignore[no-untyped-def]
 ):
     from crm.app import create_app
     from crm.assistant.evals import CASES, load_cases, report, run_case
-    from crm.assistant.models import build_model
+    from crm.assistant.model_choice import build_model
 
     settings = get_settings().model_copy(
         update={"rate_limit_auth": "100000/minute", "rate_limit_api": "100000/minute"}

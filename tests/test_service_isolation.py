@@ -84,9 +84,9 @@ async def test_a_request_failing_midway_writes_nothing(client, admin_url, monkey
     async def broken(*args, **kwargs):
         raise RuntimeError("the activity log is down")
 
-    from crm.organizations import service as organization_module
+    from crm.activity.service import activity as activity_service
 
-    monkeypatch.setattr(organization_module.activity_service, "record", broken)
+    monkeypatch.setattr(activity_service, "record", broken)
     org_url = f"/api/v1/organizations/{records['organization']['id']}"
     with pytest.raises(RuntimeError, match="activity log is down"):
         await client.delete(org_url, headers=ada.headers)  # the test transport re-raises

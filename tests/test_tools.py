@@ -17,21 +17,26 @@ from crm.toolbox import TOOLS
 from tests.people import join, sign_up
 from tests.rows import fetch
 
+
+def endpoint(router, name):
+    return next(route.endpoint for route in router.routes if route.name == name)
+
+
 # tool name -> (the endpoint whose input it shares, the parameter holding that input)
 SHARED_INPUTS = {
-    "create_contact": (contact_endpoints.create_contact, "body"),
-    "update_contact": (contact_endpoints.update_contact, "body"),
-    "list_contacts": (contact_endpoints.list_contacts, "query"),
-    "create_organization": (organization_endpoints.create_organization, "body"),
-    "update_organization": (organization_endpoints.update_organization, "body"),
-    "list_organizations": (organization_endpoints.list_organizations, "query"),
-    "create_project": (project_endpoints.create_project, "body"),
-    "update_project": (project_endpoints.update_project, "body"),
-    "list_projects": (project_endpoints.list_projects, "query"),
-    "create_task": (task_endpoints.create_task, "body"),
-    "update_task": (task_endpoints.update_task, "body"),
-    "list_tasks": (task_endpoints.list_tasks, "query"),
-    "add_task_to_project": (task_endpoints.create_project_task, "body"),
+    "create_contact": (endpoint(contact_endpoints.router, "create_contact"), "body"),
+    "update_contact": (endpoint(contact_endpoints.router, "update_contact"), "body"),
+    "list_contacts": (endpoint(contact_endpoints.router, "list_contacts"), "query"),
+    "create_organization": (endpoint(organization_endpoints.router, "create_organization"), "body"),
+    "update_organization": (endpoint(organization_endpoints.router, "update_organization"), "body"),
+    "list_organizations": (endpoint(organization_endpoints.router, "list_organizations"), "query"),
+    "create_project": (endpoint(project_endpoints.router, "create_project"), "body"),
+    "update_project": (endpoint(project_endpoints.router, "update_project"), "body"),
+    "list_projects": (endpoint(project_endpoints.router, "list_projects"), "query"),
+    "create_task": (endpoint(task_endpoints.router, "create_task"), "body"),
+    "update_task": (endpoint(task_endpoints.router, "update_task"), "body"),
+    "list_tasks": (endpoint(task_endpoints.router, "list_tasks"), "query"),
+    "add_task_to_project": (endpoint(task_endpoints.project_tasks, "create_project_task"), "body"),
 }
 
 

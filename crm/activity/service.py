@@ -1,4 +1,6 @@
-"""The activity log: every record service writes one entry per change through here."""
+"""The activity log: every record service writes one entry per change through here. Its
+`entity_type` is a kind of the registry (crm.records.kinds); the database's check names the
+same kinds (tests/test_registry.py compares them)."""
 
 import uuid
 from collections.abc import Mapping, Sequence
@@ -14,7 +16,6 @@ from crm.auth.actor import Actor
 from crm.kit.pagination import PageQuery, Slice, SortKey, paginate
 from crm.models import Activity
 
-EntityType = Literal["contact", "organization", "project", "task", "event", "reminder"]
 # The last three: what the assistant sent to a contact through a connected service
 # ("Ada emailed this contact"), with `changes` {"summary": what went out}.
 Action = Literal["created", "updated", "deleted", "emailed", "invited", "shared a file with"]
@@ -39,7 +40,7 @@ class ActivityService:
         session: AsyncSession,
         actor: Actor,
         *,
-        entity_type: EntityType,
+        entity_type: str,
         entity_id: uuid.UUID,
         owner_id: uuid.UUID,
         action: Action,
@@ -65,7 +66,7 @@ class ActivityService:
         session: AsyncSession,
         actor: Actor,
         *,
-        entity_type: EntityType,
+        entity_type: str,
         entity_ids: Sequence[uuid.UUID],
         owner_id: uuid.UUID,
         action: Action,

@@ -12,8 +12,8 @@ from crm.ai.schemas import (
     UpdateAISettingsInput,
 )
 from crm.ai.service import ai as ai_service
-from crm.ai.views import SecretBoxDep, run_test, settings_out
-from crm.auth.dependencies import ActorDep, SessionDep
+from crm.ai.views import run_test, settings_out
+from crm.auth.dependencies import ActorDep, SecretBoxDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/ai", tags=["ai"])
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.ai import providers
 from crm.ai.schemas import PersonalKeyInput, UpdateAISettingsInput
 from crm.ai.service import ai as ai_service
-from crm.ai.views import SecretBoxDep, run_test
-from crm.auth.dependencies import SessionDep
+from crm.ai.views import run_test
+from crm.auth.dependencies import SecretBoxDep, SessionDep
 from crm.errors import Forbidden, Invalid
 from crm.models import AIProvider
 from crm.web.forms import FormState, parse, read_form

@@ -2,8 +2,9 @@
 a user's requests go to, and say in plain words why a provider failed.
 
 The assistant calls three things:
-- `await resolve(session, actor, settings)` answers a `ResolvedModel` (its `.model` goes to the
-  agent) or None, which means "no provider configured: use the offline interpreter".
+- `await crm.ai.service.resolve(session, actor, settings)` answers a `ResolvedModel` (its
+  `.model` goes to the agent) or None, which means "no provider configured: use the offline
+  interpreter".
 - `build_model(provider, model_name, api_key, base_url)` builds a model directly.
 - `classify_failure(exc)` turns whatever a model request raised into a `ProviderFailure`
   (a kind and a message that tells the user what to do).
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
     import httpx2
     from pydantic_ai.models import Model
     from pydantic_ai.settings import ModelSettings
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from crm.auth.actor import Actor
-    from crm.config import Settings
 
 # Current models in the installed pydantic-ai's known names (pydantic_ai/models/
 # _known_model_names.py): the balanced model of each family, not the largest.
@@ -142,31 +139,6 @@ class ResolvedModel:
     @property
     def label(self) -> str:
         return f"{PROVIDER_LABELS[self.provider]} {self.model_name}"
-
-
-async def resolve(
-    session: "AsyncSession", actor: "Actor", settings: "Settings"
-) -> ResolvedModel | None:
-    """The model for this actor: their personal key, else the workspace's key, else the
-    server's environment (ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY); None means no
-    provider is configured and the offline interpreter answers."""
-    from crm.ai.service import ai as ai_service
-
-    choice = await ai_service.effective(session, actor, settings=settings)
-    if choice is None:
-        return None
-    return ResolvedModel(
-        choice.provider,
-        choice.model_name,
-        choice.source,
-        build_model(
-            choice.provider,
-            choice.model_name,
-            choice.api_key,
-            choice.base_url,
-            thinking_budget=choice.thinking_budget,
-        ),
-    )
 
 
 FailureKind = Literal[

@@ -8,7 +8,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.ai.providers import DEFAULT_MODELS, PROVIDER_LABELS, Source
+from crm.ai.providers import DEFAULT_MODELS, PROVIDER_LABELS, ResolvedModel, Source, build_model
 from crm.ai.schemas import PersonalKeyInput, UpdateAISettingsInput
 from crm.auth.actor import Actor
 from crm.config import Settings
@@ -282,3 +282,24 @@ def _open(box: SecretBox, sealed: str, context: str) -> str | None:
 
 
 ai = AIService()
+
+
+async def resolve(session: AsyncSession, actor: Actor, settings: Settings) -> ResolvedModel | None:
+    """The model for this actor: their personal key, else the workspace's key, else the
+    server's environment (ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY); None means no
+    provider is configured and the offline interpreter answers."""
+    choice = await ai.effective(session, actor, settings=settings)
+    if choice is None:
+        return None
+    return ResolvedModel(
+        choice.provider,
+        choice.model_name,
+        choice.source,
+        build_model(
+            choice.provider,
+            choice.model_name,
+            choice.api_key,
+            choice.base_url,
+            thinking_budget=choice.thinking_budget,
+        ),
+    )

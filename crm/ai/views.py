@@ -1,9 +1,6 @@
 """What the AI settings API and the Settings → AI tab both show: the settings as answered
-(keys masked), the test of a connection, and the server's sealing box."""
+(keys masked) and the test of a connection."""
 
-from typing import Annotated
-
-from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai import providers
@@ -18,19 +15,7 @@ from crm.ai.service import Choice, offline_reason
 from crm.ai.service import ai as ai_service
 from crm.auth.actor import Actor
 from crm.config import Settings
-from crm.kit.crypto import SecretBox
 from crm.models import AIProvider, AISetting
-
-
-async def secret_box(request: Request) -> SecretBox:
-    """The app's box for secrets at rest, made once from CRM_SECRET_KEY."""
-    state = request.app.state
-    if getattr(state, "secret_box", None) is None:
-        state.secret_box = SecretBox.from_settings(state.settings)
-    return state.secret_box
-
-
-SecretBoxDep = Annotated[SecretBox, Depends(secret_box)]
 
 
 async def settings_out(session: AsyncSession, actor: Actor, settings: Settings) -> AISettingsOut:

@@ -10,7 +10,7 @@ import structlog
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from crm.assistant.models import choose_model
+from crm.assistant.model_choice import choose_model
 from crm.assistant.proposals import edit_url
 from crm.assistant.schemas import (
     ChatInput,

@@ -18,12 +18,15 @@ from pydantic_ai.models import Model
 from pydantic_ai.models.function import FunctionModel
 
 from crm.assistant.eval_calendar import compare_calendar, event_id, when
+from crm.records.kinds import KINDS as REGISTRY
 
 # Shipped inside the package (package data), so `crm eval` finds them however it is installed.
 CASES = Path(__file__).resolve().parent / "eval_cases"
-KINDS = ("organization", "contact", "project", "task")
-CALENDAR_KINDS = ("event", "reminder")  # compared by calendar_view (crm/assistant/eval_calendar.py)
-REFERENCE = re.compile(r"^@(contact|organization|project|task):(.+)$")
+# The kinds on the record base, each after those it links to (seeded in this order); the
+# others are compared by calendar_view (crm/assistant/eval_calendar.py).
+KINDS = tuple(k.name for k in REGISTRY.in_link_order() if k.service is not None)
+CALENDAR_KINDS = tuple(k.name for k in REGISTRY if k.service is None)
+REFERENCE = re.compile(rf"^@({'|'.join(KINDS)}):(.+)$")
 PASSWORD = "eval-password-" + "x" * 12
 
 

@@ -8,7 +8,6 @@ change the one record it found, or ask "which one?" when several match)."""
 import re
 import uuid
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +37,7 @@ from crm.assistant.offline_calendar import CalendarPlans
 from crm.assistant.offline_free import FreePlans, Hold
 from crm.assistant.offline_integrations import CAPABILITIES as INTEGRATION_CAPABILITIES
 from crm.assistant.offline_integrations import plan_for as integration_plan
+from crm.assistant.offline_plan import INTRO, Call, Outcome, Plan
 from crm.assistant.reading import (
     KINDS,
     details,
@@ -64,7 +64,6 @@ PRONOUNS = {
     "that project",
     "the project",
 }
-INTRO = "I'm the offline assistant (no AI provider is set up), so I understand simple commands."
 CAPABILITIES = (
     "I can add, change, find, list and delete contacts, organizations, projects and tasks. "
     'For example: "add Jane Doe, CTO at Acme", "her phone is +1 415 555 0100", '
@@ -80,22 +79,6 @@ PROJECT_STATUSES = {"planned", "in_progress", "completed", "on_hold", "cancelled
 CONTACT_FIELDS = {"phone", "email", "job_position", "organization", "name"}
 ORGANIZATION_FIELDS = {"industry", "description", "name"}
 FIELD_LABELS = {"job_position": "title", "email": "e-mail"}
-
-
-@dataclass(frozen=True)
-class Call:
-    tool: str
-    args: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    ok: bool
-    data: Any
-    error: str | None = None
-
-
-Plan = Generator[Call, Outcome, str]
 
 
 class Interpreter(CalendarPlans, FreePlans):
@@ -329,7 +312,7 @@ class Interpreter(CalendarPlans, FreePlans):
         if field in ORGANIZATION_FIELDS - {"name"}:
             kinds = ("organization",)
         if field == "name":
-            kinds = ("contact", "organization", "project", "task")
+            kinds = KINDS
         target = yield from self.resolve(
             slots.get("target") or slots.get("pronoun") or "it", narrow(slots, kinds)
         )
@@ -437,11 +420,7 @@ class Interpreter(CalendarPlans, FreePlans):
         return f"Do you want me to {summary}? Answer yes to delete, or no to keep it."
 
     def _find(self, slots: dict[str, Any]) -> Plan:
-        kinds = (
-            (slots["kind"],)
-            if slots.get("kind")
-            else ("contact", "organization", "project", "task")
-        )
+        kinds = (slots["kind"],) if slots.get("kind") else KINDS
         found: list[tuple[str, dict[str, Any]]] = []
         for kind in kinds:
             outcome = yield Call(f"search_{kind}s", {"q": slots["target"], "limit": 10})

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from crm.assistant.offline_plan import Call, Plan
 from crm.kit.clock import time_of_day
 
 SENTENCES = Path(__file__).parent / "sentences_calendar.yaml"
@@ -40,7 +41,6 @@ LEADING_DURATION = re.compile(
 TIME_GIVEN = re.compile(r"\d\s*(am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bat\s+\d", re.I)
 DEFAULT_HOUR = 9  # a reminder or an event given a day without a time
 LOOK_AHEAD = timedelta(days=120)  # how far "move"/"cancel" look for the event named
-Plan = Generator[Any, Any, str]
 
 
 def split_when(text: str) -> tuple[str, str | None]:
@@ -265,7 +265,5 @@ def _working_hour(hour: int) -> int:
     return hour + 12 if 1 <= hour <= 6 else hour
 
 
-def _call(tool: str, args: dict[str, Any]) -> Any:
-    from crm.assistant.offline import Call  # the Interpreter's own call type
-
+def _call(tool: str, args: dict[str, Any]) -> Call:
     return Call(tool, args)

@@ -7,7 +7,7 @@ form) instead of writing."""
 
 import calendar
 import re
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,9 +18,9 @@ from crm.assistant.extract import (
     clean_title,
     read,
 )
+from crm.assistant.offline_plan import INTRO, Plan
 from crm.assistant.offline_questions import QuestionPlans, task_line
 
-Plan = Generator[Any, Any, str]
 Hold = Callable[[dict[str, Any], str], None]
 # A command to make a record: a verb first ("please add …", "new contact …"), or "new <kind>".
 CREATE = re.compile(
@@ -339,8 +339,6 @@ class FreePlans(QuestionPlans):
 
     def not_understood(self, text: str, parts: Parts) -> Plan:
         """ "I did not understand" with the closest thing the interpreter can do."""
-        from crm.assistant.offline import INTRO  # the Interpreter's own introduction
-
         head = f"{INTRO} I did not understand \u201c{text.strip()[:200]}\u201d."
         lower = text.lower()
         if parts.people:

@@ -5,11 +5,11 @@ of the Interpreter (crm/assistant/offline.py)."""
 
 import calendar
 import re
-from collections.abc import Generator
 from datetime import date, timedelta
 from typing import Any
 
-Plan = Generator[Any, Any, str]
+from crm.assistant.offline_plan import Call, Plan
+
 PROJECT_QUESTION = re.compile(
     r"^(?:what(?:'s| is) the status of|status of|how(?:'s| is)(?: it going with)?|"
     r"where are we (?:on|with)|what(?:'s| is) (?:happening|going on|open|left) (?:on|with|in)|"
@@ -30,9 +30,7 @@ class QuestionPlans:
 
     today: date
 
-    def call(self, tool: str, args: dict[str, Any]) -> Any:
-        from crm.assistant.offline import Call  # the Interpreter's own call type
-
+    def call(self, tool: str, args: dict[str, Any]) -> Call:
         return Call(tool, args)
 
     # Questions ----------------------------------------------------------------------------

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from crm.assistant.models import choose_model
+from crm.assistant.model_choice import choose_model
 from crm.assistant.proposals import edit_url
 from crm.assistant.schemas import MESSAGE_MAX, ChatInput
 from crm.auth.dependencies import SessionDep
 from crm.errors import NotFound
-from crm.models import ENTITY_TYPES
+from crm.records.kinds import KINDS
 from crm.web.forms import read_form
 from crm.web.session import ShellDep
 from crm.web.templating import render
@@ -28,9 +28,10 @@ DECISIONS = {
 
 
 def record_url(entity_type: str | None, entity_id: Any) -> str | None:
-    """The record's page: /contacts/{id}, /organizations/{id}, /projects/{id}, /tasks/{id}
-    (records of other kinds get a card without a link)."""
-    return f"/{entity_type}s/{entity_id}" if entity_type in ENTITY_TYPES and entity_id else None
+    """The record's page (/contacts/{id}, /calendar?event={id}: its kind's link); records of
+    a kind without one get a card without a link."""
+    kind = KINDS.get(entity_type)
+    return kind.url(entity_id) if kind and entity_id else None
 
 
 @router.get("/assistant")

@@ -13,10 +13,12 @@ from hassil import Intents, RecognizeResult, recognize_all
 from hassil.intents import SlotList, TextSlotList
 
 from crm.assistant.offline_calendar import SENTENCES as CALENDAR_SENTENCES
+from crm.records.kinds import KINDS as REGISTRY
 
 SENTENCES = Path(__file__).parent / "sentences.yaml"
 MAX_NAME_WORDS = 5
-KINDS = ("contact", "organization", "project", "task")
+# The kinds whose names are slot lists ({contact_name}...): the searchable ones.
+KINDS = tuple(kind.name for kind in REGISTRY.searchable)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # What is left of a sentence once its e-mail and phone are taken out, when it only says whose
 # they are ("her phone is …", "reach Jane at …").

@@ -16,7 +16,7 @@ from crm.auth.actor import Actor
 from crm.errors import CRMError
 from crm.kit.records import Deleted
 from crm.kit.tools import Tool
-from crm.models import ENTITY_TYPES
+from crm.records.kinds import KINDS
 from crm.toolbox import TOOLS
 
 READ_VERBS = ("get", "list", "search")
@@ -130,7 +130,7 @@ def entity_type_of(tool_name: str) -> str | None:
     words = tool_name.split("_")
     for word in words:
         kind = word.removesuffix("s")
-        if kind in ENTITY_TYPES:
+        if kind in KINDS:
             return kind
     return words[1].removesuffix("s") if len(words) > 1 else None
 

@@ -16,6 +16,7 @@ from crm.auth.service import TokenIssuer
 from crm.auth.tokens import AccessClaims
 from crm.db import Database
 from crm.errors import CRMError, Forbidden, Unauthorized
+from crm.kit.crypto import SecretBox
 from crm.kit.ratelimit import RateLimits
 from crm.models import Role
 
@@ -129,3 +130,14 @@ def _is_form(request: Request) -> bool:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+async def secret_box(request: Request) -> SecretBox:
+    """The app's box for secrets at rest, made once from CRM_SECRET_KEY."""
+    state = request.app.state
+    if getattr(state, "secret_box", None) is None:
+        state.secret_box = SecretBox.from_settings(state.settings)
+    return state.secret_box
+
+
+SecretBoxDep = Annotated[SecretBox, Depends(secret_box)]

@@ -19,6 +19,14 @@ from crm.models import Membership, RefreshToken, Role, UserAccount, Workspace
 LOGIN_FAILED = "The e-mail or password is wrong."
 
 
+async def user_zone(session: AsyncSession, actor: Actor) -> zoneinfo.ZoneInfo:
+    """The actor's time zone (their profile's): the one way every domain reads it."""
+    name = await session.scalar(
+        select(UserAccount.time_zone).where(UserAccount.id == actor.user_id)
+    )
+    return zoneinfo.ZoneInfo(name or "UTC")
+
+
 def known_zone(time_zone: str) -> str:
     """`time_zone` when it is an IANA zone this server knows."""
     if time_zone not in zoneinfo.available_timezones():

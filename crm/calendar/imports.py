@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.calendar import ics
 from crm.calendar.ics import Skipped
-from crm.calendar.links import user_zone
+from crm.calendar.links import RECORD_LINKS, user_zone
 from crm.calendar.recurrence import Override, RecurrenceError, Series, normalize
 from crm.calendar.schemas import EventInput
 from crm.calendar.service import event as event_service
@@ -102,10 +102,7 @@ async def save(
             return await event_service.create(session, actor, data=as_input(parsed)), True
         current = await event_service.get(session, actor, event_id=event_id)
         version = current.version
-        links = {
-            name: getattr(current, name)
-            for name in ("contact_id", "organization_id", "project_id", "task_id")
-        }
+        links = {name: getattr(current, name) for name in RECORD_LINKS}
         data = as_input(parsed, metadata=current.custom_fields, **links)
         event = await event_service.replace(session, actor, event_id=event_id, data=data)
         return event, event.version != version

@@ -5,8 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
 
-from crm.ai.views import SecretBoxDep
-from crm.auth.dependencies import ActorDep, SessionDep
+from crm.auth.dependencies import ActorDep, SecretBoxDep, SessionDep
 from crm.calendar.connection import connection as connection_service
 from crm.calendar.feed import feed as feed_service
 from crm.calendar.imports import ImportReport

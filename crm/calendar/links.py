@@ -7,45 +7,26 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.contacts.service import contact as contact_service
+from crm.auth.service import user_zone  # noqa: F401  (the calendar's modules read it here)
 from crm.errors import Invalid, NotFound
-from crm.models import UserAccount
-from crm.organizations.service import organization as organization_service
-from crm.projects.service import project as project_service
-from crm.tasks.service import task as task_service
+from crm.records.kinds import KINDS
 
-RECORD_LINKS = ("contact_id", "organization_id", "project_id", "task_id")
+RECORD_LINKS = tuple(kind.key for kind in KINDS.linkable)
 
 
 async def check_links(session: AsyncSession, actor: Actor, fields: Mapping[str, Any]) -> None:
     """Each link given names a record the actor may see; else 422 on that field."""
-    lookups = {
-        "contact_id": lambda i: contact_service.get(session, actor, contact_id=i),
-        "organization_id": lambda i: organization_service.get(session, actor, organization_id=i),
-        "project_id": lambda i: project_service.get(session, actor, project_id=i),
-        "task_id": lambda i: task_service.get(session, actor, task_id=i),
-    }
-    for field, lookup in lookups.items():
-        value: uuid.UUID | None = fields.get(field)
+    for kind in KINDS.linkable:
+        value: uuid.UUID | None = fields.get(kind.key)
         if value is None:
             continue
         try:
-            await lookup(value)
+            await kind.service.get(session, actor, **{kind.key: value})
         except NotFound as exc:
-            kind = field.removesuffix("_id")
-            raise Invalid(field, f"is not a {kind} of yours") from exc
-
-
-async def user_zone(session: AsyncSession, actor: Actor) -> ZoneInfo:
-    """The actor's time zone (their profile's)."""
-    name = await session.scalar(
-        select(UserAccount.time_zone).where(UserAccount.id == actor.user_id)
-    )
-    return ZoneInfo(name or "UTC")
+            raise Invalid(kind.key, f"is not a {kind.name} of yours") from exc
 
 
 def instant(value: datetime | date, tz: ZoneInfo) -> datetime:

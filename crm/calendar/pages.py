@@ -9,8 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.ai.views import SecretBoxDep
-from crm.auth.dependencies import SessionDep
+from crm.auth.dependencies import SecretBoxDep, SessionDep
 from crm.calendar.connection import connection as connection_service
 from crm.calendar.feed import feed as feed_service
 from crm.calendar.imports import importer as import_service

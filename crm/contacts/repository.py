@@ -14,6 +14,7 @@ from crm.contacts.schemas import ContactQuery
 from crm.kit.pagination import sort_keys
 from crm.kit.search import find, name_page
 from crm.models import Contact, Organization
+from crm.records.repository import RecordRepository
 
 SORTS = sort_keys(
     Contact.id,
@@ -38,7 +39,10 @@ OUT_COLUMNS = (
 )
 
 
-class ContactRepository:
+class ContactRepository(RecordRepository[Contact]):
+    model = Contact
+    sorts = SORTS
+
     def readable(self, actor: Actor) -> Select[tuple[Contact]]:
         return (
             select(Contact)
@@ -58,19 +62,6 @@ class ContactRepository:
         """One of the actor's contacts as an `OUT_COLUMNS` row, or None."""
         ids = {"workspace_id": actor.workspace_id, "owner_id": actor.user_id, "id": contact_id}
         return (await session.execute(_ONE_ROW, ids)).first()
-
-    async def get(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        contact_id: uuid.UUID,
-        *,
-        for_update: bool = False,
-    ) -> Contact | None:
-        statement = self.readable(actor).where(Contact.id == contact_id)
-        if for_update:
-            statement = statement.with_for_update(of=Contact)
-        return await session.scalar(statement.execution_options(populate_existing=True))
 
     async def listing(
         self,

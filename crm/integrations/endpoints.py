@@ -7,8 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import RedirectResponse
 
-from crm.ai.views import SecretBoxDep
-from crm.auth.dependencies import ActorDep, IssuerDep, RateLimitsDep, SessionDep
+from crm.auth.dependencies import ActorDep, IssuerDep, RateLimitsDep, SecretBoxDep, SessionDep
 from crm.integrations.schemas import (
     AccountOut,
     ConnectInput,

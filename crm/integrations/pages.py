@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.ai.views import SecretBoxDep
-from crm.auth.dependencies import SessionDep
+from crm.auth.dependencies import SecretBoxDep, SessionDep
 from crm.errors import CRMError
 from crm.integrations.providers import PROVIDERS
 from crm.integrations.service import CALLBACK_ERRORS, redirect_uri

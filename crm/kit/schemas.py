@@ -1,6 +1,5 @@
 """Base schemas: every body rejects unknown fields and every string has a size limit."""
 
-from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
@@ -45,7 +44,3 @@ class Output(BaseModel):
 class Page(Output, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
-
-
-class Timestamped(Output):
-    created_at: datetime

@@ -13,10 +13,11 @@ from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel
 
 from crm.errors import CRMError
+from crm.records.kinds import KINDS as REGISTRY
 
 Run = Callable[[str, dict[str, Any]], Awaitable[BaseModel]]
-KINDS = ("contact", "organization", "project", "task", "event", "reminder")
-RECENT_KINDS = ("contact", "organization", "project", "task")
+KINDS = REGISTRY.names
+RECENT_KINDS = tuple(kind.name for kind in REGISTRY.searchable)
 RECENT = 10
 URI = re.compile(r"^crm://(?P<kind>[a-z]+)s/(?P<id>[0-9a-fA-F-]{36})$")
 JSON = "application/json"

@@ -2,7 +2,7 @@
 
 from crm.models.access import ApiToken, OAuthClient, OAuthCode, TokenScope
 from crm.models.account import Invite, Membership, RefreshToken, Role, UserAccount, Workspace
-from crm.models.activity import ENTITY_TYPES, Activity
+from crm.models.activity import Activity
 from crm.models.ai import AIPersonalKey, AIProvider, AISetting
 from crm.models.base import Base
 from crm.models.calendar import (
@@ -29,7 +29,6 @@ from crm.models.search import RecordSearch
 from crm.models.workspace_logo import WorkspaceLogo
 
 __all__ = [
-    "ENTITY_TYPES",
     "AIPersonalKey",
     "AIProvider",
     "AISetting",

@@ -5,27 +5,22 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import DateTime, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from crm.models.account import UserAccount
 from crm.models.base import Base, uuid_pk
 
-ENTITY_TYPES = ("contact", "organization", "project", "task", "event", "reminder")
-
 
 class Activity(Base):
-    """`owner_id` is the owner of the changed record and `project_id` the project it belongs
+    """`entity_type` is a kind of the registry (crm.records.kinds; the migrations' check names
+    them). `owner_id` is the owner of the changed record and `project_id` the project it belongs
     to (a project's own id, a task's project), so the entry stays visible to whoever sees it,
     and to its owner after a deletion."""
 
     __tablename__ = "activity"
     __table_args__ = (
-        CheckConstraint(
-            "entity_type IN ('contact', 'organization', 'project', 'task', 'event', 'reminder')",
-            name="entity_type",
-        ),
         Index("ix_activity_entity", "entity_id", "created_at", "id"),
         Index("ix_activity_project_id", "project_id"),
     )

@@ -1,7 +1,5 @@
 """Statements over organizations, each starting from those the actor may read: their own."""
 
-import uuid
-
 from sqlalchemy import Select, Uuid, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +9,7 @@ from crm.kit.pagination import sort_keys
 from crm.kit.search import find, name_page
 from crm.models import Organization
 from crm.organizations.schemas import OrganizationQuery
+from crm.records.repository import RecordRepository
 
 SORTS = sort_keys(
     Organization.id,
@@ -20,25 +19,15 @@ SORTS = sort_keys(
 )
 
 
-class OrganizationRepository:
+class OrganizationRepository(RecordRepository[Organization]):
+    model = Organization
+    sorts = SORTS
+
     def readable(self, actor: Actor) -> Select[tuple[Organization]]:
         return select(Organization).where(
             Organization.workspace_id == actor.workspace_id,
             Organization.owner_id == actor.user_id,
         )
-
-    async def get(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        organization_id: uuid.UUID,
-        *,
-        for_update: bool = False,
-    ) -> Organization | None:
-        statement = self.readable(actor).where(Organization.id == organization_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return await session.scalar(statement.execution_options(populate_existing=True))
 
     async def by_name(self, session: AsyncSession, actor: Actor, name: str) -> Organization | None:
         """The actor's organization of this name, whatever its case."""

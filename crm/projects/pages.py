@@ -9,13 +9,12 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.dependencies import SessionDep
-from crm.kit.pagination import PageQuery, Slice
 from crm.organizations.schemas import OrganizationQuery
 from crm.organizations.service import organization as organization_service
-from crm.projects.schemas import ProjectInput, ProjectOut, ProjectPatch, ProjectQuery
+from crm.projects.schemas import ProjectOut, ProjectPatch, ProjectQuery
 from crm.projects.service import project as project_service
 from crm.tasks.pages import pages as task_pages
-from crm.web.forms import FormState, parse
+from crm.web.forms import FormState
 from crm.web.labels import PROJECT_STATUS, options
 from crm.web.records import (
     RecordPages,
@@ -38,48 +37,10 @@ FIELDS = ("name", "status", "organization_id", "assignee_ids", "due_date", "desc
 
 
 class ProjectPages(RecordPages[ProjectQuery, ProjectOut]):
-    plural, noun, query_model = "projects", "project", ProjectQuery
+    service, plural, fields = project_service, "projects", FIELDS
     prefill = ("name", "due_date", "description", "organization_id")
     list_fields = ("assignee_ids",)
     blank_is_none = ("organization_id", "due_date", "description")
-
-    async def listing(
-        self, session: AsyncSession, shell: Shell, query: ProjectQuery
-    ) -> Slice[ProjectOut]:
-        found = await project_service.list(session, shell.actor, query=query)
-        return Slice([ProjectOut.of(view) for view in found.items], found.next_cursor)
-
-    async def get(self, session: AsyncSession, shell: Shell, record_id: uuid.UUID) -> ProjectOut:
-        return ProjectOut.of(await project_service.get(session, shell.actor, project_id=record_id))
-
-    async def create(
-        self, session: AsyncSession, shell: Shell, values: dict[str, Any]
-    ) -> ProjectOut:
-        data = parse(ProjectInput, _fields(values))
-        return ProjectOut.of(await project_service.create(session, shell.actor, data=data))
-
-    async def update(
-        self,
-        session: AsyncSession,
-        shell: Shell,
-        record_id: uuid.UUID,
-        values: dict[str, Any],
-        if_match: frozenset[int] | None,
-    ) -> ProjectOut:
-        changes = parse(ProjectPatch, _fields(values))
-        view = await project_service.update(
-            session, shell.actor, project_id=record_id, changes=changes, if_match=if_match
-        )
-        return ProjectOut.of(view)
-
-    async def delete(
-        self,
-        session: AsyncSession,
-        shell: Shell,
-        record_id: uuid.UUID,
-        if_match: frozenset[int] | None,
-    ) -> None:
-        await project_service.delete(session, shell.actor, project_id=record_id, if_match=if_match)
 
     def form_values(self, record: ProjectOut) -> dict[str, Any]:
         values = {f: getattr(record, f) for f in FIELDS if f != "assignee_ids"}
@@ -108,13 +69,10 @@ class ProjectPages(RecordPages[ProjectQuery, ProjectOut]):
         """Its tasks and history; `?task=<id>` opens that task's form (a task's address)."""
         task_filters = {**query_params(request, task_pages.query_model), "project_id": record.id}
         query = parse_query(task_pages.query_model, task_filters)
-        history = await project_service.activity(
-            session, shell.actor, project_id=record.id, query=PageQuery(limit=50)
-        )
         context = {
             "tasks": await task_pages.listing(session, shell, query),  # type: ignore[arg-type]
             "task_filters": {k: str(v) for k, v in task_filters.items()},
-            "history": history.items,
+            **await super().detail_context(request, session, shell, record),
             "task_pages": task_pages,
             **await task_pages.choices(session, shell),
         }
@@ -123,10 +81,6 @@ class ProjectPages(RecordPages[ProjectQuery, ProjectOut]):
             form = FormState(values=task_pages.form_values(task))
             context["panel"] = task_pages.form_panel(task.id, form)
         return context
-
-
-def _fields(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k in FIELDS}
 
 
 def _uuid(text: str | None) -> uuid.UUID | None:

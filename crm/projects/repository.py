@@ -12,6 +12,7 @@ from crm.kit.pagination import sort_keys
 from crm.kit.search import find
 from crm.models import Project, ProjectAssignee
 from crm.projects.schemas import ProjectQuery
+from crm.records.repository import RecordRepository
 
 SORTS = sort_keys(
     Project.id,
@@ -22,7 +23,10 @@ SORTS = sort_keys(
 )
 
 
-class ProjectRepository:
+class ProjectRepository(RecordRepository[Project]):
+    model = Project
+    sorts = SORTS
+
     def visible(self, actor: Actor) -> Select[tuple[Project]]:
         """The projects the actor sees, without their related rows."""
         assigned = exists().where(
@@ -37,19 +41,6 @@ class ProjectRepository:
         return self.visible(actor).options(
             selectinload(Project.organization), selectinload(Project.assignees)
         )
-
-    async def get(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        project_id: uuid.UUID,
-        *,
-        for_update: bool = False,
-    ) -> Project | None:
-        statement = self.readable(actor).where(Project.id == project_id)
-        if for_update:
-            statement = statement.with_for_update(of=Project)
-        return await session.scalar(statement.execution_options(populate_existing=True))
 
     async def listing(
         self, session: AsyncSession, actor: Actor, query: ProjectQuery

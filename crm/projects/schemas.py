@@ -1,16 +1,14 @@
 import uuid
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import MISSING, Field
 
 from crm.kit.pagination import PageQuery
 from crm.kit.records import Day, LongText, Metadata, RecordOut, Ref, SearchText
 from crm.kit.schemas import Input, Name, Output
-from crm.models import ProjectStatus
-
-if TYPE_CHECKING:
-    from crm.projects.service import ProjectView
+from crm.models import Project, ProjectStatus, TaskStatus
 
 ProjectSort = Literal[
     "name",
@@ -93,6 +91,14 @@ class TaskCounts(Output):
     blocked: int = 0
 
 
+@dataclass(frozen=True)
+class ProjectView:
+    """A project with what its responses show besides its own row."""
+
+    project: Project
+    task_counts: dict[TaskStatus, int]
+
+
 class ProjectOut(RecordOut):
     name: str
     status: ProjectStatus
@@ -108,7 +114,7 @@ class ProjectOut(RecordOut):
     task_counts: TaskCounts
 
     @classmethod
-    def of(cls, view: "ProjectView") -> "ProjectOut":
+    def of(cls, view: ProjectView) -> "ProjectOut":
         project = view.project
         organization = project.organization
         return cls(

@@ -32,6 +32,7 @@ from crm.kit.mail import Mailer
 from crm.models import Reminder, ReminderAnchor, ReminderStatus, Role, UserAccount
 from crm.notifications.service import Notice
 from crm.notifications.service import notification as notification_service
+from crm.records.kinds import KINDS
 from crm.reminders.service import DELIVER, PENDING
 from crm.reminders.service import reminder as reminder_service
 
@@ -40,24 +41,17 @@ log = structlog.get_logger()
 # bounded, so that a burst is shared by the jobs running at once (and the worker's SMTP
 # connections) and no transaction waits long for its e-mails. 25 beat 100 on lateness.
 BATCH = 25
-# Where a reminder links back to, by what it is about (most specific first).
-PAGES = (
-    ("event_id", "/calendar?event={}"),
-    ("task_id", "/tasks/{}"),
-    ("project_id", "/projects/{}"),
-    ("contact_id", "/contacts/{}"),
-    ("organization_id", "/organizations/{}"),
-)
+# What a reminder may be about, the most specific first (a task before its project).
+ABOUT = [kind for kind in reversed(KINDS.in_link_order()) if hasattr(Reminder, kind.key)]
 
 
 def link_of(reminder: Reminder) -> tuple[str, str | None, uuid.UUID | None]:
     """The page of the record the reminder is about, and that record's type and id."""
-    for field, page in PAGES:
-        record_id = getattr(reminder, field)
+    for kind in ABOUT:
+        record_id = getattr(reminder, kind.key)
         if record_id is not None:
-            kind = field.removesuffix("_id")
-            return page.format(record_id), kind, record_id
-    return f"/calendar?reminder={reminder.id}", "reminder", reminder.id
+            return kind.url(record_id), kind.name, record_id
+    return KINDS["reminder"].url(reminder.id), "reminder", reminder.id
 
 
 class MailFailed(RuntimeError):

@@ -11,12 +11,10 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.dependencies import SessionDep
-from crm.kit.pagination import Slice
 from crm.projects.schemas import ProjectQuery
 from crm.projects.service import project as project_service
-from crm.tasks.schemas import TaskInput, TaskOut, TaskPatch, TaskQuery
+from crm.tasks.schemas import TaskOut, TaskPatch, TaskQuery
 from crm.tasks.service import task as task_service
-from crm.web.forms import parse
 from crm.web.labels import PRIORITY, TASK_STATUS, options
 from crm.web.records import RecordPages, read_status, record_router, status_changed, today_of
 from crm.web.session import Shell, ShellDep
@@ -41,44 +39,8 @@ environment.globals["task_columns"] = [
 
 
 class TaskPages(RecordPages[TaskQuery, TaskOut]):
-    plural, noun, query_model = "tasks", "task", TaskQuery
+    service, plural, fields = task_service, "tasks", FIELDS
     blank_is_none = ("assignee_id", "due_date", "description")
-
-    async def listing(
-        self, session: AsyncSession, shell: Shell, query: TaskQuery
-    ) -> Slice[TaskOut]:
-        found = await task_service.list(session, shell.actor, query=query)
-        return Slice([TaskOut.of(t) for t in found.items], found.next_cursor)
-
-    async def get(self, session: AsyncSession, shell: Shell, record_id: uuid.UUID) -> TaskOut:
-        return TaskOut.of(await task_service.get(session, shell.actor, task_id=record_id))
-
-    async def create(self, session: AsyncSession, shell: Shell, values: dict[str, Any]) -> TaskOut:
-        data = parse(TaskInput, _fields(values))
-        return TaskOut.of(await task_service.create(session, shell.actor, data=data))
-
-    async def update(
-        self,
-        session: AsyncSession,
-        shell: Shell,
-        record_id: uuid.UUID,
-        values: dict[str, Any],
-        if_match: frozenset[int] | None,
-    ) -> TaskOut:
-        changes = parse(TaskPatch, _fields(values))
-        task = await task_service.update(
-            session, shell.actor, task_id=record_id, changes=changes, if_match=if_match
-        )
-        return TaskOut.of(task)
-
-    async def delete(
-        self,
-        session: AsyncSession,
-        shell: Shell,
-        record_id: uuid.UUID,
-        if_match: frozenset[int] | None,
-    ) -> None:
-        await task_service.delete(session, shell.actor, task_id=record_id, if_match=if_match)
 
     def form_values(self, record: TaskOut) -> dict[str, Any]:
         values = {f: getattr(record, f) for f in FIELDS}
@@ -118,10 +80,6 @@ class TaskPages(RecordPages[TaskQuery, TaskOut]):
         """A task is shown on its project's page, with its form open."""
         task = await task_service.get(session, shell.actor, task_id=record_id)
         return RedirectResponse(f"/projects/{task.project_id}?task={task.id}", status_code=303)
-
-
-def _fields(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k in FIELDS}
 
 
 pages = TaskPages()

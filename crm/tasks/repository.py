@@ -15,6 +15,7 @@ from crm.kit.pagination import sort_keys
 from crm.kit.search import find
 from crm.models import ProjectAssignee, Task, TaskStatus
 from crm.models.project import PRIORITY_RANKS, STATUS_KEYS
+from crm.records.repository import RecordRepository
 from crm.tasks.schemas import TaskQuery
 
 SORTS = sort_keys(
@@ -27,7 +28,10 @@ SORTS = sort_keys(
 )
 
 
-class TaskRepository:
+class TaskRepository(RecordRepository[Task]):
+    model = Task
+    sorts = SORTS
+
     def readable(self, actor: Actor) -> Select[tuple[Task]]:
         """The tasks of the projects the actor owns (the owner is copied on the task) or is
         assigned to: tests of the task's own columns, which the planner estimates well."""
@@ -43,14 +47,6 @@ class TaskRepository:
             )
             .options(selectinload(Task.project), selectinload(Task.assignee))
         )
-
-    async def get(
-        self, session: AsyncSession, actor: Actor, task_id: uuid.UUID, *, for_update: bool = False
-    ) -> Task | None:
-        statement = self.readable(actor).where(Task.id == task_id)
-        if for_update:
-            statement = statement.with_for_update(of=Task)
-        return await session.scalar(statement.execution_options(populate_existing=True))
 
     async def listing(
         self, session: AsyncSession, actor: Actor, query: TaskQuery, *, today: date | None = None

@@ -1,13 +1,13 @@
-"""What the four record pages (contacts, organizations, projects, tasks) share: one shape of
+"""What the record kinds' pages (contacts, organizations, projects, tasks) share: one shape of
 routes, lists read from the address and answered as a page, as its results (a search) or as
 its next rows (keyset "load more"), a side panel that creates, edits and confirms deletes,
 and a service's refusal turned into the form again: 422 messages at their fields, conflicts,
 and a stale version (someone else saved first) that keeps everything the user typed.
 
-A domain's pages.py subclasses `RecordPages` with its service calls and form choices, and
-mounts `record_router(pages)`. The domain's templates: `<plural>/page.html` (blocks `results`
-and `panel`), `_rows.html` (rows and the "load more" row), `_form.html`, `detail.html`
-(blocks `results` and `panel`)."""
+A domain's pages.py subclasses `RecordPages` with its service (crm.records.service), its
+form's fields and choices, and mounts `record_router(pages)`. The domain's templates:
+`<plural>/page.html` (blocks `results` and `panel`), `_rows.html` (rows and the "load more"
+row), `_form.html`, `detail.html` (blocks `results` and `panel`)."""
 
 import types
 import typing
@@ -27,7 +27,8 @@ from crm.auth.cookies import CSRF_FIELD
 from crm.auth.dependencies import SessionDep
 from crm.errors import Conflict, Invalid, PreconditionFailed
 from crm.kit.pagination import PageQuery, Slice
-from crm.web.forms import FormState
+from crm.records.service import RecordService
+from crm.web.forms import FormState, parse
 from crm.web.labels import PRIORITY, PROJECT_STATUS, TASK_STATUS, Choice
 from crm.web.session import Shell, ShellDep, is_htmx, restoring
 from crm.web.templating import environment, render, toast
@@ -169,24 +170,35 @@ async def status_changed(
 
 
 class RecordPages(Generic[Q, R]):
-    """The pages of one kind of record. Subclasses say how to call their service."""
+    """The pages of one kind of record, over its service (crm.records.service). Subclasses
+    say their form's fields and what their pages show besides."""
 
+    service: ClassVar[RecordService[Any]]
     plural: ClassVar[str]  # "contacts": the address and the template folder
-    noun: ClassVar[str]  # "contact"
-    query_model: ClassVar[type[PageQuery]]
+    fields: ClassVar[tuple[str, ...]]  # the form's fields
     list_fields: ClassVar[tuple[str, ...]] = ()  # form fields posted as several values
     blank_is_none: ClassVar[tuple[str, ...]] = ()  # form fields where "" means none
+
+    @property
+    def noun(self) -> str:
+        return self.service.name
+
+    @property
+    def query_model(self) -> type[PageQuery]:
+        return self.service.Query
 
     # ------------------------------------------------------------------ the service
 
     async def listing(self, session: AsyncSession, shell: Shell, query: Q) -> Slice[Any]:
-        raise NotImplementedError
+        found = await self.service.list(session, shell.actor, query=query)
+        return Slice([self.service.Out.of(item) for item in found.items], found.next_cursor)
 
     async def get(self, session: AsyncSession, shell: Shell, record_id: uuid.UUID) -> R:
-        raise NotImplementedError
+        return await self.service.read(session, shell.actor, **self._key(record_id))
 
     async def create(self, session: AsyncSession, shell: Shell, values: dict[str, Any]) -> R:
-        raise NotImplementedError
+        data = parse(self.service.Input, self._fields(values))
+        return self.service.Out.of(await self.service.create(session, shell.actor, data=data))
 
     async def update(
         self,
@@ -196,7 +208,11 @@ class RecordPages(Generic[Q, R]):
         values: dict[str, Any],
         if_match: frozenset[int] | None,
     ) -> R:
-        raise NotImplementedError
+        changes = parse(self.service.Patch, self._fields(values))
+        changed = await self.service.update(
+            session, shell.actor, changes=changes, if_match=if_match, **self._key(record_id)
+        )
+        return self.service.Out.of(changed)
 
     async def delete(
         self,
@@ -205,11 +221,11 @@ class RecordPages(Generic[Q, R]):
         record_id: uuid.UUID,
         if_match: frozenset[int] | None,
     ) -> None:
-        raise NotImplementedError
+        await self.service.delete(session, shell.actor, if_match=if_match, **self._key(record_id))
 
     def form_values(self, record: R) -> dict[str, Any]:
         """The record as its edit form's values (with its version)."""
-        raise NotImplementedError
+        return {**{f: getattr(record, f) or "" for f in self.fields}, "version": record.version}  # type: ignore[attr-defined]
 
     async def choices(self, session: AsyncSession, shell: Shell) -> dict[str, Any]:
         """What the list's filters and the form offer to choose from."""
@@ -218,8 +234,14 @@ class RecordPages(Generic[Q, R]):
     async def detail_context(
         self, request: Request, session: AsyncSession, shell: Shell, record: R
     ) -> dict[str, Any]:
-        """What the record's page shows besides the record."""
-        return {}
+        """What the record's page shows besides the record: its history."""
+        history = await self.service.activity(
+            session,
+            shell.actor,
+            query=PageQuery(limit=50),
+            **self._key(record.id),  # type: ignore[attr-defined]
+        )
+        return {"history": history.items}
 
     def adapt_query(self, request: Request, shell: Shell, params: dict[str, Any]) -> dict[str, Any]:
         """The service's query for the page's filters (for filters the service has not)."""
@@ -249,6 +271,12 @@ class RecordPages(Generic[Q, R]):
     @staticmethod
     def record_id(record: Any) -> uuid.UUID:
         return uuid.UUID(str(record.id))
+
+    def _key(self, record_id: uuid.UUID) -> dict[str, uuid.UUID]:
+        return {f"{self.service.name}_id": record_id}
+
+    def _fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in values.items() if k in self.fields}
 
     def clean(self, values: dict[str, Any]) -> dict[str, Any]:
         """The form's values as the service's input takes them."""

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 import structlog
 
-from crm.ai.providers import resolve
+from crm.ai.service import resolve
 from crm.db import Database
 from crm.kit.crypto import SecretBox
 from crm.kit.logging import configure_logging

@@ -20,7 +20,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import DeltaToolCall, FunctionModel
 
-from crm.assistant.models import build_model
+from crm.assistant.model_choice import build_model
 from tests.people import sign_up
 from tests.rows import fetch
 

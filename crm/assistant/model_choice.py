@@ -1,4 +1,4 @@
-"""Which model answers a user's turn: `crm.ai.providers.resolve` (the user's personal key, else
+"""Which model answers a user's turn: `crm.ai.service.resolve` (the user's personal key, else
 the workspace's key, else the server's environment), or none: the offline interpreter."""
 
 from collections.abc import Callable
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.ai.service import resolve
 from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.models.ai import AIProvider
@@ -61,8 +62,6 @@ async def choose_model(session: AsyncSession, actor: Actor, app: FastAPI) -> Mod
     if override is not None:
         model, provider = override(app.state.settings)
         return ModelChoice(model, provider, f"{provider} model")
-    from crm.ai.providers import resolve
-
     resolved = await resolve(session, actor, app.state.settings)
     if resolved is None:
         return OFFLINE
