@@ -48,6 +48,7 @@ def as_input(parsed: ics.ParsedEvent, **links: Any) -> EventInput:
             "all_day": parsed.all_day,
             "timezone": parsed.time_zone,
             "location": parsed.location,
+            "meeting_url": parsed.meeting_url,
             "description": parsed.description,
             "attendees": parsed.attendees,
             "rrule": parsed.rrule,

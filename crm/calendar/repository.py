@@ -24,6 +24,7 @@ class EventRow(NamedTuple):
     all_day: bool
     time_zone: str
     location: str | None
+    meeting_url: str | None
     rrule: str | None
     exdates: list[datetime]
     overrides: list[dict[str, Any]]

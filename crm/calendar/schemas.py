@@ -54,6 +54,20 @@ RRule = Annotated[
         "repeated in the event's time zone",
     ),
 ]
+
+
+def _web_address(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise ValueError("must be a web address (https://...)")
+    return value
+
+
+MeetingURL = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None,
+    BeforeValidator(lambda v: None if isinstance(v, str) and not v.strip() else v),
+    AfterValidator(_web_address),
+    Field(description="The online meeting's join link (Teams, Google Meet...)"),
+]
 Uid = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
@@ -109,6 +123,7 @@ class EventInput(Input):
         None
     )
     location: Location = None
+    meeting_url: MeetingURL = None
     description: LongText = None
     attendees: Attendees = Field(default_factory=list)
     attendee_contact_ids: AttendeeContactIds = Field(default_factory=list)
@@ -138,6 +153,7 @@ class EventPatch(Input):
     all_day: bool | MISSING = MISSING
     timezone: TimeZone | MISSING | None = MISSING
     location: Location | MISSING = MISSING
+    meeting_url: MeetingURL | MISSING = MISSING
     description: LongText | MISSING = MISSING
     attendees: Attendees | MISSING = MISSING
     attendee_contact_ids: AttendeeContactIds | MISSING = MISSING
@@ -186,6 +202,7 @@ class EventOut(RecordOut):
     all_day: bool
     timezone: str
     location: str | None
+    meeting_url: str | None
     description: str | None
     attendees: list[str]
     attendee_contacts: list[AttendeeContact]
@@ -211,6 +228,7 @@ class OccurrenceOut(Output):
     all_day: bool
     timezone: str
     location: str | None
+    meeting_url: str | None
     recurring: bool
     recurrence_id: datetime | None
     overridden: bool

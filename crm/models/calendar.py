@@ -79,6 +79,7 @@ class CalendarEvent(RecordColumns, Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(500))
+    meeting_url: Mapped[str | None] = mapped_column(String(2000))
     starts_at: Mapped[datetime] = mapped_column(TZ)
     ends_at: Mapped[datetime] = mapped_column(TZ)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
