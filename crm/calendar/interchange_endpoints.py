@@ -15,6 +15,7 @@ from crm.calendar.interchange_schemas import (
     CalDAVChooseInput,
     CalDAVConnectInput,
     CalDAVConnectionOut,
+    CalendarSyncOut,
     FeedOut,
     FeedStatus,
     ImportOut,
@@ -23,7 +24,7 @@ from crm.calendar.interchange_schemas import (
     SyncOut,
 )
 from crm.calendar.remote import RemoteCalendar
-from crm.calendar.sync import SyncReport
+from crm.calendar.sync import SyncReport, total
 from crm.calendar.sync import sync as sync_service
 from crm.errors import Invalid, PayloadTooLarge
 from crm.kit.openapi import problems
@@ -161,14 +162,28 @@ async def disconnect_caldav(session: SessionDep, actor: ActorDep) -> None:
     await connection_service.disconnect(session, actor)
 
 
-@router.post("/sync", responses=problems(404, 422, 502))
-async def sync_now(session: SessionDep, actor: ActorDep, box: SecretBoxDep) -> SyncOut:
-    """Sync your events with the connected CalDAV calendar now, both ways (docs/calendar.md
-    says how conflicts are settled)."""
-    return sync_out(await sync_service.sync(session, actor, box=box))
+@router.post("/sync", responses=problems(404, 422))
+async def sync_now(
+    request: Request, session: SessionDep, actor: ActorDep, box: SecretBoxDep
+) -> SyncOut:
+    """Sync your events with every connected calendar now (CalDAV, Microsoft 365), both ways;
+    answers what was done in all and with each calendar (docs/calendar.md says how conflicts
+    are settled). A calendar that fails says why in its part; the others still sync."""
+    settings = request.app.state.settings
+    results = await sync_service.sync_all(session, actor, settings=settings, box=box)
+    calendars = [
+        CalendarSyncOut(
+            **_counts(r.report),
+            source=r.source,
+            calendar_name=r.calendar_name,
+            status=r.status,
+            error=r.error,
+        )
+        for r in results
+    ]
+    return SyncOut(**_counts(total(r.report for r in results)), calendars=calendars)
 
 
-def sync_out(report: SyncReport) -> SyncOut:
-    fields = {k: v for k, v in vars(report).items() if k != "skipped"}
+def _counts(report: SyncReport) -> dict:
     skipped = [SkippedEventOut.model_validate(s, from_attributes=True) for s in report.skipped]
-    return SyncOut(**fields, skipped=skipped)
+    return {**report.counts(), "skipped": skipped, "notes": report.notes}

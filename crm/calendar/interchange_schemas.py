@@ -79,9 +79,7 @@ class CalDAVConnectionOut(Output):
     calendars: list[RemoteCalendarOut] | None = None
 
 
-class SyncOut(Output):
-    """What one sync did on each side, and the conflicts it settled (docs/calendar.md)."""
-
+class SyncCounts(Output):
     pulled_created: int
     pulled_updated: int
     pulled_deleted: int
@@ -89,4 +87,23 @@ class SyncOut(Output):
     pushed_updated: int
     pushed_deleted: int
     conflicts: int
+    held_deletions: int = 0
     skipped: list[SkippedEventOut]
+    notes: list[str] = Field(default_factory=list)
+
+
+class CalendarSyncOut(SyncCounts):
+    """What a sync did with one calendar: `status` ok, held (deletions waiting for you in
+    Settings → Integrations) or failed (`error` says why)."""
+
+    source: str
+    calendar_name: str | None
+    status: str
+    error: str | None
+
+
+class SyncOut(SyncCounts):
+    """What one sync did on each side, added up over the calendars, the conflicts it settled
+    (docs/calendar.md), and each calendar's part."""
+
+    calendars: list[CalendarSyncOut] = Field(default_factory=list)

@@ -18,6 +18,7 @@ Every run is recorded (CalendarSyncRun): its counts, and in words what it skippe
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -37,7 +38,8 @@ from crm.calendar.remote import (
     Unwritable,
 )
 from crm.calendar.service import event as event_service
-from crm.errors import CRMError, Invalid
+from crm.config import Settings
+from crm.errors import CRMError, Invalid, NotFound
 from crm.kit.crypto import SecretBox
 from crm.kit.metrics import SYNC_RUNS
 from crm.models import (
@@ -46,6 +48,7 @@ from crm.models import (
     CalendarSource,
     CalendarSyncItem,
     CalendarSyncRun,
+    IntegrationConnection,
 )
 
 # A run deleting more than this many events, or a quarter of a calendar (and at least
@@ -94,6 +97,28 @@ class SyncReport:
 
 
 @dataclass
+class CalendarResult:
+    """What one sync did with one calendar (`error`, in words, when it failed)."""
+
+    source: str
+    calendar_name: str | None
+    report: SyncReport
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "failed"
+        return "held" if self.report.held_deletions else "ok"
+
+
+NOTHING_CONNECTED = (
+    "No calendar is connected; connect a CalDAV calendar in Settings → Calendar or "
+    "Microsoft 365 in Settings → Integrations."
+)
+
+
+@dataclass
 class Run:
     """One sync in progress: who, with which server, what is known of each side."""
 
@@ -135,6 +160,77 @@ class SyncService:
         if connection.last_error is not None:
             raise SyncFailed(f"The calendar server failed: {connection.last_error}")
         return report
+
+    async def sync_all(
+        self, session: AsyncSession, actor: Actor, *, settings: Settings, box: SecretBox
+    ) -> list[CalendarResult]:
+        """Sync every connected calendar of the actor now, one after the other; a calendar
+        that fails is said so in its result and does not stop the others. 404 when none is
+        connected."""
+        from crm.integrations.calendars import CALENDARS  # the vendors' side, loaded by need
+        from crm.integrations.http import new_http_client
+        from crm.integrations.service import integration as integration_service
+
+        results: list[CalendarResult] = []
+        connection = await connection_service.get(session, actor)
+        if connection is not None and connection.calendar_url is not None:
+            await session.refresh(connection, with_for_update=True)
+            server = connection_service.server(connection, box)
+            report = await self.sync_calendar(session, actor, calendar=connection, server=server)
+            results.append(
+                CalendarResult("caldav", connection.calendar_name, report, connection.last_error)
+            )
+        rows = await session.scalars(
+            select(IntegrationConnection).where(
+                IntegrationConnection.workspace_id == actor.workspace_id,
+                IntegrationConnection.user_id == actor.user_id,
+                IntegrationConnection.service.in_(CALENDARS),
+            )
+        )
+        async with new_http_client() as http:
+            for row in list(rows):
+                try:
+                    token = await integration_service.access_token(
+                        session, actor, service=row.service, settings=settings, box=box
+                    )
+                    server = CALENDARS[row.service](http, settings, token)
+                    source = await self._source(session, actor, row, server)
+                except (CRMError, RemoteError) as exc:
+                    said = exc.detail if isinstance(exc, CRMError) else str(exc)
+                    results.append(CalendarResult(row.service, None, SyncReport(), said))
+                    continue
+                report = await self.sync_calendar(session, actor, calendar=source, server=server)
+                results.append(
+                    CalendarResult(row.service, source.calendar_name, report, source.last_error)
+                )
+        if not results:
+            raise NotFound(NOTHING_CONNECTED)
+        return results
+
+    async def _source(
+        self, session: AsyncSession, actor: Actor, row: IntegrationConnection, server: Any
+    ) -> CalendarSource:
+        """The integration's calendar that syncs: the account's default one on first use."""
+        source = await session.scalar(
+            select(CalendarSource)
+            .where(CalendarSource.integration_id == row.id)
+            .order_by(CalendarSource.created_at)
+            .limit(1)
+            .with_for_update()
+        )
+        if source is None:
+            default = await server.default_calendar()
+            source = CalendarSource(
+                workspace_id=actor.workspace_id,
+                user_id=actor.user_id,
+                integration_id=row.id,
+                source=row.service,
+                calendar_url=default.url,
+                calendar_name=default.name,
+            )
+            session.add(source)
+            await session.flush()
+        return source
 
     async def sync_calendar(
         self, session: AsyncSession, actor: Actor, *, calendar: Calendar, server: CalendarServer

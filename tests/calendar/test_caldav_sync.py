@@ -144,7 +144,7 @@ async def test_changes_made_there_reach_the_crm_incrementally(client, admin_url,
 
     # Nothing changed on either side: an incremental sync does nothing.
     quiet = await sync(client, ada)
-    assert sum(v for k, v in quiet.items() if k != "skipped") == 0
+    assert sum(v for v in quiet.values() if isinstance(v, int)) == 0
 
     phone.put("dentist.ics", remote_ics("dentist@phone", "Dentist (moved)", "20261208T090000Z"))
     assert (await sync(client, ada))["pulled_updated"] == 1

@@ -1,0 +1,272 @@
+"""Two-way sync of the CRM's calendar with Outlook (Microsoft Graph's stand-in over HTTP,
+reached by the real client): calendarView/delta, the CRM's tag, series with exceptions, 410
+resyncs, deletion safety, and the runs recorded."""
+
+from datetime import UTC, datetime, timedelta
+
+from crm.integrations.ms365.calendar import TAG
+from tests.integrations.conftest import connect
+from tests.rows import fetch
+
+EVENTS = "/api/v1/calendar/events"
+SYNC = "/api/v1/calendar/sync"
+SOON = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
+
+
+async def connected(new_user, microsoft, ms_graph):
+    user = await new_user()
+    assert (await connect(user, microsoft)).status_code == 303
+    return user, ms_graph.mailbox(user.account.mail)
+
+
+async def sync(client, user) -> dict:
+    response = await client.post(SYNC, headers=user.headers)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    [outlook] = [c for c in answer["calendars"] if c["source"] == "ms365"]
+    assert outlook["status"] != "failed", outlook
+    return outlook
+
+
+def moved(report: dict) -> int:
+    return sum(v for k, v in report.items() if isinstance(v, int))
+
+
+async def local_events(client, user) -> dict[str, dict]:
+    params = {"start": (SOON - timedelta(days=30)).date().isoformat()}
+    params["end"] = (SOON + timedelta(days=90)).date().isoformat()
+    found = (await client.get(EVENTS, params=params, headers=user.headers)).json()["items"]
+    return {(o["title"], o["start"]): o for o in found}
+
+
+async def test_an_outlook_event_comes_in_once_with_its_teams_link(
+    ms_client, new_user, microsoft, ms_graph, admin_url
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    made = mailbox.add_event(
+        subject="Budget call", start=SOON, end=SOON + timedelta(hours=1), online=True
+    )
+    report = await sync(ms_client, user)
+    assert report["pulled_created"] == 1
+    [(title, meeting_url, uid)] = fetch(
+        admin_url,
+        "SELECT title, meeting_url, uid FROM calendar_event WHERE owner_id = %s",
+        user.user_id,
+    )
+    assert (title, uid) == ("Budget call", made["iCalUId"])
+    assert meeting_url == made["onlineMeeting"]["joinUrl"]
+    again = await sync(ms_client, user)
+    assert moved(again) == 0, again  # nothing changed: nothing done, no copy
+    assert (
+        fetch(admin_url, "SELECT count(*) FROM calendar_event WHERE owner_id = %s", user.user_id)[
+            0
+        ][0]
+        == 1
+    )
+    runs = fetch(
+        admin_url,
+        "SELECT source, status, counts FROM calendar_sync_run WHERE user_id = %s "
+        "ORDER BY started_at",
+        user.user_id,
+    )
+    assert [(s, st, c["pulled_created"]) for s, st, c in runs] == [
+        ("ms365", "ok", 1),
+        ("ms365", "ok", 0),
+    ]
+
+
+async def test_an_event_made_here_reaches_outlook_tagged_and_never_comes_back(
+    ms_client, new_user, microsoft, ms_graph, admin_url
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    body = {"title": "Demo", "start": SOON.isoformat(), "timezone": "Europe/Paris"}
+    event = (await ms_client.post(EVENTS, json=body, headers=user.headers)).json()
+    report = await sync(ms_client, user)
+    assert report["pushed_created"] == 1
+    [there] = mailbox.events.values()
+    assert there["subject"] == "Demo"
+    assert there["_props"] == {TAG: event["uid"]}
+    assert mailbox.calendars.transactions == {event["id"]: there["id"]}
+    assert moved(await sync(ms_client, user)) == 0
+    assert len(mailbox.events) == 1
+
+    # Our sync's memory lost (say a crash after the create): the tag links it again.
+    fetch(admin_url, "DELETE FROM calendar_sync_item WHERE user_id = %s RETURNING id", user.user_id)
+    fetch(
+        admin_url,
+        "UPDATE calendar_source SET sync_token = NULL WHERE user_id = %s RETURNING id",
+        user.user_id,
+    )
+    await sync(ms_client, user)
+    assert len(mailbox.events) == 1
+    assert (
+        fetch(admin_url, "SELECT count(*) FROM calendar_event WHERE owner_id = %s", user.user_id)[
+            0
+        ][0]
+        == 1
+    )
+
+
+async def test_changes_and_deletions_go_both_ways_and_the_later_edit_wins(
+    ms_client, new_user, microsoft, ms_graph, admin_url
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    a = mailbox.add_event(subject="A", start=SOON, end=SOON + timedelta(hours=1))
+    b = mailbox.add_event(subject="B", start=SOON, end=SOON + timedelta(hours=1))
+    await sync(ms_client, user)
+    ids = dict(
+        fetch(admin_url, "SELECT title, id FROM calendar_event WHERE owner_id = %s", user.user_id)
+    )
+
+    # Both sides edit A: Outlook's edit comes later, so it wins.
+    patch = {"title": "A here"}
+    assert (
+        await ms_client.patch(f"{EVENTS}/{ids['A']}", json=patch, headers=user.headers)
+    ).status_code == 200
+    mailbox.calendars.change(a["id"], {"subject": "A there"})
+    report = await sync(ms_client, user)
+    assert report["conflicts"] == 1
+    assert any("changed on both sides" in n for n in report["notes"])
+    assert fetch(admin_url, "SELECT title FROM calendar_event WHERE id = %s", ids["A"]) == [
+        ("A there",)
+    ]
+    assert mailbox.events[a["id"]]["subject"] == "A there"
+
+    # Edited here later than there: ours wins and is written there.
+    mailbox.calendars.change(a["id"], {"subject": "A there again"})
+    mailbox.events[a["id"]]["lastModifiedDateTime"] = "2020-01-01T00:00:00Z"
+    patch = {"title": "A here, later"}
+    assert (
+        await ms_client.patch(f"{EVENTS}/{ids['A']}", json=patch, headers=user.headers)
+    ).status_code == 200
+    await sync(ms_client, user)
+    assert mailbox.events[a["id"]]["subject"] == "A here, later"
+
+    # Deleted there → deleted here; deleted here → deleted there.
+    mailbox.calendars.delete(b["id"])
+    assert (await sync(ms_client, user))["pulled_deleted"] == 1
+    assert (await ms_client.delete(f"{EVENTS}/{ids['A']}", headers=user.headers)).status_code == 204
+    assert (await sync(ms_client, user))["pushed_deleted"] == 1
+    assert mailbox.events == {}
+    assert (
+        fetch(admin_url, "SELECT count(*) FROM calendar_event WHERE owner_id = %s", user.user_id)[
+            0
+        ][0]
+        == 0
+    )
+
+
+async def test_a_series_keeps_its_moved_and_cancelled_occurrences_both_ways(
+    ms_client, new_user, microsoft, ms_graph, admin_url
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    weekly = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [SOON.strftime("%A").lower()]},
+        "range": {
+            "type": "numbered",
+            "startDate": SOON.date().isoformat(),
+            "numberOfOccurrences": 4,
+        },
+    }
+    series = mailbox.add_event(
+        subject="Standup", start=SOON, end=SOON + timedelta(minutes=30), recurrence=weekly
+    )
+    cal = mailbox.calendars
+    second, third = SOON + timedelta(days=7), SOON + timedelta(days=14)
+    cal.change(
+        f"{series['id']}.OID.{second:%Y%m%dT%H%M%S}",
+        {
+            "subject": "Standup (moved)",
+            "start": {
+                "dateTime": (second + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": "UTC",
+            },
+            "end": {
+                "dateTime": (second + timedelta(hours=2, minutes=30)).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": "UTC",
+            },
+        },
+    )
+    cal.delete(f"{series['id']}.OID.{third:%Y%m%dT%H%M%S}")
+    report = await sync(ms_client, user)
+    assert report["pulled_created"] == 1, report
+    shown = sorted((o["title"], o["start"]) for o in (await local_events(ms_client, user)).values())
+    starts = [datetime.fromisoformat(s).astimezone(UTC) for _, s in shown]
+    assert sorted(t for t, _ in shown) == ["Standup", "Standup", "Standup (moved)"]
+    assert second + timedelta(hours=2) in starts and third not in starts and SOON in starts
+    assert moved(await sync(ms_client, user)) == 0
+
+    # Here: cancel the fourth; it is cancelled in Outlook too.
+    [(event_id,)] = fetch(
+        admin_url, "SELECT id FROM calendar_event WHERE owner_id = %s", user.user_id
+    )
+    fourth = SOON + timedelta(days=21)
+    url = f"{EVENTS}/{event_id}/occurrences/{fourth.isoformat().replace('+', '%2B')}"
+    assert (await ms_client.delete(url, headers=user.headers)).status_code in (200, 204)
+    assert (await sync(ms_client, user))["pushed_updated"] == 1
+    left = [
+        o["originalStart"]
+        for o in cal.instances(
+            mailbox.events[series["id"]], SOON - timedelta(days=1), SOON + timedelta(days=60)
+        )
+    ]
+    assert len(left) == 2 and fourth.strftime("%Y-%m-%dT%H:%M:%S") not in " ".join(left)
+    assert moved(await sync(ms_client, user)) == 0
+
+
+async def test_a_forgotten_delta_token_resyncs_without_copies_or_deletions(
+    ms_client, new_user, microsoft, ms_graph, admin_url
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    for n in range(3):
+        mailbox.add_event(
+            subject=f"E{n}", start=SOON + timedelta(days=n), end=SOON + timedelta(days=n, hours=1)
+        )
+    body = {"title": "Mine", "start": SOON.isoformat()}
+    assert (await ms_client.post(EVENTS, json=body, headers=user.headers)).status_code == 201
+    await sync(ms_client, user)
+    before = sorted(
+        fetch(admin_url, "SELECT id, title FROM calendar_event WHERE owner_id = %s", user.user_id)
+    )
+    mailbox.calendars.forgotten_before = len(mailbox.calendars.changes) + 1
+    report = await sync(ms_client, user)
+    assert any("read again" in n for n in report["notes"])
+    assert (report["pulled_created"], report["pulled_deleted"], report["pushed_created"]) == (
+        0,
+        0,
+        0,
+    )
+    after = sorted(
+        fetch(admin_url, "SELECT id, title FROM calendar_event WHERE owner_id = %s", user.user_id)
+    )
+    assert after == before and len(mailbox.events) == 4
+
+
+async def test_sixty_deletions_at_once_are_held_for_the_user(
+    ms_client, new_user, microsoft, ms_graph, admin_url
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    made = [
+        mailbox.add_event(
+            subject=f"E{n}",
+            start=SOON + timedelta(hours=n),
+            end=SOON + timedelta(hours=n, minutes=30),
+        )
+        for n in range(60)
+    ]
+    ms_graph.max_page_size = 1000
+    await sync(ms_client, user)
+    for event in made:
+        mailbox.calendars.delete(event["id"])
+    report = await sync(ms_client, user)
+    assert (report["status"], report["held_deletions"], report["pulled_deleted"]) == ("held", 60, 0)
+    count = "SELECT count(*) FROM calendar_event WHERE owner_id = %s"
+    assert fetch(admin_url, count, user.user_id)[0][0] == 60
+    assert (await sync(ms_client, user))["held_deletions"] == 60  # still asking
+    fetch(
+        admin_url,
+        "UPDATE calendar_source SET allow_deletions = true WHERE user_id = %s RETURNING id",
+        user.user_id,
+    )
+    assert (await sync(ms_client, user))["pulled_deleted"] == 60
+    assert fetch(admin_url, count, user.user_id)[0][0] == 0
