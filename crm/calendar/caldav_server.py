@@ -63,8 +63,14 @@ class CalDAVServer:
     ) -> RemoteObject:
         href = previous.href if previous else f"{calendar_url}{event.id}.ics"
         text = ics.object_text(event, previous=previous.text if previous else None).decode()
-        etag = await _run(lambda: self._put(href, text, previous.etag if previous else None))
-        return RemoteObject(href, etag, text)
+        return RemoteObject(
+            href, await self.write(href, text, etag=previous.etag if previous else None), text
+        )
+
+    async def write(self, href: str, text: str, *, etag: str | None) -> str:
+        """Write an object's iCalendar text (create when `etag` is None, else only over that
+        version) and answer its new ETag; RemoteConflict when the server's version differs."""
+        return await _run(lambda: self._put(href, text, etag))
 
     async def delete(self, href: str, *, etag: str | None) -> None:
         await _run(lambda: self._delete(href, etag))
