@@ -16,12 +16,15 @@ from crm.calendar.interchange_schemas import (
     CalDAVConnectInput,
     CalDAVConnectionOut,
     CalendarSyncOut,
+    DeletionsConfirmed,
     FeedOut,
     FeedStatus,
     ImportOut,
     RemoteCalendarOut,
     SkippedEventOut,
     SyncOut,
+    SyncRunOut,
+    SyncRuns,
 )
 from crm.calendar.remote import RemoteCalendar
 from crm.calendar.sync import SyncReport, total
@@ -187,3 +190,20 @@ async def sync_now(
 def _counts(report: SyncReport) -> dict:
     skipped = [SkippedEventOut.model_validate(s, from_attributes=True) for s in report.skipped]
     return {**report.counts(), "skipped": skipped, "notes": report.notes}
+
+
+@router.get("/sync/runs")
+async def sync_runs(session: SessionDep, actor: ActorDep) -> SyncRuns:
+    """Your last sync runs of every calendar, newest first: why an event did or did not sync."""
+    runs = await sync_service.runs(session, actor, limit=20)
+    return SyncRuns(items=[SyncRunOut.model_validate(r, from_attributes=True) for r in runs])
+
+
+@router.post("/sync/{source}/confirm-deletions", responses=problems(404))
+async def confirm_deletions(
+    source: str, session: SessionDep, actor: ActorDep
+) -> DeletionsConfirmed:
+    """Apply the deletions a sync of that calendar (caldav, ms365) held for you: the next sync
+    deletes here the events deleted there."""
+    count = await sync_service.confirm_deletions(session, actor, source=source)
+    return DeletionsConfirmed(source=source, confirmed=count)

@@ -107,3 +107,27 @@ class SyncOut(SyncCounts):
     (docs/calendar.md), and each calendar's part."""
 
     calendars: list[CalendarSyncOut] = Field(default_factory=list)
+
+
+class SyncRunOut(Output):
+    """One recorded sync of one calendar: what it did, and in words what it skipped,
+    settled or failed on."""
+
+    source: str
+    calendar_name: str | None
+    status: str
+    counts: dict[str, int]
+    notes: list[str]
+    error: str | None
+    started_at: datetime
+    finished_at: datetime
+
+
+class SyncRuns(Output):
+    items: list[SyncRunOut]
+    next_cursor: None = None
+
+
+class DeletionsConfirmed(Output):
+    source: str
+    confirmed: int

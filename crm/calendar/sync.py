@@ -200,12 +200,56 @@ class SyncService:
                     results.append(CalendarResult(row.service, None, SyncReport(), said))
                     continue
                 report = await self.sync_calendar(session, actor, calendar=source, server=server)
+                await integration_service.record_sync(
+                    session, actor, service=row.service, error=source.last_error
+                )
                 results.append(
                     CalendarResult(row.service, source.calendar_name, report, source.last_error)
                 )
         if not results:
             raise NotFound(NOTHING_CONNECTED)
         return results
+
+    async def runs(
+        self, session: AsyncSession, actor: Actor, *, limit: int = 10
+    ) -> list[CalendarSyncRun]:
+        """The actor's last sync runs, newest first."""
+        rows = await session.scalars(
+            select(CalendarSyncRun)
+            .where(
+                CalendarSyncRun.workspace_id == actor.workspace_id,
+                CalendarSyncRun.user_id == actor.user_id,
+            )
+            .order_by(CalendarSyncRun.finished_at.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def calendars(self, session: AsyncSession, actor: Actor) -> list[Calendar]:
+        """The actor's calendars that sync: the CalDAV one, then the integrations' ones."""
+        found: list[Calendar] = []
+        connection = await connection_service.get(session, actor)
+        if connection is not None and connection.calendar_url is not None:
+            found.append(connection)
+        found += await session.scalars(
+            select(CalendarSource)
+            .where(
+                CalendarSource.workspace_id == actor.workspace_id,
+                CalendarSource.user_id == actor.user_id,
+            )
+            .order_by(CalendarSource.created_at)
+        )
+        return found
+
+    async def confirm_deletions(self, session: AsyncSession, actor: Actor, *, source: str) -> int:
+        """Let the next sync of that calendar apply the deletions it held; answers how many
+        were held (404 when none are)."""
+        for calendar in await self.calendars(session, actor):
+            if calendar.source == source and calendar.held_deletions:
+                calendar.allow_deletions = True
+                await session.flush()
+                return calendar.held_deletions
+        raise NotFound("No deletions are waiting for your confirmation on that calendar.")
 
     async def _source(
         self, session: AsyncSession, actor: Actor, row: IntegrationConnection, server: Any

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai.views import SecretBoxDep
 from crm.auth.dependencies import SessionDep
+from crm.calendar.sync import sync as sync_service
 from crm.errors import CRMError
 from crm.integrations.providers import PROVIDERS
 from crm.integrations.service import CALLBACK_ERRORS, redirect_uri
@@ -60,6 +61,10 @@ async def _render(
             "status_labels": STATUS_LABELS,
             "redirect_uris": {s: redirect_uri(settings, s) for s in PROVIDERS},
             "confirm_disconnect": confirm if confirm in PROVIDERS else None,
+            "calendar_runs": await sync_service.runs(session, shell.actor, limit=10),
+            "held_calendars": [
+                c for c in await sync_service.calendars(session, shell.actor) if c.held_deletions
+            ],
             **_callback_outcome(request),
         },
     )
@@ -111,3 +116,33 @@ async def disconnect(
     return await _render(
         request, session, shell, done=f"{provider.name} is disconnected; its tokens are deleted."
     )
+
+
+@router.post("/settings/integrations/calendar/sync")
+async def sync_calendars(
+    request: Request, session: SessionDep, shell: ShellDep, box: SecretBoxDep
+) -> Response:
+    """Sync every connected calendar now; each one's outcome shows among the last runs."""
+    settings = request.app.state.settings
+    try:
+        results = await sync_service.sync_all(session, shell.actor, settings=settings, box=box)
+    except CRMError as exc:
+        return await _render(request, session, shell, failed=exc.detail)
+    failed = [r.error for r in results if r.error]
+    if failed:
+        return await _render(request, session, shell, failed=failed[0])
+    return await _render(request, session, shell, done="Your calendars are synced.")
+
+
+@router.post("/settings/integrations/calendar/{source}/confirm-deletions")
+async def confirm_deletions(
+    source: str, request: Request, session: SessionDep, shell: ShellDep, box: SecretBoxDep
+) -> Response:
+    """The user confirms the deletions a sync held: the next sync (now) applies them."""
+    try:
+        count = await sync_service.confirm_deletions(session, shell.actor, source=source)
+        settings = request.app.state.settings
+        await sync_service.sync_all(session, shell.actor, settings=settings, box=box)
+    except CRMError as exc:
+        return await _render(request, session, shell, failed=exc.detail)
+    return await _render(request, session, shell, done=f"{count} deleted events removed here too.")

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from crm.integrations.ms365.calendar import TAG
 from tests.integrations.conftest import connect
 from tests.rows import fetch
+from tests.web.pages import post_form
 
 EVENTS = "/api/v1/calendar/events"
 SYNC = "/api/v1/calendar/sync"
+TAB = "/settings/integrations"
 SOON = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
 
 
@@ -242,7 +244,7 @@ async def test_a_forgotten_delta_token_resyncs_without_copies_or_deletions(
     assert after == before and len(mailbox.events) == 4
 
 
-async def test_sixty_deletions_at_once_are_held_for_the_user(
+async def test_sixty_deletions_at_once_are_held_for_the_user_in_settings(
     ms_client, new_user, microsoft, ms_graph, admin_url
 ):
     user, mailbox = await connected(new_user, microsoft, ms_graph)
@@ -254,7 +256,6 @@ async def test_sixty_deletions_at_once_are_held_for_the_user(
         )
         for n in range(60)
     ]
-    ms_graph.max_page_size = 1000
     await sync(ms_client, user)
     for event in made:
         mailbox.calendars.delete(event["id"])
@@ -263,10 +264,76 @@ async def test_sixty_deletions_at_once_are_held_for_the_user(
     count = "SELECT count(*) FROM calendar_event WHERE owner_id = %s"
     assert fetch(admin_url, count, user.user_id)[0][0] == 60
     assert (await sync(ms_client, user))["held_deletions"] == 60  # still asking
+
+    page = await user.browser.get(TAB)
+    assert 'data-held-deletions="ms365"' in page.text
+    assert "60 events were deleted at once" in page.text
+    runs = (await ms_client.get(f"{SYNC}/runs", headers=user.headers)).json()["items"]
+    assert [r["status"] for r in runs[:2]] == ["held", "held"]
+    assert "until you confirm" in runs[0]["notes"][0]
+
+    confirmed = await post_form(user.browser, f"{TAB}/calendar/ms365/confirm-deletions")
+    assert confirmed.status_code == 200
+    assert "60 deleted events removed here too." in confirmed.text
+    assert fetch(admin_url, count, user.user_id)[0][0] == 0
+    assert "data-held-deletions" not in confirmed.text
+    nothing = await ms_client.post(f"{SYNC}/ms365/confirm-deletions", headers=user.headers)
+    assert nothing.status_code == 404
+
+
+async def test_throttling_is_waited_out_or_resumed_on_the_next_run(
+    ms_client, new_user, microsoft, ms_graph, admin_url, monkeypatch
+):
+    from crm.integrations.ms365 import calendar
+
+    monkeypatch.setattr(calendar, "PAGE_SIZE", 2)
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    for n in range(5):
+        mailbox.add_event(
+            subject=f"E{n}", start=SOON + timedelta(hours=n), end=SOON + timedelta(hours=n + 1)
+        )
+    ms_graph.delta_prefers.clear()
+    ms_graph.throttle(1, "1")  # a short Retry-After: waited for, then the same request again
+    assert (await sync(ms_client, user))["pulled_created"] == 5
+    assert ms_graph.delta_prefers[0].startswith("odata.maxpagesize=2")
+    assert len(ms_graph.delta_prefers) == 3  # 5 events, 2 a page
+
+    mailbox.add_event(subject="Later", start=SOON, end=SOON + timedelta(hours=1))
+    ms_graph.throttle(1, "120")  # too long to wait: this run fails, saying so
+    response = await ms_client.post(SYNC, headers=user.headers)
+    [failed] = response.json()["calendars"]
+    assert failed["status"] == "failed" and "limiting requests" in failed["error"]
+    [(error,)] = fetch(
+        admin_url, "SELECT last_error FROM integration_connection WHERE user_id = %s", user.user_id
+    )
+    assert error == failed["error"]
+    assert (await sync(ms_client, user))["pulled_created"] == 1  # resumed from the last token
+    titles = fetch(admin_url, "SELECT title FROM calendar_event WHERE owner_id = %s", user.user_id)
+    assert len(titles) == 6
+
+
+async def test_the_worker_syncs_a_connected_outlook_calendar_on_schedule(
+    ms_app, ms_client, new_user, microsoft, ms_graph, admin_url
+):
+    from crm.calendar.jobs import SYNC as TASK
+    from crm.calendar.jobs import run_sync
+
+    queued = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
+    mine = f"{queued} AND args->>'user_id' = %s"
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    assert fetch(admin_url, mine, TASK, str(user.user_id))[0][0] == 1  # queued on connecting
+    mailbox.add_event(subject="From Outlook", start=SOON, end=SOON + timedelta(hours=1))
     fetch(
         admin_url,
-        "UPDATE calendar_source SET allow_deletions = true WHERE user_id = %s RETURNING id",
-        user.user_id,
+        "DELETE FROM procrastinate_jobs WHERE args->>'user_id' = %s RETURNING id",
+        str(user.user_id),
     )
-    assert (await sync(ms_client, user))["pulled_deleted"] == 60
-    assert fetch(admin_url, count, user.user_id)[0][0] == 0
+    db, settings = ms_app.state.db, ms_app.state.settings
+    assert await run_sync(db, settings, user_id=user.user_id, workspace_id=user.workspace_id)
+    titles = fetch(admin_url, "SELECT title FROM calendar_event WHERE owner_id = %s", user.user_id)
+    assert titles == [("From Outlook",)]
+    assert fetch(admin_url, mine, TASK, str(user.user_id))[0][0] == 1  # the next run
+
+    disconnected = await user.browser.delete("/api/v1/integrations/ms365", headers=user.headers)
+    assert disconnected.status_code == 204
+    assert not await run_sync(db, settings, user_id=user.user_id, workspace_id=user.workspace_id)

@@ -258,6 +258,7 @@ class CalendarRoutes:
     """Route handlers mixed into GraphStandIn (`self.base`, `self.page`, accounts)."""
 
     base: str
+    delta_prefers: list[str]
 
     @staticmethod
     def calendars_of(account: Any) -> Calendars:
@@ -342,6 +343,7 @@ class CalendarRoutes:
     ) -> Response:
         cal = self._own(account, calendar_id)
         query = request.query_params
+        self.delta_prefers.append(request.headers.get("prefer", ""))
         size = _max_page_size(request.headers.get("prefer", ""))
         token = query.get("$deltatoken") or query.get("$skiptoken")
         if token:
