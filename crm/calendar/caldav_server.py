@@ -72,7 +72,7 @@ class CalDAVServer:
         version) and answer its new ETag; RemoteConflict when the server's version differs."""
         return await _run(lambda: self._put(href, text, etag))
 
-    async def delete(self, href: str, *, etag: str | None) -> None:
+    async def delete(self, calendar_url: str, href: str, *, etag: str | None) -> None:
         await _run(lambda: self._delete(href, etag))
 
     def _calendars(self) -> list[RemoteCalendar]:

@@ -91,6 +91,6 @@ class CalendarServer(Protocol):
         keeping what the CRM does not model of it. Answers the object as now stored."""
         ...
 
-    async def delete(self, href: str, *, etag: str | None) -> None:
+    async def delete(self, calendar_url: str, href: str, *, etag: str | None) -> None:
         """Remove an object (only that version, when `etag` is given); gone already is fine."""
         ...

@@ -114,7 +114,7 @@ class CalendarResult:
 
 NOTHING_CONNECTED = (
     "No calendar is connected; connect a CalDAV calendar in Settings → Calendar or "
-    "Microsoft 365 in Settings → Integrations."
+    "Microsoft 365 or Google in Settings → Integrations."
 )
 
 
@@ -512,7 +512,7 @@ class SyncService:
 
     async def _push_deletion(self, run: Run, href: str, item: CalendarSyncItem) -> None:
         try:
-            await run.server.delete(href, etag=item.etag)
+            await run.server.delete(run.url, href, etag=item.etag)
         except RemoteConflict:
             # Rule 3: edited there since; the next pull finds it unknown and brings it back.
             run.report.conflicts += 1

@@ -44,7 +44,7 @@ async def test_changes_since_a_sync_token(radicale: RadicaleServer) -> None:
     assert {o.href: o.etag for o in since.changed}[f"{url}a.ics"] == second
     assert {o.href for o in since.changed} == {f"{url}a.ics", f"{url}b.ics"}
 
-    await server.delete(f"{url}b.ics", etag=None)
+    await server.delete(url, f"{url}b.ics", etag=None)
     after = await server.changes(url, sync_token=since.sync_token, known={})
     assert (after.changed, after.deleted) == ([], [f"{url}b.ics"])
 
@@ -73,7 +73,7 @@ async def test_a_stale_etag_is_a_conflict(radicale: RadicaleServer) -> None:
     with pytest.raises(RemoteConflict):
         await server.write(f"{url}a.ics", ics("a", "Three"), etag=etag)
     with pytest.raises(RemoteConflict):
-        await server.delete(f"{url}a.ics", etag=etag)
+        await server.delete(url, f"{url}a.ics", etag=etag)
     with pytest.raises(RemoteConflict):
         await server.write(f"{url}a.ics", ics("a", "Again"), etag=None)
 

@@ -300,7 +300,7 @@ class GraphCalendar:
                     json=occurrence_body(changed[rid], event),
                 )
 
-    async def delete(self, href: str, *, etag: str | None) -> None:
+    async def delete(self, calendar_url: str, href: str, *, etag: str | None) -> None:
         try:
             await self.rest.request("DELETE", f"/me/events/{_id(href)}")
         except ServiceError as exc:
