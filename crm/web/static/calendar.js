@@ -136,6 +136,10 @@
     errorBox.hidden = true;
     fields.title.value = values.title || "";
     fields.location.value = values.location || "";
+    fields.meeting_url.value = values.meeting_url || "";
+    var join = document.getElementById("event-join");
+    join.hidden = !/^https?:\/\//.test(values.meeting_url || "");
+    join.href = join.hidden ? "#" : values.meeting_url;
     fields.description.value = values.description || "";
     fields.start.type = fields.end.type = values.all_day ? "date" : "datetime-local";
     fields.all_day.checked = !!values.all_day;
@@ -195,6 +199,7 @@
       if (link) body[link.split(":")[0]] = link.split(":")[1];
     }
     body.rrule = fields.rrule.value || null;
+    body.meeting_url = fields.meeting_url.value.trim() || null;
     return body;
   }
 
