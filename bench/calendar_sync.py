@@ -107,7 +107,7 @@ async def timed_sync(db, actor, settings, box, graph: TimedGraph, label: str) ->
     )
 
 
-async def main(count: int) -> None:
+async def main(count: int, profile: bool) -> None:
     _, url = fresh_database("crm_bench_calsync")
     graph = TimedGraph(max_page_size=1000)
     made = seed(graph, count)
@@ -127,23 +127,37 @@ async def main(count: int) -> None:
         await timed_sync(db, actor, settings, box, graph, f"first sync of {count} events")
         await timed_sync(db, actor, settings, box, graph, "nothing changed")
         mailbox = graph.accounts[TOKEN]
-        for event in made[1:6]:
+        there = made[1:6]
+        taken = {e["subject"] for e in there}
+        for event in there:
             mailbox.calendars.change(event["id"], {"subject": event["subject"] + " (there)"})
         async with db.transaction(
             user_id=actor.user_id, workspace_id=actor.workspace_id
         ) as session:
-            for event in (await event_service.every(session, actor))[10:15]:
+            mine = [e for e in await event_service.every(session, actor) if e.title not in taken]
+            for event in mine[10:15]:
                 await event_service.update(
                     session,
                     actor,
                     event_id=event.id,
                     changes=EventPatch.model_validate({"title": event.title + " (here)"}),
                 )
-        await timed_sync(db, actor, settings, box, graph, "10 changes (5 there, 5 here)")
+        label = "10 changes (5 there, 5 here)"
+        if not profile:
+            await timed_sync(db, actor, settings, box, graph, label)
+        else:
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as profiler:
+                await timed_sync(db, actor, settings, box, graph, label)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
         await db.close()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=5000)
-    asyncio.run(main(parser.parse_args().events))
+    parser.add_argument("--profile", action="store_true", help="profile the incremental sync")
+    options = parser.parse_args()
+    asyncio.run(main(options.events, options.profile))

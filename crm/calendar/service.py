@@ -224,6 +224,14 @@ class EventService:
         statement = event_repository.readable(actor).order_by(CalendarEvent.starts_at)
         return list((await session.scalars(statement)).all())
 
+    async def versions(self, session: AsyncSession, actor: Actor) -> dict[uuid.UUID, int]:
+        """The version of each of the actor's events, by id (what a sync compares: reading
+        whole events would cost a sync of a large calendar most of its time)."""
+        statement = event_repository.readable(actor).with_only_columns(
+            CalendarEvent.id, CalendarEvent.version
+        )
+        return dict((await session.execute(statement)).tuples().all())
+
     async def create(
         self, session: AsyncSession, actor: Actor, *, data: EventInput
     ) -> CalendarEvent:

@@ -467,12 +467,12 @@ class SyncService:
     async def _push(self, run: Run) -> None:
         by_event = {i.event_id: i for i in run.items.values() if i.event_id is not None}
         elsewhere = await self._linked_elsewhere(run)
-        for event in await event_service.every(run.session, run.actor):
-            item = by_event.get(event.id)
-            if item is None:
-                if event.id not in elsewhere:  # another calendar's event stays there alone
-                    await self._push_write(run, event, None)
-            elif event.version != item.synced_version:
+        for event_id, version in (await event_service.versions(run.session, run.actor)).items():
+            item = by_event.get(event_id)
+            if item is None and event_id in elsewhere:
+                continue  # another calendar's event stays there alone
+            if item is None or version != item.synced_version:
+                event = await event_service.get(run.session, run.actor, event_id=event_id)
                 await self._push_write(run, event, item)
         for href, item in list(run.items.items()):
             if item.event_id is None:
