@@ -143,10 +143,15 @@ def _owner(calendar: Calendar) -> dict[str, object]:
     return {"source_id": calendar.id}
 
 
-def _items_of(calendar: Calendar):
-    if isinstance(calendar, CalendarConnection):
-        return CalendarSyncItem.connection_id == calendar.id
-    return CalendarSyncItem.source_id == calendar.id
+def _items_of(calendar: Calendar, *, mine: bool = True):
+    """The sync items of this calendar (or, `mine` False, of the user's other calendars:
+    IS DISTINCT FROM, as the other kind's column is NULL)."""
+    column = (
+        CalendarSyncItem.connection_id
+        if isinstance(calendar, CalendarConnection)
+        else CalendarSyncItem.source_id
+    )
+    return column == calendar.id if mine else column.is_distinct_from(calendar.id)
 
 
 class SyncService:
@@ -396,7 +401,8 @@ class SyncService:
                         f"“{event.title}” was changed on both sides; the change made here "
                         "is later and was kept."
                     )
-                self._remember(run, obj, event, version=item.synced_version if item else 0)
+                version = item.synced_version if item else 0
+                self._remember(run, obj, event, version=version, pulled=not remote.ours)
                 return
             if item is not None:
                 run.report.notes.append(
@@ -412,7 +418,7 @@ class SyncService:
             run.report.pulled_created += 1
         elif changed:
             run.report.pulled_updated += 1
-        self._remember(run, obj, saved, version=saved.version)
+        self._remember(run, obj, saved, version=saved.version, pulled=not remote.ours)
 
     async def _local(
         self, run: Run, item: CalendarSyncItem | None, uid: str
@@ -430,13 +436,18 @@ class SyncService:
         # An event never synced but already here (same UID, say imported) counts as changed.
         return item is None or event.version != item.synced_version
 
-    def _remember(self, run: Run, obj: RemoteObject, event: CalendarEvent, *, version: int) -> None:
+    def _remember(
+        self, run: Run, obj: RemoteObject, event: CalendarEvent, *, version: int, pulled: bool
+    ) -> None:
+        """Record what each side has now; a new record says whether the event came from
+        there (`pulled`) or was written there by the CRM."""
         item = run.items.get(obj.href)
         if item is None:
             item = CalendarSyncItem(
                 workspace_id=run.actor.workspace_id,
                 user_id=run.actor.user_id,
                 href=obj.href,
+                pulled=pulled,
                 **_owner(run.calendar),
             )
             run.session.add(item)
@@ -482,7 +493,9 @@ class SyncService:
     async def _linked_elsewhere(self, run: Run) -> set[object]:
         rows = await run.session.scalars(
             select(CalendarSyncItem.event_id).where(
-                CalendarSyncItem.event_id.is_not(None), ~_items_of(run.calendar)
+                CalendarSyncItem.event_id.is_not(None),
+                CalendarSyncItem.pulled,
+                _items_of(run.calendar, mine=False),
             )
         )
         return set(rows)
@@ -504,7 +517,8 @@ class SyncService:
             del run.items[previous.href]
             await run.session.delete(item)
             await run.session.flush()
-        self._remember(run, written, event, version=event.version)
+        pulled = item.pulled if item is not None else False
+        self._remember(run, written, event, version=event.version, pulled=pulled)
         if item is None:
             run.report.pushed_created += 1
         else:

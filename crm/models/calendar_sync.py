@@ -145,6 +145,9 @@ class CalendarSyncItem(Base):
         ForeignKey("calendar_event.id", ondelete="SET NULL"), index=True
     )
     href: Mapped[str] = mapped_column(String(1000))
+    # The event came from this calendar (else the CRM wrote it there): such an event stays
+    # in its calendar and is not copied to the user's other calendars.
+    pulled: Mapped[bool] = mapped_column(Boolean, server_default="true")
     etag: Mapped[str] = mapped_column(String(255))
     synced_version: Mapped[int] = mapped_column(Integer)
     remote_text: Mapped[str] = mapped_column(Text)

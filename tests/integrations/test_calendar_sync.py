@@ -337,3 +337,31 @@ async def test_the_worker_syncs_a_connected_outlook_calendar_on_schedule(
     disconnected = await user.browser.delete("/api/v1/integrations/ms365", headers=user.headers)
     assert disconnected.status_code == 204
     assert not await run_sync(db, settings, user_id=user.user_id, workspace_id=user.workspace_id)
+
+
+async def test_with_caldav_too_crm_events_go_to_both_and_each_calendars_stay_home(
+    ms_client, new_user, microsoft, ms_graph, admin_url, radicale
+):
+    from tests.radicale import PASSWORD, USER
+
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    radicale.make_calendar("phone")
+    body = {"url": radicale.url, "username": USER, "password": PASSWORD}
+    caldav = await ms_client.put("/api/v1/calendar/caldav", json=body, headers=user.headers)
+    assert caldav.status_code == 200, caldav.text
+    mailbox.add_event(subject="From Outlook", start=SOON, end=SOON + timedelta(hours=1))
+    made = {"title": "Made here", "start": SOON.isoformat()}
+    assert (await ms_client.post(EVENTS, json=made, headers=user.headers)).status_code == 201
+    for _ in range(2):  # the second round: each side has seen the other's writes
+        answer = (await ms_client.post(SYNC, headers=user.headers)).json()
+    assert [c["source"] for c in answer["calendars"]] == ["caldav", "ms365"]
+    assert answer["pushed_created"] == answer["pulled_created"] == 0, answer
+    outlook = sorted(e["subject"] for e in mailbox.events.values())
+    assert outlook == ["From Outlook", "Made here"]
+    on_phone = fetch(
+        admin_url,
+        "SELECT e.title FROM calendar_sync_item i JOIN calendar_event e ON e.id = i.event_id "
+        "WHERE i.connection_id IS NOT NULL AND i.user_id = %s",
+        user.user_id,
+    )
+    assert on_phone == [("Made here",)]  # Outlook's event is not copied to the phone

@@ -94,6 +94,12 @@ def upgrade() -> None:
     op.alter_column("calendar_sync_item", "connection_id", nullable=True)
     op.alter_column("calendar_sync_item", "remote_ics", new_column_name="remote_text")
     op.add_column("calendar_sync_item", sa.Column("source_id", sa.Uuid()))
+    # Whether the event came from that calendar (else the CRM wrote it there). Items of
+    # before are taken as come from their CalDAV calendar: not copied to a new calendar.
+    op.add_column(
+        "calendar_sync_item",
+        sa.Column("pulled", sa.Boolean(), server_default="true", nullable=False),
+    )
     op.create_foreign_key(
         "fk_calendar_sync_item_source_id_calendar_source",
         "calendar_sync_item",
@@ -122,6 +128,7 @@ def downgrade() -> None:
     op.drop_constraint("ck_calendar_sync_item_one_calendar", "calendar_sync_item")
     op.drop_constraint("uq_calendar_sync_item_source_href", "calendar_sync_item")
     op.drop_constraint("fk_calendar_sync_item_source_id_calendar_source", "calendar_sync_item")
+    op.drop_column("calendar_sync_item", "pulled")
     op.drop_column("calendar_sync_item", "source_id")
     op.alter_column("calendar_sync_item", "remote_text", new_column_name="remote_ics")
     op.alter_column("calendar_sync_item", "connection_id", nullable=False)
