@@ -1,6 +1,7 @@
 """REST endpoints of calendar interchange: the secret ICS feed, .ics import, and the CalDAV
 connection with its sync (DESIGN.md section 4)."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
@@ -15,6 +16,10 @@ from crm.calendar.interchange_schemas import (
     CalDAVChooseInput,
     CalDAVConnectInput,
     CalDAVConnectionOut,
+    CalendarSourceInput,
+    CalendarSourceOut,
+    CalendarSourcePatch,
+    CalendarSources,
     CalendarSyncOut,
     DeletionsConfirmed,
     FeedOut,
@@ -27,6 +32,7 @@ from crm.calendar.interchange_schemas import (
     SyncRuns,
 )
 from crm.calendar.remote import RemoteCalendar
+from crm.calendar.sources import sources as source_service
 from crm.calendar.sync import SyncReport, total
 from crm.calendar.sync import sync as sync_service
 from crm.errors import Invalid, PayloadTooLarge
@@ -207,3 +213,66 @@ async def confirm_deletions(
     deletes here the events deleted there."""
     count = await sync_service.confirm_deletions(session, actor, source=source)
     return DeletionsConfirmed(source=source, confirmed=count)
+
+
+def source_out(source) -> CalendarSourceOut:
+    return CalendarSourceOut.model_validate(source, from_attributes=True)
+
+
+@router.get("/sources")
+async def list_sources(session: SessionDep, actor: ActorDep) -> CalendarSources:
+    """The calendars of your connected Microsoft 365 and Google accounts that the CRM shows."""
+    return CalendarSources(
+        items=[source_out(s) for s in await source_service.shown(session, actor)]
+    )
+
+
+@router.get("/sources/available", responses=problems(409, 422))
+async def available_sources(
+    service: str, request: Request, session: SessionDep, actor: ActorDep, box: SecretBoxDep
+) -> list[RemoteCalendarOut]:
+    """The calendars of your connected account (`service`: ms365, google) you can show."""
+    settings = request.app.state.settings
+    found = await source_service.available(
+        session, actor, service=service, settings=settings, box=box
+    )
+    return [RemoteCalendarOut(url=c.url, name=c.name) for c in found]
+
+
+@router.post("/sources", status_code=status.HTTP_201_CREATED, responses=problems(409, 422))
+async def add_source(
+    body: CalendarSourceInput,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    box: SecretBoxDep,
+) -> CalendarSourceOut:
+    """Show another calendar of a connected account; its events come in at the next sync."""
+    settings = request.app.state.settings
+    source = await source_service.add(
+        session,
+        actor,
+        service=body.service,
+        calendar_url=body.calendar_url,
+        settings=settings,
+        box=box,
+    )
+    return source_out(source)
+
+
+@router.patch("/sources/{source_id}", responses=problems(404, 422))
+async def change_source(
+    source_id: uuid.UUID, body: CalendarSourcePatch, session: SessionDep, actor: ActorDep
+) -> CalendarSourceOut:
+    """Make this calendar the one of its account that receives the events made in the CRM."""
+    if not body.receives:
+        raise Invalid("receives", "choose the calendar that receives instead")
+    return source_out(await source_service.receive_in(session, actor, source_id=source_id))
+
+
+@router.delete(
+    "/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404)
+)
+async def remove_source(source_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> None:
+    """Stop showing a calendar: its events leave the CRM (they stay in the calendar)."""
+    await source_service.remove(session, actor, source_id=source_id)

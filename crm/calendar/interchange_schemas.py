@@ -1,5 +1,6 @@
 """Bodies and answers of calendar interchange: the ICS feed, .ics import, CalDAV sync."""
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -131,3 +132,34 @@ class SyncRuns(Output):
 class DeletionsConfirmed(Output):
     source: str
     confirmed: int
+
+
+class CalendarSourceOut(Output):
+    """A calendar of a connected account that the CRM shows; `receives`: the CRM's new events
+    go there."""
+
+    id: uuid.UUID
+    source: str
+    calendar_url: str
+    calendar_name: str | None
+    receives: bool
+    last_synced_at: datetime | None
+    last_error: str | None
+    held_deletions: int | None
+
+
+class CalendarSources(Output):
+    items: list[CalendarSourceOut]
+    next_cursor: None = None
+
+
+class CalendarSourceInput(Input):
+    """A calendar of a connected account to show: the service and the calendar's id (from
+    `GET /api/v1/calendar/sources/available?service=`)."""
+
+    service: Annotated[str, StringConstraints(max_length=32)]
+    calendar_url: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class CalendarSourcePatch(Input):
+    receives: Annotated[bool, Field(description="True: the CRM's new events go to this one")]

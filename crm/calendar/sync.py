@@ -199,17 +199,21 @@ class SyncService:
                         session, actor, service=row.service, settings=settings, box=box
                     )
                     server = CALENDARS[row.service](http, settings, token)
-                    source = await self._source(session, actor, row, server)
+                    sources = await self._sources(session, actor, row, server)
                 except (CRMError, RemoteError) as exc:
                     said = exc.detail if isinstance(exc, CRMError) else str(exc)
                     results.append(CalendarResult(row.service, None, SyncReport(), said))
                     continue
-                report = await self.sync_calendar(session, actor, calendar=source, server=server)
+                for source in sources:
+                    report = await self.sync_calendar(
+                        session, actor, calendar=source, server=server
+                    )
+                    results.append(
+                        CalendarResult(row.service, source.calendar_name, report, source.last_error)
+                    )
+                errors = [s.last_error for s in sources if s.last_error]
                 await integration_service.record_sync(
-                    session, actor, service=row.service, error=source.last_error
-                )
-                results.append(
-                    CalendarResult(row.service, source.calendar_name, report, source.last_error)
+                    session, actor, service=row.service, error=errors[0] if errors else None
                 )
         if not results:
             raise NotFound(NOTHING_CONNECTED)
@@ -256,18 +260,20 @@ class SyncService:
                 return calendar.held_deletions
         raise NotFound("No deletions are waiting for your confirmation on that calendar.")
 
-    async def _source(
+    async def _sources(
         self, session: AsyncSession, actor: Actor, row: IntegrationConnection, server: Any
-    ) -> CalendarSource:
-        """The integration's calendar that syncs: the account's default one on first use."""
-        source = await session.scalar(
-            select(CalendarSource)
-            .where(CalendarSource.integration_id == row.id)
-            .order_by(CalendarSource.created_at)
-            .limit(1)
-            .with_for_update()
+    ) -> list[CalendarSource]:
+        """The integration's calendars that sync: the account's default one on first use,
+        then those the user chose (crm/calendar/sources.py)."""
+        found = list(
+            await session.scalars(
+                select(CalendarSource)
+                .where(CalendarSource.integration_id == row.id)
+                .order_by(CalendarSource.created_at)
+                .with_for_update()
+            )
         )
-        if source is None:
+        if not found:
             default = await server.default_calendar()
             source = CalendarSource(
                 workspace_id=actor.workspace_id,
@@ -279,7 +285,8 @@ class SyncService:
             )
             session.add(source)
             await session.flush()
-        return source
+            found.append(source)
+        return found
 
     async def sync_calendar(
         self, session: AsyncSession, actor: Actor, *, calendar: Calendar, server: CalendarServer
@@ -299,8 +306,8 @@ class SyncService:
         )
         try:
             token = await self._pull(run)
-            if not isinstance(calendar, CalendarSource) or calendar.receives:
-                await self._push(run)
+            # A calendar that does not receive still gets the changes of its own events.
+            await self._push(run, new=not isinstance(calendar, CalendarSource) or calendar.receives)
         except RemoteError as exc:
             calendar.last_error = str(exc)
             await self._record(run, started, "failed", error=str(exc))
@@ -475,13 +482,15 @@ class SyncService:
         run.report.pulled_deleted += 1
 
     # Push ----------------------------------------------------------------------------------
-    async def _push(self, run: Run) -> None:
+    async def _push(self, run: Run, *, new: bool) -> None:
+        """Write what changed here; with `new`, the events made here that this calendar has
+        not got yet too (those of another calendar stay there alone)."""
         by_event = {i.event_id: i for i in run.items.values() if i.event_id is not None}
         elsewhere = await self._linked_elsewhere(run)
         for event_id, version in (await event_service.versions(run.session, run.actor)).items():
             item = by_event.get(event_id)
-            if item is None and event_id in elsewhere:
-                continue  # another calendar's event stays there alone
+            if item is None and (not new or event_id in elsewhere):
+                continue
             if item is None or version != item.synced_version:
                 event = await event_service.get(run.session, run.actor, event_id=event_id)
                 await self._push_write(run, event, item)

@@ -365,3 +365,61 @@ async def test_with_caldav_too_crm_events_go_to_both_and_each_calendars_stay_hom
         user.user_id,
     )
     assert on_phone == [("Made here",)]  # Outlook's event is not copied to the phone
+
+
+async def test_another_calendar_is_shown_and_can_receive_then_be_hidden(
+    ms_client, new_user, microsoft, ms_graph, admin_url
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    await sync(ms_client, user)  # the default calendar, shown and receiving
+    cal = mailbox.calendars
+    team = cal.add_calendar("Team")
+    cal.create(
+        {
+            "subject": "Team offsite",
+            "start": {"dateTime": SOON.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "end": {
+                "dateTime": (SOON + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": "UTC",
+            },
+        },
+        team,
+    )
+    sources = "/api/v1/calendar/sources"
+    offered = await ms_client.get(
+        f"{sources}/available", params={"service": "ms365"}, headers=user.headers
+    )
+    assert sorted(c["name"] for c in offered.json()) == ["Calendar", "Team"]
+    added = await ms_client.post(
+        sources, json={"service": "ms365", "calendar_url": team}, headers=user.headers
+    )
+    assert added.status_code == 201, added.text
+    assert (added.json()["calendar_name"], added.json()["receives"]) == ("Team", False)
+    answer = (await ms_client.post(SYNC, headers=user.headers)).json()
+    assert [(c["calendar_name"], c["pulled_created"]) for c in answer["calendars"]] == [
+        ("Calendar", 0),
+        ("Team", 1),
+    ]
+
+    # Team receives from now on: a new event goes there, not to the default calendar.
+    moved = await ms_client.patch(
+        f"{sources}/{added.json()['id']}", json={"receives": True}, headers=user.headers
+    )
+    assert moved.status_code == 200 and moved.json()["receives"] is True
+    body = {"title": "Planning", "start": SOON.isoformat()}
+    assert (await ms_client.post(EVENTS, json=body, headers=user.headers)).status_code == 201
+    await ms_client.post(SYNC, headers=user.headers)
+    where = {e["subject"]: cal.of(e) for e in mailbox.events.values()}
+    assert where == {"Team offsite": team, "Planning": team}
+    listed = (await ms_client.get(sources, headers=user.headers)).json()["items"]
+    assert [(s["calendar_name"], s["receives"]) for s in listed] == [
+        ("Calendar", False),
+        ("Team", True),
+    ]
+
+    # Hidden: its own event leaves the CRM; the one the CRM wrote there stays here.
+    gone = await ms_client.delete(f"{sources}/{added.json()['id']}", headers=user.headers)
+    assert gone.status_code == 204
+    titles = fetch(admin_url, "SELECT title FROM calendar_event WHERE owner_id = %s", user.user_id)
+    assert titles == [("Planning",)]
+    assert len(mailbox.events) == 2  # nothing deleted in Outlook

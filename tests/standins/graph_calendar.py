@@ -76,7 +76,8 @@ class Calendars:
 
     def __init__(self, account: Any) -> None:
         self.account = account
-        self.calendar_id = f"AAMkCal-{uuid.uuid4().hex[:8]}"
+        self.calendar_id = f"AAMkCal-{uuid.uuid4().hex[:8]}"  # the default calendar
+        self.names = {self.calendar_id: "Calendar"}
         self.changes: list[str] = []
         self.forgotten_before = 0  # delta tokens below this answer 410
         self.transactions: dict[str, str] = {}
@@ -84,6 +85,14 @@ class Calendars:
     @property
     def events(self) -> dict[str, dict[str, Any]]:
         return self.account.events
+
+    def add_calendar(self, name: str) -> str:
+        calendar_id = f"AAMkCal-{uuid.uuid4().hex[:8]}"
+        self.names[calendar_id] = name
+        return calendar_id
+
+    def of(self, event: dict[str, Any]) -> str:
+        return event.get("_calendar") or self.calendar_id
 
     # Changes ---------------------------------------------------------------------------------
     def touch(self, event_id: str, before: set[str] | None = None) -> None:
@@ -109,7 +118,7 @@ class Calendars:
         event["lastModifiedDateTime"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
     # Events ---------------------------------------------------------------------------------
-    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create(self, body: dict[str, Any], calendar_id: str | None = None) -> dict[str, Any]:
         transaction = body.get("transactionId")
         if transaction and transaction in self.transactions:
             existing = self.events.get(self.transactions[transaction])
@@ -123,6 +132,7 @@ class Calendars:
         event["originalStartTimeZone"] = body["start"].get("timeZone", "UTC")
         event["_props"] = {p["id"]: p["value"] for p in body.get(PROPS_KEY) or []}
         event["_exceptions"], event["_cancelled"] = {}, set()
+        event["_calendar"] = calendar_id or self.calendar_id
         if transaction:
             self.transactions[transaction] = event["id"]
         self.stamp(event)
@@ -230,10 +240,12 @@ class Calendars:
                 found.append(item)
         return found
 
-    def in_view(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    def in_view(self, start: datetime, end: datetime, calendar_id: str) -> list[dict[str, Any]]:
         """What calendarView lists in a window: single events and occurrences, not masters."""
         found = []
         for event in self.events.values():
+            if self.of(event) != calendar_id:
+                continue
             if event.get("type") == "seriesMaster":
                 found += self.instances(event, start, end)
             elif instant(event["end"]) > start and instant(event["start"]) < end:
@@ -267,23 +279,25 @@ class CalendarRoutes:
         return account.calendars
 
     async def list_calendars(self, request: Request, account: Any) -> Response:
-        return JSONResponse({"value": [self._calendar(account)]})
+        cal = self.calendars_of(account)
+        return JSONResponse({"value": [self._calendar(cal, i) for i in cal.names]})
 
     async def default_calendar(self, request: Request, account: Any) -> Response:
-        return JSONResponse(self._calendar(account))
-
-    def _calendar(self, account: Any) -> dict[str, Any]:
         cal = self.calendars_of(account)
+        return JSONResponse(self._calendar(cal, cal.calendar_id))
+
+    @staticmethod
+    def _calendar(cal: Calendars, calendar_id: str) -> dict[str, Any]:
         return {
-            "id": cal.calendar_id,
-            "name": "Calendar",
+            "id": calendar_id,
+            "name": cal.names[calendar_id],
             "canEdit": True,
-            "isDefaultCalendar": True,
+            "isDefaultCalendar": calendar_id == cal.calendar_id,
         }
 
     def _own(self, account: Any, calendar_id: str | None) -> Calendars:
         cal = self.calendars_of(account)
-        if calendar_id is not None and calendar_id != cal.calendar_id:
+        if calendar_id is not None and calendar_id not in cal.names:
             raise CalendarFailure(404, "ErrorItemNotFound", "The calendar was not found.")
         return cal
 
@@ -292,9 +306,10 @@ class CalendarRoutes:
     ) -> Response:
         cal = self._own(account, calendar_id)
         if request.method == "POST":
-            return JSONResponse(cal.public(cal.create(await request.json())), status_code=201)
+            made = cal.create(await request.json(), calendar_id)
+            return JSONResponse(cal.public(made), status_code=201)
         query = request.query_params
-        events = list(cal.events.values())
+        events = [e for e in cal.events.values() if cal.of(e) == (calendar_id or cal.calendar_id)]
         wanted = re.search(
             r"singleValueExtendedProperties/any\(ep: ep/id eq '([^']+)' and ep/value ne null\)",
             query.get("$filter", ""),
@@ -355,11 +370,15 @@ class CalendarRoutes:
             since, offset = None, 0
         if since is not None and since < cal.forgotten_before:
             raise CalendarFailure(410, "SyncStateNotFound", "The sync state generation is invalid.")
+        own = calendar_id or cal.calendar_id
         if since is None:
-            items = cal.in_view(start, end)
+            items = cal.in_view(start, end, own)
         else:
             items = []
             for event_id in dict.fromkeys(cal.changes[since:]):
+                master = cal.events.get(cal.split(event_id)[0])
+                if master is not None and cal.of(master) != own:
+                    continue  # another calendar's change
                 found = cal.find_in_view(event_id, start, end)
                 items.append(found or {"id": event_id, "@removed": {"reason": "deleted"}})
         chunk = items[offset : offset + size]
