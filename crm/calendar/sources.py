@@ -120,7 +120,8 @@ class SourceService:
 
     async def remove(self, session: AsyncSession, actor: Actor, *, source_id: uuid.UUID) -> None:
         """Stop showing a calendar: the events that came from it leave the CRM (they stay in
-        the calendar); those the CRM wrote there stay here."""
+        the calendar); those the CRM wrote there stay here. When it was the one receiving, the
+        account's oldest calendar left receives."""
         source = await self._get(session, actor, source_id)
         came = await session.scalars(
             select(CalendarSyncItem.event_id).where(
@@ -138,6 +139,15 @@ class SourceService:
                 await event_service.delete(session, actor, event_id=event_id)
         await session.delete(source)
         await session.flush()
+        if source.receives:  # the account's oldest calendar left receives instead
+            left = [
+                s
+                for s in await self.shown(session, actor)
+                if s.integration_id == source.integration_id
+            ]
+            if left:
+                left[0].receives = True
+                await session.flush()
 
     async def _get(
         self, session: AsyncSession, actor: Actor, source_id: uuid.UUID

@@ -423,3 +423,29 @@ async def test_another_calendar_is_shown_and_can_receive_then_be_hidden(
     titles = fetch(admin_url, "SELECT title FROM calendar_event WHERE owner_id = %s", user.user_id)
     assert titles == [("Planning",)]
     assert len(mailbox.events) == 2  # nothing deleted in Outlook
+
+
+async def test_calendars_are_chosen_in_settings(ms_client, new_user, microsoft, ms_graph):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    await sync(ms_client, user)
+    team = mailbox.calendars.add_calendar("Team")
+    page = await user.browser.get(TAB)
+    assert 'data-calendar-source="Calendar"' in page.text and "Receives new events" in page.text
+    offered = await post_form(user.browser, f"{TAB}/calendar/ms365/offer")
+    assert f'<option value="{team}">Team</option>' in offered.text
+    shown = await post_form(user.browser, f"{TAB}/calendar/ms365/show", {"calendar_url": team})
+    assert "Team is shown from the next sync." in shown.text
+    assert 'data-calendar-source="Team"' in shown.text
+    listed = (await ms_client.get("/api/v1/calendar/sources", headers=user.headers)).json()
+    team_id = next(s["id"] for s in listed["items"] if s["calendar_name"] == "Team")
+    moved = await post_form(user.browser, f"{TAB}/calendar/sources/{team_id}/receive")
+    assert "Events made in the CRM now go to Team." in moved.text
+    listed = (await ms_client.get("/api/v1/calendar/sources", headers=user.headers)).json()
+    assert {s["calendar_name"]: s["receives"] for s in listed["items"]} == {
+        "Calendar": False,
+        "Team": True,
+    }
+    hidden = await post_form(user.browser, f"{TAB}/calendar/sources/{team_id}/hide")
+    assert "no longer shown" in hidden.text and 'data-calendar-source="Team"' not in hidden.text
+    listed = (await ms_client.get("/api/v1/calendar/sources", headers=user.headers)).json()
+    assert [(s["calendar_name"], s["receives"]) for s in listed["items"]] == [("Calendar", True)]
