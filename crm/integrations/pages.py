@@ -50,6 +50,8 @@ async def _render(
     confirm: str | None = None,
     offered: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    from crm.integrations.calendars import CALENDARS  # the providers' calendars, by need
+
     settings = request.app.state.settings
     items = await integration_service.list(session, shell.actor, settings=settings)
     toasts = [toast(done)] if done else [toast(failed, "error")] if failed else None
@@ -66,6 +68,9 @@ async def _render(
             "confirm_disconnect": confirm if confirm in PROVIDERS else None,
             "calendar_runs": await sync_service.runs(session, shell.actor, limit=10),
             "calendar_sources": await source_service.shown(session, shell.actor),
+            "calendar_connected": any(
+                i.status == "connected" and i.provider.service in CALENDARS for i in items
+            ),
             "offered_calendars": offered or {},
             "held_calendars": [
                 c for c in await sync_service.calendars(session, shell.actor) if c.held_deletions

@@ -44,11 +44,18 @@ def test_connect_microsoft_365_and_disconnect(open_tab, microsoft, viewport):  #
     assert microsoft.authorize_requests[-1]["code_challenge_method"] == "S256"
     tab.check("settings-integrations")
 
+    sync = page.locator("[data-calendar-sync]")
+    sync.get_by_role("button", name="Sync now").click()
+    expect(page.locator(".toast")).to_contain_text("Your calendars are synced.")
+    expect(sync.locator('[data-calendar-source="Calendar"]')).to_contain_text("Receives new events")
+    expect(sync.locator('[data-sync-run="ok"]').first).to_be_visible()
+    tab.check()
+
     card.get_by_role("link", name="Disconnect").click()
     expect(card.locator("[data-confirm-disconnect]")).to_contain_text("Disconnect Microsoft 365?")
     tab.check()
     card.get_by_role("button", name="Disconnect").click()
-    expect(page.locator(".toast")).to_contain_text("Microsoft 365 is disconnected")
+    expect(page.locator(".toast").last).to_contain_text("Microsoft 365 is disconnected")
     expect(card.locator("[data-integration-status]")).to_have_text("Not connected")
     tab.check()
 
