@@ -56,6 +56,7 @@ def event_out(event: CalendarEvent, contacts: Mapping[str, Contact]) -> EventOut
         timezone=event.time_zone,
         location=event.location,
         meeting_url=event.meeting_url,
+        online_meeting=event.online_meeting,
         description=event.description,
         attendees=list(event.attendees),
         attendee_contacts=attendee_contacts(event.attendees, contacts),

@@ -107,7 +107,12 @@ async def save(
             name: getattr(current, name)
             for name in ("contact_id", "organization_id", "project_id", "task_id")
         }
-        data = as_input(parsed, metadata=current.custom_fields, **links)
+        data = as_input(
+            parsed,
+            metadata=current.custom_fields,
+            online_meeting=current.online_meeting or bool(parsed.meeting_url),
+            **links,
+        )
         event = await event_service.replace(session, actor, event_id=event_id, data=data)
         return event, event.version != version
 

@@ -68,6 +68,13 @@ MeetingURL = Annotated[
     AfterValidator(_web_address),
     Field(description="The online meeting's join link (Teams, Google Meet...)"),
 ]
+OnlineMeeting = Annotated[
+    bool,
+    Field(
+        description="Make it an online meeting on your connected calendar: a Teams meeting "
+        "with Microsoft 365, a Google Meet with Google; its join link comes back as meeting_url"
+    ),
+]
 Uid = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
@@ -124,6 +131,7 @@ class EventInput(Input):
     )
     location: Location = None
     meeting_url: MeetingURL = None
+    online_meeting: OnlineMeeting = False
     description: LongText = None
     attendees: Attendees = Field(default_factory=list)
     attendee_contact_ids: AttendeeContactIds = Field(default_factory=list)
@@ -154,6 +162,7 @@ class EventPatch(Input):
     timezone: TimeZone | MISSING | None = MISSING
     location: Location | MISSING = MISSING
     meeting_url: MeetingURL | MISSING = MISSING
+    online_meeting: OnlineMeeting | MISSING = MISSING
     description: LongText | MISSING = MISSING
     attendees: Attendees | MISSING = MISSING
     attendee_contact_ids: AttendeeContactIds | MISSING = MISSING
@@ -203,6 +212,7 @@ class EventOut(RecordOut):
     timezone: str
     location: str | None
     meeting_url: str | None
+    online_meeting: bool
     description: str | None
     attendees: list[str]
     attendee_contacts: list[AttendeeContact]

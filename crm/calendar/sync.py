@@ -37,6 +37,7 @@ from crm.calendar.remote import (
     RemoteObject,
     Unwritable,
 )
+from crm.calendar.schemas import EventPatch
 from crm.calendar.service import event as event_service
 from crm.config import Settings
 from crm.errors import CRMError, Invalid, NotFound
@@ -526,12 +527,25 @@ class SyncService:
             del run.items[previous.href]
             await run.session.delete(item)
             await run.session.flush()
+        event = await self._meeting_made(run, event, written)
         pulled = item.pulled if item is not None else False
         self._remember(run, written, event, version=event.version, pulled=pulled)
         if item is None:
             run.report.pushed_created += 1
         else:
             run.report.pushed_updated += 1
+
+    async def _meeting_made(
+        self, run: Run, event: CalendarEvent, written: RemoteObject
+    ) -> CalendarEvent:
+        """The join link of the online meeting the server just made, onto the event."""
+        if not event.online_meeting or event.meeting_url:
+            return event
+        made = run.server.read(written, default_zone=run.zone)
+        if made is None or not made.meeting_url:
+            return event
+        link = EventPatch.model_validate({"meeting_url": made.meeting_url})
+        return await event_service.update(run.session, run.actor, event_id=event.id, changes=link)
 
     async def _push_deletion(self, run: Run, href: str, item: CalendarSyncItem) -> None:
         try:

@@ -80,6 +80,8 @@ class CalendarEvent(RecordColumns, Base):
     description: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(500))
     meeting_url: Mapped[str | None] = mapped_column(String(2000))
+    # Asked to be a Teams or Google Meet meeting: the connected calendar makes it one.
+    online_meeting: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     starts_at: Mapped[datetime] = mapped_column(TZ)
     ends_at: Mapped[datetime] = mapped_column(TZ)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

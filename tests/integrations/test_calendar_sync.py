@@ -449,3 +449,18 @@ async def test_calendars_are_chosen_in_settings(ms_client, new_user, microsoft, 
     assert "no longer shown" in hidden.text and 'data-calendar-source="Team"' not in hidden.text
     listed = (await ms_client.get("/api/v1/calendar/sources", headers=user.headers)).json()
     assert [(s["calendar_name"], s["receives"]) for s in listed["items"]] == [("Calendar", True)]
+
+
+async def test_an_online_meeting_made_here_becomes_a_teams_meeting_with_its_link(
+    ms_client, new_user, microsoft, ms_graph
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    body = {"title": "Acme call", "start": SOON.isoformat(), "online_meeting": True}
+    event = (await ms_client.post(EVENTS, json=body, headers=user.headers)).json()
+    assert event["online_meeting"] is True and event["meeting_url"] is None
+    await sync(ms_client, user)
+    [there] = mailbox.events.values()
+    assert there["isOnlineMeeting"] and there["onlineMeetingProvider"] == "teamsForBusiness"
+    here = (await ms_client.get(f"{EVENTS}/{event['id']}", headers=user.headers)).json()
+    assert here["meeting_url"] == there["onlineMeeting"]["joinUrl"]
+    assert moved(await sync(ms_client, user)) == 0

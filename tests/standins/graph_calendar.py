@@ -128,6 +128,9 @@ class Calendars:
         event["type"] = "seriesMaster" if body.get("recurrence") else "singleInstance"
         event["recurrence"] = body.get("recurrence")
         event["isAllDay"] = bool(body.get("isAllDay"))
+        event["onlineMeetingProvider"] = body.get("onlineMeetingProvider") or (
+            "teamsForBusiness" if event["isOnlineMeeting"] else "unknown"
+        )
         event["iCalUId"] = f"040000008200E00074C5B7101A82E008{uuid.uuid4().hex}"
         event["originalStartTimeZone"] = body["start"].get("timeZone", "UTC")
         event["_props"] = {p["id"]: p["value"] for p in body.get(PROPS_KEY) or []}

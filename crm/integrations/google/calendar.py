@@ -190,9 +190,19 @@ class GoogleCalendar:
     ) -> RemoteObject:
         body = google_event(event)
         events = self._events(calendar_url)
+        params = {}
+        has_meet = previous is not None and "hangoutLink" in previous.text
+        if event.online_meeting and not has_meet:
+            body["conferenceData"] = {
+                "createRequest": {
+                    "requestId": event.id.hex,
+                    "conferenceSolutionKey": {"type": "hangoutsMeet"},
+                }
+            }
+            params["conferenceDataVersion"] = "1"
         if previous is None:
             body["id"] = event.id.hex  # base32hex-safe: a repeated insert is a 409, not a copy
-            written = (await self._call("POST", events, json=body)).json()
+            written = (await self._call("POST", events, json=body, params=params)).json()
         else:
             before = json.loads(previous.text)["event"]
             headers = {"If-Match": before["etag"]} if before.get("etag") else {}
@@ -202,6 +212,7 @@ class GoogleCalendar:
                     f"{events}/{quote(previous.href, safe='')}",
                     json=body,
                     headers=headers,
+                    params=params,
                 )
             ).json()
         if not event.rrule:

@@ -558,6 +558,8 @@ def graph_event(event: "CalendarEvent") -> dict[str, Any]:
     }
     if event.rrule:
         body["recurrence"] = recurrence_of(event)
+    if event.online_meeting:
+        body |= {"isOnlineMeeting": True, "onlineMeetingProvider": "teamsForBusiness"}
     return body
 
 

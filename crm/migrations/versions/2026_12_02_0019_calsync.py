@@ -52,6 +52,10 @@ def _held() -> list[sa.Column]:
 
 def upgrade() -> None:
     op.add_column("calendar_event", sa.Column("meeting_url", sa.String(2000)))
+    op.add_column(
+        "calendar_event",
+        sa.Column("online_meeting", sa.Boolean(), server_default="false", nullable=False),
+    )
     for column in _held():
         op.add_column("calendar_connection", column)
     op.create_table(
@@ -136,4 +140,5 @@ def downgrade() -> None:
     op.drop_table("calendar_source")
     for column in ("allow_deletions", "held_deletions"):
         op.drop_column("calendar_connection", column)
+    op.drop_column("calendar_event", "online_meeting")
     op.drop_column("calendar_event", "meeting_url")

@@ -185,3 +185,16 @@ async def test_a_forgotten_sync_token_resyncs_without_copies_or_deletions(
         0,
     )
     assert fetch(admin_url, query, user.user_id) == before and len(calendar.events) == 4
+
+
+async def test_an_online_meeting_made_here_becomes_a_google_meet_with_its_link(
+    google_user, google, google_apis
+):
+    user, calendar = await connected(google_user, google, google_apis)
+    body = {"title": "Acme call", "start": SOON.isoformat(), "online_meeting": True}
+    event = (await user.browser.post(EVENTS, json=body, headers=user.headers)).json()
+    await sync(user)
+    [there] = calendar.events.values()
+    here = (await user.browser.get(f"{EVENTS}/{event['id']}", headers=user.headers)).json()
+    assert here["meeting_url"] == there["hangoutLink"]
+    assert moved(await sync(user)) == 0
