@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from crm.kit.records import LongText, Metadata, RecordOut
 from crm.kit.schemas import Email, Input, Name, Output
@@ -66,14 +67,11 @@ MeetingURL = Annotated[
     Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None,
     BeforeValidator(lambda v: None if isinstance(v, str) and not v.strip() else v),
     AfterValidator(_web_address),
-    Field(description="The online meeting's join link (Teams, Google Meet...)"),
+    Field(description="Online meeting's join link"),
 ]
 OnlineMeeting = Annotated[
     bool,
-    Field(
-        description="Make it an online meeting on your connected calendar: a Teams meeting "
-        "with Microsoft 365, a Google Meet with Google; its join link comes back as meeting_url"
-    ),
+    Field(description="Make it a Teams or Google Meet meeting"),
 ]
 Uid = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
@@ -130,7 +128,9 @@ class EventInput(Input):
         None
     )
     location: Location = None
-    meeting_url: MeetingURL = None
+    # Set by calendar sync or by clients; left out of the JSON schema so that the assistant's
+    # tools (which take this model) stay within their budget (docs/calendar.md).
+    meeting_url: SkipJsonSchema[MeetingURL] = None
     online_meeting: OnlineMeeting = False
     description: LongText = None
     attendees: Attendees = Field(default_factory=list)
@@ -161,8 +161,8 @@ class EventPatch(Input):
     all_day: bool | MISSING = MISSING
     timezone: TimeZone | MISSING | None = MISSING
     location: Location | MISSING = MISSING
-    meeting_url: MeetingURL | MISSING = MISSING
-    online_meeting: OnlineMeeting | MISSING = MISSING
+    meeting_url: SkipJsonSchema[MeetingURL | MISSING] = MISSING
+    online_meeting: SkipJsonSchema[OnlineMeeting | MISSING] = MISSING
     description: LongText | MISSING = MISSING
     attendees: Attendees | MISSING = MISSING
     attendee_contact_ids: AttendeeContactIds | MISSING = MISSING
