@@ -51,6 +51,8 @@ class ParsedEvent:
     last_modified: datetime | None = None
     overrides: list[Override] = field(default_factory=list)
     ours: bool = False  # tagged by the CRM when it wrote it there (Graph, Google)
+    organizer: str | None = None  # someone else's meeting: the user is an attendee
+    response: str | None = None  # the user's: accepted, tentative, declined, none
 
 
 def new_calendar(name: str | None = None) -> Calendar:

@@ -94,13 +94,23 @@ async def by_uid(session: AsyncSession, actor: Actor, uid: str) -> CalendarEvent
 
 
 async def save(
-    session: AsyncSession, actor: Actor, parsed: ics.ParsedEvent, event_id: uuid.UUID | None
+    session: AsyncSession,
+    actor: Actor,
+    parsed: ics.ParsedEvent,
+    event_id: uuid.UUID | None,
+    *,
+    from_calendar: bool = False,
 ) -> tuple[CalendarEvent, bool]:
     """Create the event, or replace event `event_id` with it (keeping its links to records);
-    answers the event and whether anything changed. A savepoint: a failure undoes only this."""
+    answers the event and whether anything changed. A savepoint: a failure undoes only this.
+    `from_calendar` (the sync): the calendar's organizer and the user's response are kept
+    too, and a meeting the user only attends is written although it is read-only here."""
     async with session.begin_nested():
         if event_id is None:
-            return await event_service.create(session, actor, data=as_input(parsed)), True
+            event = await event_service.create(session, actor, data=as_input(parsed))
+            if from_calendar:
+                event.organizer, event.response = parsed.organizer, parsed.response
+            return event, True
         current = await event_service.get(session, actor, event_id=event_id)
         version = current.version
         links = {
@@ -113,7 +123,13 @@ async def save(
             online_meeting=current.online_meeting or bool(parsed.meeting_url),
             **links,
         )
-        event = await event_service.replace(session, actor, event_id=event_id, data=data)
+        event = await event_service.replace(
+            session, actor, event_id=event_id, data=data, from_calendar=from_calendar
+        )
+        attendance = (parsed.organizer, parsed.response)
+        if from_calendar and (event.organizer, event.response) != attendance:
+            event.organizer, event.response = attendance  # the calendar's facts: no edit here
+            return event, True
         return event, event.version != version
 
 

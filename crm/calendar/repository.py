@@ -25,6 +25,8 @@ class EventRow(NamedTuple):
     time_zone: str
     location: str | None
     meeting_url: str | None
+    organizer: str | None
+    response: str | None
     rrule: str | None
     exdates: list[datetime]
     overrides: list[dict[str, Any]]

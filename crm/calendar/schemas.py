@@ -213,6 +213,13 @@ class EventOut(RecordOut):
     location: str | None
     meeting_url: str | None
     online_meeting: bool
+    organizer: Annotated[
+        str | None,
+        Field(description="Someone else's meeting that you attend: read-only here"),
+    ]
+    response: Annotated[
+        str | None, Field(description="Your answer to it: accepted, tentative, declined, none")
+    ]
     description: str | None
     attendees: list[str]
     attendee_contacts: list[AttendeeContact]
@@ -239,6 +246,8 @@ class OccurrenceOut(Output):
     timezone: str
     location: str | None
     meeting_url: str | None
+    read_only: bool
+    response: str | None
     recurring: bool
     recurrence_id: datetime | None
     overridden: bool

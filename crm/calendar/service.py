@@ -24,7 +24,7 @@ from crm.calendar.schemas import (
     RangeQuery,
 )
 from crm.contacts.service import contact as contact_service
-from crm.errors import Invalid, NotFound
+from crm.errors import Conflict, Invalid, NotFound
 from crm.kit.etags import require_version
 from crm.kit.pagination import PageQuery, Slice
 from crm.kit.problems import field_errors
@@ -37,6 +37,10 @@ MAX_OCCURRENCES = 10_000
 
 
 NO_OCCURRENCE = "No such occurrence of this event."
+INVITED = (
+    "{organizer} organises this meeting and you are an attendee: only they can change or "
+    "delete it. Answer the invitation in your calendar (Outlook or Google)."
+)
 
 
 class Occurrence(NamedTuple):
@@ -264,9 +268,12 @@ class EventService:
         event_id: uuid.UUID,
         data: EventInput,
         if_match: frozenset[int] | None = None,
+        from_calendar: bool = False,
     ) -> CalendarEvent:
-        """Replace every field (PUT); those left out become empty. The uid stays."""
-        event = await self._lock(session, actor, event_id, if_match)
+        """Replace every field (PUT); those left out become empty. The uid stays.
+        `from_calendar`: the calendar sync writes what the calendar has (a meeting the user
+        only attends included)."""
+        event = await self._lock(session, actor, event_id, if_match, from_calendar=from_calendar)
         return await self._write(session, actor, event, data)
 
     async def update(
@@ -297,9 +304,10 @@ class EventService:
         *,
         event_id: uuid.UUID,
         if_match: frozenset[int] | None = None,
+        from_calendar: bool = False,
     ) -> Deleted:
-        """Delete an event (its reminders go with it)."""
-        event = await self._lock(session, actor, event_id, if_match)
+        """Delete an event (its reminders go with it); `from_calendar` as for replace."""
+        event = await self._lock(session, actor, event_id, if_match, from_calendar=from_calendar)
         before = snapshot(event)
         await session.delete(event)
         await session.flush()
@@ -345,10 +353,14 @@ class EventService:
         actor: Actor,
         event_id: uuid.UUID,
         if_match: frozenset[int] | None,
+        *,
+        from_calendar: bool = False,
     ) -> CalendarEvent:
         event = await event_repository.get(session, actor, event_id, for_update=True)
         if event is None:
             raise NotFound(NOT_FOUND)
+        if event.organizer and not from_calendar:
+            raise Conflict(INVITED.format(organizer=event.organizer))
         require_version(event.version, if_match)
         return event
 

@@ -136,7 +136,7 @@ class SourceService:
         )
         for event_id in event_ids:
             if await session.get(CalendarEvent, event_id) is not None:
-                await event_service.delete(session, actor, event_id=event_id)
+                await event_service.delete(session, actor, event_id=event_id, from_calendar=True)
         await session.delete(source)
         await session.flush()
         if source.receives:  # the account's oldest calendar left receives instead

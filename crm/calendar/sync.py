@@ -418,7 +418,9 @@ class SyncService:
                     "change is later and was kept."
                 )
         try:
-            saved, changed = await save(run.session, run.actor, remote, event.id if event else None)
+            saved, changed = await save(
+                run.session, run.actor, remote, event.id if event else None, from_calendar=True
+            )
         except (ValidationError, CRMError) as exc:
             run.report.skip(remote.uid, remote.title, reason(exc), way="brought in")
             return
@@ -479,7 +481,7 @@ class SyncService:
                 "it was written there again."
             )
             return
-        await event_service.delete(run.session, run.actor, event_id=event.id)
+        await event_service.delete(run.session, run.actor, event_id=event.id, from_calendar=True)
         run.report.pulled_deleted += 1
 
     # Push ----------------------------------------------------------------------------------

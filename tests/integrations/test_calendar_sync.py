@@ -464,3 +464,34 @@ async def test_an_online_meeting_made_here_becomes_a_teams_meeting_with_its_link
     here = (await ms_client.get(f"{EVENTS}/{event['id']}", headers=user.headers)).json()
     assert here["meeting_url"] == there["onlineMeeting"]["joinUrl"]
     assert moved(await sync(ms_client, user)) == 0
+
+
+async def test_an_invitation_is_read_only_here_with_the_users_response(
+    ms_client, new_user, microsoft, ms_graph
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    invite = mailbox.add_event(
+        subject="Board meeting",
+        start=SOON,
+        end=SOON + timedelta(hours=2),
+        isOrganizer=False,
+        organizer={"emailAddress": {"name": "Boss", "address": "boss@contoso.com"}},
+        responseStatus={"response": "tentativelyAccepted"},
+    )
+    await sync(ms_client, user)
+    [found] = (await local_events(ms_client, user)).values()
+    assert (found["read_only"], found["response"]) == (True, "tentative")
+    url = f"{EVENTS}/{found['event_id']}"
+    event = (await ms_client.get(url, headers=user.headers)).json()
+    assert event["organizer"] == "boss@contoso.com"
+    refused = await ms_client.patch(url, json={"title": "Mine now"}, headers=user.headers)
+    assert refused.status_code == 409
+    assert "boss@contoso.com organises this meeting" in refused.json()["detail"]
+    assert (await ms_client.delete(url, headers=user.headers)).status_code == 409
+
+    # Accepted in Outlook: the answer comes through; deleted there: gone here too.
+    mailbox.calendars.change(invite["id"], {"responseStatus": {"response": "accepted"}})
+    assert (await sync(ms_client, user))["pulled_updated"] == 1
+    assert (await ms_client.get(url, headers=user.headers)).json()["response"] == "accepted"
+    mailbox.calendars.delete(invite["id"])
+    assert (await sync(ms_client, user))["pulled_deleted"] == 1

@@ -60,7 +60,7 @@ class GoogleCalendar:
             "id": eid,
             "status": "confirmed",
             "iCalUID": f"{eid}@google.com",
-            "organizer": {"email": email, "self": True},
+            "organizer": body.get("organizer") or {"email": email, "self": True},
             "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
         }
         event.pop("conferenceData", None)

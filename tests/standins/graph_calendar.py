@@ -128,6 +128,10 @@ class Calendars:
         event["type"] = "seriesMaster" if body.get("recurrence") else "singleInstance"
         event["recurrence"] = body.get("recurrence")
         event["isAllDay"] = bool(body.get("isAllDay"))
+        event["isOrganizer"] = body.get("isOrganizer", True)
+        event["responseStatus"] = body.get("responseStatus") or {"response": "organizer"}
+        if body.get("organizer"):
+            event["organizer"] = body["organizer"]
         event["onlineMeetingProvider"] = body.get("onlineMeetingProvider") or (
             "teamsForBusiness" if event["isOnlineMeeting"] else "unknown"
         )

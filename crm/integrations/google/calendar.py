@@ -311,6 +311,12 @@ def parse(
         last_modified=_instant({"dateTime": event["updated"]}) if event.get("updated") else None,
         ours=tag is not None,
     )
+    organizer = event.get("organizer") or {}
+    if organizer and not organizer.get("self"):  # an invitation: read-only in the CRM
+        me = [a for a in event.get("attendees") or [] if a.get("self")]
+        answer = me[0].get("responseStatus") if me else None
+        parsed.organizer = organizer.get("email") or "The organizer"
+        parsed.response = answer if answer in ("accepted", "tentative", "declined") else "none"
     lines = event.get("recurrence") or []
     rules = [line.removeprefix("RRULE:") for line in lines if line.startswith("RRULE:")]
     if rules:

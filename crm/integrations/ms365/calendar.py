@@ -48,6 +48,7 @@ WINDOW_BEFORE = timedelta(days=180)
 WINDOW_AFTER = timedelta(days=540)
 UTC_ONLY = 'outlook.timezone="UTC"'
 RESYNC_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired", "fullsyncrequired"}
+RESPONSES = {"accepted": "accepted", "tentativelyAccepted": "tentative", "declined": "declined"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -401,6 +402,11 @@ def parse(
         else None,
         ours=tag is not None,
     )
+    if event.get("isOrganizer") is False:  # an invitation: read-only in the CRM
+        organizer = ((event.get("organizer") or {}).get("emailAddress") or {}).get("address")
+        answer = (event.get("responseStatus") or {}).get("response") or "none"
+        parsed.organizer = organizer or "The organizer"
+        parsed.response = RESPONSES.get(answer, "none")
     if event.get("recurrence"):
         parsed.rrule = rrule_of(event["recurrence"], tz)
         _exceptions(parsed, instances or [], event)

@@ -52,6 +52,8 @@ def _held() -> list[sa.Column]:
 
 def upgrade() -> None:
     op.add_column("calendar_event", sa.Column("meeting_url", sa.String(2000)))
+    op.add_column("calendar_event", sa.Column("organizer", sa.String(320)))
+    op.add_column("calendar_event", sa.Column("response", sa.String(16)))
     op.add_column(
         "calendar_event",
         sa.Column("online_meeting", sa.Boolean(), server_default="false", nullable=False),
@@ -141,4 +143,6 @@ def downgrade() -> None:
     for column in ("allow_deletions", "held_deletions"):
         op.drop_column("calendar_connection", column)
     op.drop_column("calendar_event", "online_meeting")
+    op.drop_column("calendar_event", "response")
+    op.drop_column("calendar_event", "organizer")
     op.drop_column("calendar_event", "meeting_url")

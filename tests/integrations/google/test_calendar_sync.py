@@ -198,3 +198,38 @@ async def test_an_online_meeting_made_here_becomes_a_google_meet_with_its_link(
     here = (await user.browser.get(f"{EVENTS}/{event['id']}", headers=user.headers)).json()
     assert here["meeting_url"] == there["hangoutLink"]
     assert moved(await sync(user)) == 0
+
+
+async def test_an_invitation_is_read_only_with_the_users_response(google_user, google, google_apis):
+    user, calendar = await connected(google_user, google, google_apis)
+    calendar.insert(
+        {
+            "summary": "Board meeting",
+            "start": {"dateTime": iso(SOON), "timeZone": "UTC"},
+            "end": {"dateTime": iso(SOON + timedelta(hours=2)), "timeZone": "UTC"},
+            "organizer": {"email": "boss@example.org"},
+            "attendees": [
+                {"email": "boss@example.org", "organizer": True, "responseStatus": "accepted"},
+                {"email": user.account.email, "self": True, "responseStatus": "declined"},
+            ],
+        },
+        email=user.account.email,
+        meet=False,
+    )
+    await sync(user)
+    listed = (
+        await user.browser.get(
+            "/api/v1/calendar/events",
+            params={
+                "start": SOON.date().isoformat(),
+                "end": (SOON + timedelta(days=1)).date().isoformat(),
+            },
+            headers=user.headers,
+        )
+    ).json()["items"]
+    [found] = listed
+    assert (found["read_only"], found["response"]) == (True, "declined")
+    url = f"{EVENTS}/{found['event_id']}"
+    assert (
+        await user.browser.patch(url, json={"title": "x"}, headers=user.headers)
+    ).status_code == 409
