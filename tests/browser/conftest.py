@@ -43,6 +43,7 @@ def microsoft_server() -> Iterator[tuple[MicrosoftIdentity, StandInServer]]:
     Graph beside it (the calendar a connection syncs)."""
     identity = MicrosoftIdentity()
     graph = GraphStandIn(identity=identity)
+    identity.graph = graph  # type: ignore[attr-defined] (the mailboxes tests seed)
     with StandInServer(identity, graph.standin()) as server:
         graph.base = f"{server.url}/v1.0"
         yield identity, server

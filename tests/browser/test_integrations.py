@@ -79,3 +79,41 @@ def test_connect_google_workspace_with_a_scope_left_unticked(open_tab, google): 
     sent = google.authorize_requests[-1]
     assert sent["access_type"] == "offline" and sent["prompt"] == "consent"
     tab.check()
+
+
+def test_an_invitation_synced_from_outlook_opens_read_only(open_tab, microsoft):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    tab = open_tab(WIDE)
+    register(tab, name="Ada Lovelace")
+    account = MicrosoftAccount("Ada Lovelace", "ada.invited@contoso.com")
+    start = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    microsoft.graph.mailbox(account.mail, account.display_name).add_event(
+        subject="Board meeting",
+        start=start + timedelta(days=1),
+        end=start + timedelta(days=1, hours=1),
+        online=True,
+        isOrganizer=False,
+        organizer={"emailAddress": {"name": "Boss", "address": "boss@contoso.com"}},
+        responseStatus={"response": "accepted"},
+    )
+    microsoft.signing_in = account
+    page = tab.go("/settings/integrations")
+    page.locator('[data-integration="ms365"]').get_by_role(
+        "button", name="Connect Microsoft 365"
+    ).click()
+    expect(page.locator("[data-callback-done]")).to_have_text("Microsoft 365 is connected.")
+    page.locator("[data-calendar-sync]").get_by_role("button", name="Sync now").click()
+    expect(page.locator(".toast").first).to_contain_text("Your calendars are synced.")
+    day = (start + timedelta(days=1)).date()
+    found = page.request.get(
+        f"{tab.base}/api/v1/calendar/events?start={day}&end={day + timedelta(days=1)}"
+    ).json()["items"]
+    page = tab.go(f"/calendar?event={found[0]['event_id']}")  # goes to it and opens it
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#event-invited")).to_contain_text(
+        "boss@contoso.com organises this meeting; your answer: accepted."
+    )
+    expect(dialog.locator("#event-save")).to_be_hidden()
+    expect(dialog.locator("#event-join")).to_be_visible()
+    tab.check()

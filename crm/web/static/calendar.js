@@ -157,7 +157,16 @@
     linkInitial = linked ? linked + ":" + values[linked] : "";
     setSelect(fields.link, linkInitial, "A linked " + (linked || "").replace("_id", ""));
     setSelect(fields.rrule, values.rrule || "", "Custom (" + values.rrule + ")");
-    deleteButton.hidden = !opening;
+    // A meeting someone else organises is read-only here: say so, offer no save or delete.
+    var invited = document.getElementById("event-invited");
+    var organizer = opening && opening.event ? opening.event.organizer : null;
+    invited.hidden = !organizer;
+    invited.textContent = organizer
+      ? organizer + " organises this meeting; your answer: " + (opening.event.response || "none") +
+        ". Answer or change it in your calendar."
+      : "";
+    document.getElementById("event-save").hidden = !!organizer;
+    deleteButton.hidden = !opening || !!organizer;
     // An event kept in another time zone (imported, say) is edited in its own zone's times.
     var zoneHint = document.getElementById("event-zone");
     zoneHint.hidden = !values.timezone || values.timezone === zone;
