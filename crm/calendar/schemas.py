@@ -267,7 +267,9 @@ class Occurrences(Output):
 class CalendarItemOut(Output):
     """One item of the calendar. `kind` is event (one occurrence; `id` and `event_id` are the
     event's), reminder, task_due or project_due (all-day, `end` the next day); `link` is its
-    page; `status` the reminder's, task's or project's."""
+    page; `status` the reminder's, task's or project's, or your answer to a meeting someone
+    else organises (then `read_only`); `source` the synced calendar an event came from
+    (caldav, ms365, google; null: made in the CRM)."""
 
     kind: Literal["event", "reminder", "task_due", "project_due"]
     id: str
@@ -279,6 +281,8 @@ class CalendarItemOut(Output):
     status: str | None
     event_id: str | None
     recurrence_id: datetime | None
+    source: str | None = None
+    read_only: bool = False
 
 
 class CalendarItems(Output):

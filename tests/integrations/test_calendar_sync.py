@@ -10,6 +10,7 @@ from tests.rows import fetch
 from tests.web.pages import post_form
 
 EVENTS = "/api/v1/calendar/events"
+ITEMS = "/api/v1/calendar/items"
 SYNC = "/api/v1/calendar/sync"
 TAB = "/settings/integrations"
 SOON = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
@@ -488,6 +489,15 @@ async def test_an_invitation_is_read_only_here_with_the_users_response(
     assert refused.status_code == 409
     assert "boss@contoso.com organises this meeting" in refused.json()["detail"]
     assert (await ms_client.delete(url, headers=user.headers)).status_code == 409
+    mine = {"title": "Made here", "start": SOON.isoformat()}
+    assert (await ms_client.post(EVENTS, json=mine, headers=user.headers)).status_code == 201
+    day = {"start": SOON.date().isoformat(), "end": (SOON + timedelta(days=1)).date().isoformat()}
+    items = (await ms_client.get(ITEMS, params=day, headers=user.headers)).json()["items"]
+    shown = {i["title"]: (i["source"], i["read_only"], i["status"]) for i in items}
+    assert shown == {
+        "Board meeting": ("ms365", True, "tentative"),
+        "Made here": (None, False, None),
+    }
 
     # Accepted in Outlook: the answer comes through; deleted there: gone here too.
     mailbox.calendars.change(invite["id"], {"responseStatus": {"response": "accepted"}})
