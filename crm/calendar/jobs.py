@@ -66,13 +66,17 @@ async def run_sync(
     async with db.transaction(user_id=user_id, workspace_id=workspace_id) as session:
         try:
             # Each calendar's failure is in its run and in settings; the next run tries again.
-            await sync_service.sync_all(
-                session, actor, settings=settings, box=SecretBox.from_settings(settings)
-            )
+            async with session.begin_nested():
+                await sync_service.sync_all(
+                    session, actor, settings=settings, box=SecretBox.from_settings(settings)
+                )
         except NotFound:
             return False
         except CRMError as exc:
             log.warning("calendar_sync_failed", user_id=str(user_id), error=exc.detail)
+        except Exception:
+            # A fault of ours: this run is undone, but the schedule must not stop with it.
+            log.exception("calendar_sync_crashed", user_id=str(user_id))
         await schedule_sync(session, actor, at=datetime.now(UTC) + SYNC_INTERVAL)
     return True
 

@@ -505,3 +505,27 @@ async def test_an_invitation_is_read_only_here_with_the_users_response(
     assert (await ms_client.get(url, headers=user.headers)).json()["response"] == "accepted"
     mailbox.calendars.delete(invite["id"])
     assert (await sync(ms_client, user))["pulled_deleted"] == 1
+
+
+async def test_a_crashing_sync_keeps_the_schedule(
+    ms_app, ms_client, new_user, microsoft, ms_graph, admin_url, monkeypatch
+):
+    from crm.calendar import sync as sync_module
+    from crm.calendar.jobs import SYNC as TASK
+    from crm.calendar.jobs import run_sync
+
+    user, _ = await connected(new_user, microsoft, ms_graph)
+    mine = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s AND args->>'user_id' = %s"
+    fetch(
+        admin_url,
+        "DELETE FROM procrastinate_jobs WHERE args->>'user_id' = %s RETURNING id",
+        str(user.user_id),
+    )
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sync_module.sync, "sync_all", crash)
+    db, settings = ms_app.state.db, ms_app.state.settings
+    assert await run_sync(db, settings, user_id=user.user_id, workspace_id=user.workspace_id)
+    assert fetch(admin_url, mine, TASK, str(user.user_id))[0][0] == 1

@@ -72,20 +72,18 @@ class GoogleCalendar:
     def _events(calendar_url: str) -> str:
         return f"{CALENDAR}/calendars/{quote(calendar_url, safe='@.')}/events"
 
-    async def calendars(self) -> list[RemoteCalendar]:
+    async def _listed(self) -> list[dict[str, Any]]:
         body = (await self._call("GET", f"{CALENDAR}/users/me/calendarList")).json()
-        return [
-            RemoteCalendar(c["id"], c.get("summaryOverride") or c.get("summary") or c["id"])
-            for c in body.get("items", [])
-            if c.get("accessRole") in ("owner", "writer")
-        ]
+        return [c for c in body.get("items", []) if c.get("accessRole") in ("owner", "writer")]
+
+    async def calendars(self) -> list[RemoteCalendar]:
+        return [_calendar(c) for c in await self._listed()]
 
     async def default_calendar(self) -> RemoteCalendar:
-        found = [c for c in await self.calendars()]
-        primary = found[0] if found else None
-        if primary is None:
+        listed = sorted(await self._listed(), key=lambda c: not c.get("primary"))
+        if not listed:
             raise RemoteError("the Google account has no calendar the CRM can write to")
-        return primary
+        return _calendar(listed[0])
 
     # Reading ---------------------------------------------------------------------------------
     async def changes(
@@ -256,6 +254,12 @@ class GoogleCalendar:
             if exc.status == 412:
                 raise RemoteConflict(f"{href} changed in Google Calendar") from exc
             raise RemoteError(exc.sentence) from exc
+
+
+def _calendar(entry: dict[str, Any]) -> RemoteCalendar:
+    return RemoteCalendar(
+        entry["id"], entry.get("summaryOverride") or entry.get("summary") or entry["id"]
+    )
 
 
 def _instant(value: dict[str, Any], zone: str = "UTC") -> datetime:
