@@ -5,6 +5,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from fastapi.responses import PlainTextResponse
 
 from crm.ai.views import SecretBoxDep
 from crm.auth.dependencies import ActorDep, SessionDep
@@ -31,6 +32,7 @@ from crm.calendar.interchange_schemas import (
     SyncRunOut,
     SyncRuns,
 )
+from crm.calendar.notifications import notifications as notification_service
 from crm.calendar.remote import RemoteCalendar
 from crm.calendar.sources import sources as source_service
 from crm.calendar.sync import SyncReport, total
@@ -276,3 +278,33 @@ async def change_source(
 async def remove_source(source_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> None:
     """Stop showing a calendar: its events leave the CRM (they stay in the calendar)."""
     await source_service.remove(session, actor, source_id=source_id)
+
+
+MAX_NOTIFICATIONS = 100  # Graph batches notifications; more in one request is not Graph
+
+
+@router.post("/notifications/ms365", include_in_schema=False)
+async def graph_notifications(request: Request, session: SessionDep) -> Response:
+    """Microsoft Graph's change notifications for a subscribed calendar; each queues a sync.
+    A `validationToken` is Graph checking this address: it is echoed as plain text."""
+    token = request.query_params.get("validationToken")
+    if token is not None:
+        return PlainTextResponse(token[:1000])
+    try:
+        body = await request.json()
+        items = body.get("value") if isinstance(body, dict) else None
+    except ValueError:
+        items = None
+    for item in (items if isinstance(items, list) else [])[:MAX_NOTIFICATIONS]:
+        if isinstance(item, dict):
+            await notification_service.notified(session, token=str(item.get("clientState") or ""))
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post("/notifications/google", include_in_schema=False)
+async def google_notifications(request: Request, session: SessionDep) -> Response:
+    """Google Calendar's watch-channel notifications; `sync` only says the channel started."""
+    if request.headers.get("X-Goog-Resource-State") != "sync":
+        token = request.headers.get("X-Goog-Channel-Token") or ""
+        await notification_service.notified(session, token=token)
+    return Response(status_code=status.HTTP_200_OK)

@@ -35,14 +35,17 @@ _DEFER = text(
 )
 
 
-async def schedule_sync(session: AsyncSession, actor: Actor, *, at: datetime | None = None) -> None:
+async def schedule_sync(
+    session: AsyncSession, actor: Actor, *, at: datetime | None = None, notified: bool = False
+) -> None:
     """Queue the actor's next sync (at `at`, or now) once this transaction commits; nothing
-    when one is already waiting."""
+    when one is already waiting. A provider's change notification (`notified`) queues one
+    now beside the scheduled one (a lock of its own: one such waiting job at most)."""
     args = {"user_id": str(actor.user_id), "workspace_id": str(actor.workspace_id)}
     values = {
         "queue": QUEUE,
         "task": SYNC,
-        "lock": f"calendar-sync:{actor.user_id}",
+        "lock": f"calendar-sync{'-now' if notified else ''}:{actor.user_id}",
         "args": json.dumps(args),
         "at": at,
     }

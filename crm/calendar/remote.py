@@ -6,7 +6,8 @@ this Protocol, never on a vendor module: each server reads its own objects into 
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from crm.calendar.ics import ParsedEvent
@@ -93,4 +94,26 @@ class CalendarServer(Protocol):
 
     async def delete(self, calendar_url: str, href: str, *, etag: str | None) -> None:
         """Remove an object (only that version, when `etag` is given); gone already is fine."""
+        ...
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A provider's change notifications for one calendar: its id, the resource Google needs
+    to stop it, when it lapses."""
+
+    id: str
+    resource: str | None
+    expires_at: datetime
+
+
+@runtime_checkable
+class WatchableServer(Protocol):
+    """A server that tells the CRM when a calendar changes (Graph subscriptions, Google watch
+    channels): each notification only queues an incremental sync."""
+
+    async def watch(
+        self, calendar_url: str, *, address: str, token: str, current: Watch | None
+    ) -> Watch:
+        """Start notifications to `address` carrying `token`, or renew `current`."""
         ...

@@ -15,9 +15,10 @@ nothing: it holds them for the user to confirm in Settings (`allow_deletions`).
 Every run is recorded (CalendarSyncRun): its counts, and in words what it skipped or settled.
 """
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
+from crm.auth.tokens import hash_token
 from crm.calendar import ics
 from crm.calendar.connection import connection as connection_service
 from crm.calendar.ics import Skipped
@@ -36,6 +38,8 @@ from crm.calendar.remote import (
     RemoteError,
     RemoteObject,
     Unwritable,
+    Watch,
+    WatchableServer,
 )
 from crm.calendar.schemas import EventPatch
 from crm.calendar.service import event as event_service
@@ -55,6 +59,7 @@ from crm.models import (
 # A run deleting more than this many events, or a quarter of a calendar (and at least
 # HELD_AT_LEAST), holds them for the user instead.
 MAX_DELETIONS = 50
+RENEW_BEFORE = timedelta(hours=12)  # change notifications are renewed when closer to lapsing
 HELD_AT_LEAST = 10
 
 Calendar = CalendarConnection | CalendarSource  # what a run syncs, with its sync state
@@ -209,6 +214,7 @@ class SyncService:
                     report = await self.sync_calendar(
                         session, actor, calendar=source, server=server
                     )
+                    await self._watch(source, server, settings, report)
                     results.append(
                         CalendarResult(row.service, source.calendar_name, report, source.last_error)
                     )
@@ -260,6 +266,34 @@ class SyncService:
                 await session.flush()
                 return calendar.held_deletions
         raise NotFound("No deletions are waiting for your confirmation on that calendar.")
+
+    async def _watch(
+        self, source: CalendarSource, server: Any, settings: Settings, report: SyncReport
+    ) -> None:
+        """Ask the provider to notify changes (when the CRM is reachable over HTTPS), or renew
+        the notifications before they lapse; a refusal is noted, the schedule still syncs."""
+        base = settings.crm_base_url.rstrip("/")
+        if not base.startswith("https://") or not isinstance(server, WatchableServer):
+            return
+        now = datetime.now(UTC)
+        if source.watch_expires_at is not None and source.watch_expires_at - now > RENEW_BEFORE:
+            return
+        current = None
+        if source.watch_id and source.watch_expires_at and source.watch_expires_at > now:
+            current = Watch(source.watch_id, source.watch_resource, source.watch_expires_at)
+        token = secrets.token_urlsafe(32)
+        address = f"{base}/api/v1/calendar/notifications/{source.source}"
+        try:
+            made = await server.watch(
+                source.calendar_url, address=address, token=token, current=current
+            )
+        except RemoteError as exc:
+            report.notes.append(f"Change notifications could not be set up: {exc}")
+            return
+        if current is None or made.id != current.id:
+            source.watch_token_hash = hash_token(token)
+        source.watch_id, source.watch_resource = made.id, made.resource
+        source.watch_expires_at = made.expires_at
 
     async def _sources(
         self, session: AsyncSession, actor: Actor, row: IntegrationConnection, server: Any

@@ -95,6 +95,13 @@ class CalendarSource(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     held_deletions: Mapped[int | None] = mapped_column(Integer)
     allow_deletions: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # The provider's change notifications (a Graph subscription, a Google watch channel):
+    # its id (and Google's resource id), the SHA-256 of the secret each notification carries,
+    # and when it lapses (renewed by the sync before then).
+    watch_id: Mapped[str | None] = mapped_column(String(255))
+    watch_resource: Mapped[str | None] = mapped_column(String(1000))
+    watch_token_hash: Mapped[str | None] = mapped_column(String(64))
+    watch_expires_at: Mapped[datetime | None] = mapped_column(TZ)
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
 
 

@@ -529,3 +529,61 @@ async def test_a_crashing_sync_keeps_the_schedule(
     db, settings = ms_app.state.db, ms_app.state.settings
     assert await run_sync(db, settings, user_id=user.user_id, workspace_id=user.workspace_id)
     assert fetch(admin_url, mine, TASK, str(user.user_id))[0][0] == 1
+
+
+async def test_outlook_notifies_changes_and_each_notification_queues_a_sync(
+    ms_app, ms_client, new_user, microsoft, ms_graph, admin_url, monkeypatch
+):
+    user, _ = await connected(new_user, microsoft, ms_graph)
+    public = "https://crm.example.test"
+    monkeypatch.setattr(ms_app.state.settings, "crm_base_url", public)
+    await sync(ms_client, user)
+    [subscription] = [
+        s for s in ms_graph.subscriptions.values() if s["_account"] == user.account.mail
+    ]
+    assert subscription["notificationUrl"] == f"{public}/api/v1/calendar/notifications/ms365"
+    assert subscription["changeType"] == "created,updated,deleted"
+    assert subscription["resource"].startswith("me/calendars/")
+    [(stored,)] = fetch(
+        admin_url, "SELECT watch_token_hash FROM calendar_source WHERE user_id = %s", user.user_id
+    )
+    assert stored and subscription["clientState"] not in stored  # only its hash is kept
+
+    # Graph checks the address first; then each notification queues one sync, now.
+    url = "/api/v1/calendar/notifications/ms365"
+    check = await ms_client.post(url, params={"validationToken": "Validation: abc"})
+    assert (check.status_code, check.text) == (200, "Validation: abc")
+    assert check.headers["content-type"].startswith("text/plain")
+    now = "SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = %s AND status = 'todo'"
+    lock = f"calendar-sync-now:{user.user_id}"
+    body = {
+        "value": [
+            {
+                "subscriptionId": subscription["id"],
+                "clientState": "not ours",
+                "changeType": "updated",
+            }
+        ]
+    }
+    assert (await ms_client.post(url, json=body)).status_code == 202
+    assert fetch(admin_url, now, lock)[0][0] == 0
+    body["value"][0]["clientState"] = subscription["clientState"]
+    for _ in range(2):
+        assert (await ms_client.post(url, json=body)).status_code == 202
+    assert fetch(admin_url, now, lock)[0][0] == 1  # one waiting sync, however many notices
+
+    # Close to lapsing, the next sync renews it (the same subscription, a later expiry).
+    fetch(
+        admin_url,
+        "UPDATE calendar_source SET watch_expires_at = now() + interval '1 hour' "
+        "WHERE user_id = %s RETURNING id",
+        user.user_id,
+    )
+    before = subscription["expirationDateTime"]
+    await sync(ms_client, user)
+    assert (
+        len([s for s in ms_graph.subscriptions.values() if s["_account"] == user.account.mail]) == 1
+    )
+    assert (
+        subscription["expirationDateTime"] > before or subscription["expirationDateTime"] != before
+    )

@@ -49,6 +49,7 @@ class GoogleAPIs:
         self.throttle = 0  # answer this many requests 429 first
         self.requests: list[str] = []
         self.sessions: dict[str, tuple[dict[str, Any], str]] = {}  # resumable uploads
+        self.channels: dict[str, dict[str, Any]] = {}  # watch channels, by id
 
     def box(self, account: GoogleAccount) -> Mailbox:
         return self.boxes.setdefault(account.sub, Mailbox())
@@ -126,6 +127,8 @@ class GoogleAPIs:
             Route(f"{c}/users/me/calendarList", self.calendars, methods=["GET"]),
             Route(f"{c}/calendars/{{cal}}/events", self.events, methods=["GET", "POST"]),
             Route(f"{c}/calendars/{{cal}}/events/{{id}}/instances", self.instances),
+            Route(f"{c}/calendars/{{cal}}/events/watch", self.watch, methods=["POST"]),
+            Route(f"{c}/channels/stop", self.stop, methods=["POST"]),
             Route(
                 f"{c}/calendars/{{cal}}/events/{{id}}",
                 self.event,
@@ -267,6 +270,8 @@ class GoogleAPIs:
         )
 
     events = google_calendar.events
+    watch = google_calendar.watch
+    stop = google_calendar.stop
     event = google_calendar.event
     instances = google_calendar.instances
 

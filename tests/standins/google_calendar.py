@@ -244,3 +244,37 @@ async def instances(self: Any, request: Request) -> Response:
     end = instant({"dateTime": query["timeMax"]}) if "timeMax" in query else FAR[1]
     items = box.calendar.instances(master, start, end, deleted=query.get("showDeleted") == "true")
     return JSONResponse({"kind": "calendar#events", "items": items})
+
+
+async def watch(self: Any, request: Request) -> Response:
+    """events.watch: a web_hook channel on the calendar's events."""
+    who = await self._who(request)
+    if isinstance(who, Response):
+        return who
+    body = await request.json()
+    ttl = int((body.get("params") or {}).get("ttl", 604800))
+    expires = datetime.now(UTC).timestamp() + ttl
+    channel = {
+        "kind": "api#channel",
+        "id": body["id"],
+        "resourceId": uuid.uuid4().hex,
+        "resourceUri": str(request.url),
+        "token": body.get("token"),
+        "address": body["address"],
+        "expiration": str(int(expires * 1000)),
+    }
+    self.channels[channel["id"]] = channel
+    return JSONResponse(channel)
+
+
+async def stop(self: Any, request: Request) -> Response:
+    """channels.stop: the channel of this id and resource id ends."""
+    who = await self._who(request)
+    if isinstance(who, Response):
+        return who
+    body = await request.json()
+    found = self.channels.get(body.get("id"))
+    if found is None or found["resourceId"] != body.get("resourceId"):
+        return api_error(404, "Channel not found", "NOT_FOUND", "notFound")
+    del self.channels[body["id"]]
+    return Response(status_code=204)

@@ -278,6 +278,7 @@ class CalendarRoutes:
 
     base: str
     delta_prefers: list[str]
+    subscriptions: dict[str, dict[str, Any]]
 
     @staticmethod
     def calendars_of(account: Any) -> Calendars:
@@ -360,6 +361,19 @@ class CalendarRoutes:
         start, end = _window(query)
         return self.page(request, cal.instances(cal.require(event_id), start, end))
 
+    async def subscribe(self, request: Request, account: Any) -> Response:
+        body = await request.json()
+        made = {**body, "id": str(uuid.uuid4()), "_account": account.mail}
+        self.subscriptions[made["id"]] = made
+        return JSONResponse({k: v for k, v in made.items() if k != "_account"}, status_code=201)
+
+    async def renew(self, request: Request, account: Any, subscription_id: str) -> Response:
+        found = self.subscriptions.get(subscription_id)
+        if found is None:
+            raise CalendarFailure(404, "ResourceNotFound", "The object was not found.")
+        found["expirationDateTime"] = (await request.json())["expirationDateTime"]
+        return JSONResponse({k: v for k, v in found.items() if k != "_account"})
+
     async def calendar_view_delta(
         self, request: Request, account: Any, calendar_id: str | None = None
     ) -> Response:
@@ -425,6 +439,8 @@ def _max_page_size(prefer: str) -> int:
 
 
 ROUTES = [
+    (r"POST /subscriptions", CalendarRoutes.subscribe),
+    (r"PATCH /subscriptions/([^/]+)", CalendarRoutes.renew),
     (r"GET /me/calendars", CalendarRoutes.list_calendars),
     (r"GET /me/calendar", CalendarRoutes.default_calendar),
     (r"GET /me/calendarView/delta", CalendarRoutes.calendar_view_delta),

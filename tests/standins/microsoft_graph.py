@@ -335,6 +335,7 @@ class GraphStandIn(CalendarRoutes):
         self.requests: list[tuple[str, str]] = []
         self.throttled = 0
         self.delta_prefers: list[str] = []  # each calendarView/delta request's Prefer header
+        self.subscriptions: dict[str, dict[str, Any]] = {}  # change notifications, by id
         self.retry_after = "1"
         self.uploads: dict[str, dict[str, Any]] = {}
         self.base = ""  # set once served: http://127.0.0.1:port/v1.0

@@ -17,6 +17,7 @@
 
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from crm.calendar.remote import (
     RemoteConflict,
     RemoteError,
     RemoteObject,
+    Watch,
 )
 from crm.integrations.google.api import CALENDAR, GoogleAPI
 from crm.integrations.http import ServiceError
@@ -45,6 +47,7 @@ MAX_RESULTS = 2500
 MAX_PAGES = 400
 WINDOW_BEFORE = timedelta(days=180)
 WINDOW_AFTER = timedelta(days=540)
+CHANNEL_LIFE = timedelta(days=7)
 
 
 def window() -> tuple[datetime, datetime]:
@@ -243,6 +246,28 @@ class GoogleCalendar:
                     f"{self._events(calendar_url)}/{quote(instance['id'], safe='')}",
                     json=occurrence_body(override, event),
                 )
+
+    async def watch(
+        self, calendar_url: str, *, address: str, token: str, current: Watch | None
+    ) -> Watch:
+        """A Google watch channel on the calendar's events; renewed by a new channel (Google
+        cannot extend one), the old one stopped."""
+        body = {
+            "id": uuid.uuid4().hex,
+            "type": "web_hook",
+            "address": address,
+            "token": token,
+            "params": {"ttl": str(int(CHANNEL_LIFE.total_seconds()))},
+        }
+        made = (await self._call("POST", f"{self._events(calendar_url)}/watch", json=body)).json()
+        if current is not None:
+            stop = {"id": current.id, "resourceId": current.resource}
+            try:
+                await self.rest.request("POST", f"{CALENDAR}/channels/stop", json=stop)
+            except ServiceError:
+                pass  # it lapses by itself
+        expires = datetime.fromtimestamp(int(made["expiration"]) / 1000, UTC)
+        return Watch(made["id"], made.get("resourceId"), expires)
 
     async def delete(self, calendar_url: str, href: str, *, etag: str | None) -> None:
         path = f"{self._events(calendar_url)}/{quote(href, safe='')}"

@@ -34,6 +34,7 @@ from crm.calendar.remote import (
     RemoteError,
     RemoteObject,
     Unwritable,
+    Watch,
 )
 from crm.integrations.http import ServiceError
 from crm.integrations.ms365.graph import Graph, _id
@@ -46,6 +47,7 @@ PAGE_SIZE = 200
 MAX_PAGES = 500  # a hundred thousand events; a delta that pages further is not followed
 WINDOW_BEFORE = timedelta(days=180)
 WINDOW_AFTER = timedelta(days=540)
+SUBSCRIPTION_LIFE = timedelta(days=2)  # Graph allows an events subscription under 3 days
 UTC_ONLY = 'outlook.timezone="UTC"'
 RESYNC_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired", "fullsyncrequired"}
 RESPONSES = {"accepted": "accepted", "tentativelyAccepted": "tentative", "declined": "declined"}
@@ -300,6 +302,32 @@ class GraphCalendar:
                     f"/me/events/{_id(instance['id'])}",
                     json=occurrence_body(changed[rid], event),
                 )
+
+    async def watch(
+        self, calendar_url: str, *, address: str, token: str, current: Watch | None
+    ) -> Watch:
+        """A Graph subscription to the calendar's events (created, updated, deleted), renewed
+        by PATCH while it lives; Graph checks `address` with a validation token first."""
+        expires = datetime.now(UTC) + SUBSCRIPTION_LIFE
+        stamp = expires.isoformat().replace("+00:00", "Z")
+        if current is not None:
+            try:
+                await self.rest.request(
+                    "PATCH", f"/subscriptions/{_id(current.id)}", json={"expirationDateTime": stamp}
+                )
+                return Watch(current.id, None, expires)
+            except ServiceError as exc:
+                if exc.status != 404:
+                    raise RemoteError(exc.sentence) from exc
+        body = {
+            "changeType": "created,updated,deleted",
+            "notificationUrl": address,
+            "resource": f"me/calendars/{calendar_url}/events",
+            "expirationDateTime": stamp,
+            "clientState": token,
+        }
+        made = (await self._call("POST", "/subscriptions", json=body)).json()
+        return Watch(made["id"], None, _instant(made["expirationDateTime"]))
 
     async def delete(self, calendar_url: str, href: str, *, etag: str | None) -> None:
         try:

@@ -72,6 +72,10 @@ def upgrade() -> None:
         sa.Column("last_synced_at", TZ),
         sa.Column("last_error", sa.Text()),
         *_held(),
+        sa.Column("watch_id", sa.String(255)),
+        sa.Column("watch_resource", sa.String(1000)),
+        sa.Column("watch_token_hash", sa.String(64)),
+        sa.Column("watch_expires_at", TZ),
         sa.Column("created_at", TZ, server_default=NOW, nullable=False),
         sa.ForeignKeyConstraint(
             ["integration_id"],
@@ -123,7 +127,10 @@ def upgrade() -> None:
         "(connection_id IS NULL) <> (source_id IS NULL)",
     )
     own = f"workspace_id = {ctx('workspace_id')} AND user_id = {ctx('user_id')}"
-    protect("calendar_source", own)
+    # A provider's change notification carries the secret of its subscription: its hash opens
+    # that one row (as for the ICS feed), so that the CRM learns whose calendar changed.
+    token = ctx("token_hash", "text")
+    protect("calendar_source", f"({own}) OR watch_token_hash = {token}", own)
     protect("calendar_sync_run", own)
 
 

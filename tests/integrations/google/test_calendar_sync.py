@@ -233,3 +233,41 @@ async def test_an_invitation_is_read_only_with_the_users_response(google_user, g
     assert (
         await user.browser.patch(url, json={"title": "x"}, headers=user.headers)
     ).status_code == 409
+
+
+async def test_google_watch_channels_notify_and_are_renewed(
+    google_app, google_user, google, google_apis, admin_url, monkeypatch
+):
+    user, _ = await connected(google_user, google, google_apis)
+    monkeypatch.setattr(google_app.state.settings, "crm_base_url", "https://crm.example.test")
+    await sync(user)
+    [channel] = [c for c in google_apis.channels.values() if c["token"]]
+    assert channel["address"] == "https://crm.example.test/api/v1/calendar/notifications/google"
+    url = "/api/v1/calendar/notifications/google"
+    now = "SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = %s AND status = 'todo'"
+    lock = f"calendar-sync-now:{user.user_id}"
+    started = {
+        "X-Goog-Channel-ID": channel["id"],
+        "X-Goog-Resource-State": "sync",
+        "X-Goog-Channel-Token": channel["token"],
+    }
+    assert (await user.browser.post(url, headers=started)).status_code == 200
+    assert fetch(admin_url, now, lock)[0][0] == 0  # "sync" only says the channel started
+    changed = {**started, "X-Goog-Resource-State": "exists"}
+    assert (await user.browser.post(url, headers=changed)).status_code == 200
+    assert fetch(admin_url, now, lock)[0][0] == 1
+
+    fetch(
+        admin_url,
+        "UPDATE calendar_source SET watch_expires_at = now() + interval '1 hour' "
+        "WHERE user_id = %s RETURNING id",
+        user.user_id,
+    )
+    await sync(user)
+    assert channel["id"] not in google_apis.channels  # the old one stopped, a new one made
+    [renewed] = [
+        c
+        for c in google_apis.channels.values()
+        if c["address"].startswith("https://crm.example.test")
+    ]
+    assert renewed["token"] != channel["token"]
