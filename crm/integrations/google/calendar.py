@@ -351,7 +351,7 @@ def parse(
     if rules:
         parsed.rrule = rules[0]
         parsed.exdates = _exdates(lines, tz)
-        _exceptions(parsed, instances or [], event)
+        _exceptions(parsed, instances or [])
     return parsed
 
 
@@ -372,9 +372,7 @@ def _exdates(lines: list[str], tz: ZoneInfo) -> list[datetime]:
     return found
 
 
-def _exceptions(
-    parsed: ics.ParsedEvent, instances: list[dict[str, Any]], master: dict[str, Any]
-) -> None:
+def _exceptions(parsed: ics.ParsedEvent, instances: list[dict[str, Any]]) -> None:
     """Overrides for the occurrences changed alone; exdates for the cancelled ones."""
     skipped = {d.astimezone(UTC) for d in parsed.exdates}
     for instance in instances:

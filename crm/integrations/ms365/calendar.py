@@ -100,8 +100,6 @@ class GraphCalendar:
                 raise RemoteError(exc.sentence) from exc
             items, token = await self._delta(calendar_url, None)
             resynced = True
-        except RemoteError:
-            raise
         series_of = {i: href for href, obj in known.items() for i in _instance_ids(obj)}
         singles: dict[str, dict[str, Any]] = {}
         series: set[str] = set()
@@ -437,13 +435,11 @@ def parse(
         parsed.response = RESPONSES.get(answer, "none")
     if event.get("recurrence"):
         parsed.rrule = rrule_of(event["recurrence"], tz)
-        _exceptions(parsed, instances or [], event)
+        _exceptions(parsed, instances or [])
     return parsed
 
 
-def _exceptions(
-    parsed: ics.ParsedEvent, instances: list[dict[str, Any]], master: dict[str, Any]
-) -> None:
+def _exceptions(parsed: ics.ParsedEvent, instances: list[dict[str, Any]]) -> None:
     """Overrides from the exceptions; exdates for the occurrences the rule makes in the window
     that Graph no longer lists (cancelled)."""
     listed = {}
