@@ -8,7 +8,9 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.calendar.links import instant, user_zone
+from crm.auth.service import user_zone
+from crm.calendar.links import instant
+from crm.calendar.repository import event_repository
 from crm.calendar.schemas import RangeQuery
 from crm.calendar.service import event as event_service
 from crm.calendar.service import shown
@@ -32,6 +34,8 @@ class Item:
     status: str | None = None
     event_id: str | None = None
     recurrence_id: datetime | None = None
+    source: str | None = None
+    read_only: bool = False
 
 
 class AgendaService:
@@ -41,7 +45,11 @@ class AgendaService:
         zone = await user_zone(session, actor)
         start, end = instant(query.start, zone), instant(query.end, zone)
         found: list[Item] = []
-        for o in await event_service.between(session, actor, start=start, end=end):
+        occurrences = await event_service.between(session, actor, start=start, end=end)
+        came_from = await event_repository.sources(
+            session, actor, {o.event.id for o in occurrences}
+        )
+        for o in occurrences:
             event_id = str(o.event.id)
             found.append(
                 Item(
@@ -52,8 +60,11 @@ class AgendaService:
                     shown(o.end, o.event),
                     o.event.all_day,
                     f"/calendar?event={event_id}",
+                    o.event.response,
                     event_id=event_id,
                     recurrence_id=o.recurrence_id,
+                    source=came_from.get(o.event.id),
+                    read_only=o.event.organizer is not None,
                 )
             )
         for r in await reminder_service.between(session, actor, start=start, end=end):

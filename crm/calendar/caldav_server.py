@@ -2,12 +2,13 @@
 which is synchronous: every call runs in a worker thread so the event loop never blocks."""
 
 import asyncio
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin
 
 import structlog
 
+from crm.calendar import ics
 from crm.calendar.remote import (
     RemoteAuthError,
     RemoteCalendar,
@@ -16,6 +17,9 @@ from crm.calendar.remote import (
     RemoteError,
     RemoteObject,
 )
+
+if TYPE_CHECKING:
+    from crm.models import CalendarEvent
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -30,6 +34,8 @@ ETAGS_PROPFIND = (
 class CalDAVServer:
     """One CalDAV account: its URL, user name and password."""
 
+    source = "caldav"
+
     def __init__(self, url: str, username: str, password: str) -> None:
         # Imported here, where CalDAV is first used: caldav (and the requests it pulls in) cost
         # about half a second of the web app's start-up otherwise.
@@ -43,14 +49,30 @@ class CalDAVServer:
         return await _run(self._calendars)
 
     async def changes(
-        self, calendar_url: str, *, sync_token: str | None, known: dict[str, str]
+        self, calendar_url: str, *, sync_token: str | None, known: Mapping[str, RemoteObject]
     ) -> RemoteChanges:
-        return await _run(lambda: self._changes(calendar_url, sync_token, known))
+        etags = {href: obj.etag for href, obj in known.items()}
+        return await _run(lambda: self._changes(calendar_url, sync_token, etags))
 
-    async def put(self, href: str, ics: str, *, etag: str | None) -> str:
-        return await _run(lambda: self._put(href, ics, etag))
+    def read(self, obj: RemoteObject, *, default_zone: str) -> ics.ParsedEvent | None:
+        parsed = ics.parse(obj.text, default_zone=default_zone).events
+        return parsed[0] if len(parsed) == 1 else None  # a to-do or a journal entry
 
-    async def delete(self, href: str, *, etag: str | None) -> None:
+    async def put(
+        self, calendar_url: str, event: "CalendarEvent", *, previous: RemoteObject | None
+    ) -> RemoteObject:
+        href = previous.href if previous else f"{calendar_url}{event.id}.ics"
+        text = ics.object_text(event, previous=previous.text if previous else None).decode()
+        return RemoteObject(
+            href, await self.write(href, text, etag=previous.etag if previous else None), text
+        )
+
+    async def write(self, href: str, text: str, *, etag: str | None) -> str:
+        """Write an object's iCalendar text (create when `etag` is None, else only over that
+        version) and answer its new ETag; RemoteConflict when the server's version differs."""
+        return await _run(lambda: self._put(href, text, etag))
+
+    async def delete(self, calendar_url: str, href: str, *, etag: str | None) -> None:
         await _run(lambda: self._delete(href, etag))
 
     def _calendars(self) -> list[RemoteCalendar]:
@@ -117,9 +139,9 @@ class CalDAVServer:
             changed.append(RemoteObject(href, response.headers.get("ETag") or etag, text))
         return changed
 
-    def _put(self, href: str, ics: str, etag: str | None) -> str:
+    def _put(self, href: str, text: str, etag: str | None) -> str:
         condition = {"If-None-Match": "*"} if etag is None else {"If-Match": etag}
-        response = self._client.put(href, ics, {**ICS_HEADERS, **condition})
+        response = self._client.put(href, text, {**ICS_HEADERS, **condition})
         if response.status == 412:
             raise RemoteConflict(f"{href} changed on the server")
         if response.status not in (200, 201, 204):

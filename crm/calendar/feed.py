@@ -14,9 +14,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
+from crm.auth.service import user_zone
 from crm.auth.tokens import hash_token, new_opaque_token
 from crm.calendar import ics
-from crm.calendar.links import user_zone
 from crm.calendar.service import event as event_service
 from crm.db import set_context
 from crm.errors import NotFound

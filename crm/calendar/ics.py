@@ -43,12 +43,16 @@ class ParsedEvent:
     time_zone: str
     description: str | None = None
     location: str | None = None
+    meeting_url: str | None = None
     rrule: str | None = None
     exdates: list[datetime] = field(default_factory=list)
     attendees: list[str] = field(default_factory=list)
     sequence: int = 0
     last_modified: datetime | None = None
     overrides: list[Override] = field(default_factory=list)
+    ours: bool = False  # tagged by the CRM when it wrote it there (Graph, Google)
+    organizer: str | None = None  # someone else's meeting: the user is an attendee
+    response: str | None = None  # the user's: accepted, tentative, declined, none
 
 
 def new_calendar(name: str | None = None) -> Calendar:
@@ -86,6 +90,8 @@ def event_component(event: CalendarEvent, *, url: str | None = None) -> Event:
     for name, value in (("description", event.description), ("location", event.location)):
         if value:
             component.add(name, value)
+    if event.meeting_url:  # RFC 7986's CONFERENCE: how to join
+        component.add("conference", event.meeting_url, parameters={"VALUE": "URI"})
     if event.rrule:
         component.add("rrule", vRecur.from_ical(event.rrule))
     for excluded in event.exdates or []:
@@ -273,12 +279,20 @@ def parse_event(component: Event, zone_name: str) -> ParsedEvent:
         time_zone=zone_name,
         description=_text(component.get("description")),
         location=_text(component.get("location"), LOCATION_LIMIT),
+        meeting_url=_meeting_url(component),
         rrule=component["rrule"].to_ical().decode() if "rrule" in component else None,
         exdates=_exdates(component, zone),
         attendees=_attendees(component),
         sequence=int(component.get("sequence", 0)),
         last_modified=_moment(modified.dt, ZoneInfo("UTC")) if modified else None,
     )
+
+
+def _meeting_url(component: Event) -> str | None:
+    conference = component.get("conference")
+    first = conference[0] if isinstance(conference, list) else conference
+    url = str(first or "").strip()
+    return url if url.startswith(("https://", "http://")) and len(url) <= 2000 else None
 
 
 def _end(component: Event, start: date, zone: ZoneInfo, starts_at: datetime) -> datetime:
@@ -398,6 +412,7 @@ MODELLED = (
     "duration",
     "description",
     "location",
+    "conference",
     "rrule",
     "exdate",
     "attendee",

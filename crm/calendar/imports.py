@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
+from crm.auth.service import user_zone
 from crm.calendar import ics
 from crm.calendar.ics import Skipped
-from crm.calendar.links import RECORD_LINKS, user_zone
+from crm.calendar.links import RECORD_LINKS
 from crm.calendar.recurrence import Override, RecurrenceError, Series, normalize
 from crm.calendar.schemas import EventInput
 from crm.calendar.service import event as event_service
@@ -48,6 +49,7 @@ def as_input(parsed: ics.ParsedEvent, **links: Any) -> EventInput:
             "all_day": parsed.all_day,
             "timezone": parsed.time_zone,
             "location": parsed.location,
+            "meeting_url": parsed.meeting_url,
             "description": parsed.description,
             "attendees": parsed.attendees,
             "rrule": parsed.rrule,
@@ -93,18 +95,39 @@ async def by_uid(session: AsyncSession, actor: Actor, uid: str) -> CalendarEvent
 
 
 async def save(
-    session: AsyncSession, actor: Actor, parsed: ics.ParsedEvent, event_id: uuid.UUID | None
+    session: AsyncSession,
+    actor: Actor,
+    parsed: ics.ParsedEvent,
+    event_id: uuid.UUID | None,
+    *,
+    from_calendar: bool = False,
 ) -> tuple[CalendarEvent, bool]:
     """Create the event, or replace event `event_id` with it (keeping its links to records);
-    answers the event and whether anything changed. A savepoint: a failure undoes only this."""
+    answers the event and whether anything changed. A savepoint: a failure undoes only this.
+    `from_calendar` (the sync): the calendar's organizer and the user's response are kept
+    too, and a meeting the user only attends is written although it is read-only here."""
     async with session.begin_nested():
         if event_id is None:
-            return await event_service.create(session, actor, data=as_input(parsed)), True
+            event = await event_service.create(session, actor, data=as_input(parsed))
+            if from_calendar:
+                event.organizer, event.response = parsed.organizer, parsed.response
+            return event, True
         current = await event_service.get(session, actor, event_id=event_id)
         version = current.version
         links = {name: getattr(current, name) for name in RECORD_LINKS}
-        data = as_input(parsed, metadata=current.custom_fields, **links)
-        event = await event_service.replace(session, actor, event_id=event_id, data=data)
+        data = as_input(
+            parsed,
+            metadata=current.custom_fields,
+            online_meeting=current.online_meeting or bool(parsed.meeting_url),
+            **links,
+        )
+        event = await event_service.replace(
+            session, actor, event_id=event_id, data=data, from_calendar=from_calendar
+        )
+        attendance = (parsed.organizer, parsed.response)
+        if from_calendar and (event.organizer, event.response) != attendance:
+            event.organizer, event.response = attendance  # the calendar's facts: no edit here
+            return event, True
         return event, event.version != version
 
 

@@ -1,9 +1,11 @@
 """REST endpoints of calendar interchange: the secret ICS feed, .ics import, and the CalDAV
 connection with its sync (DESIGN.md section 4)."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from fastapi.responses import PlainTextResponse
 
 from crm.auth.dependencies import ActorDep, SecretBoxDep, SessionDep
 from crm.calendar.connection import connection as connection_service
@@ -14,15 +16,25 @@ from crm.calendar.interchange_schemas import (
     CalDAVChooseInput,
     CalDAVConnectInput,
     CalDAVConnectionOut,
+    CalendarSourceInput,
+    CalendarSourceOut,
+    CalendarSourcePatch,
+    CalendarSources,
+    CalendarSyncOut,
+    DeletionsConfirmed,
     FeedOut,
     FeedStatus,
     ImportOut,
     RemoteCalendarOut,
     SkippedEventOut,
     SyncOut,
+    SyncRunOut,
+    SyncRuns,
 )
+from crm.calendar.notifications import notifications as notification_service
 from crm.calendar.remote import RemoteCalendar
-from crm.calendar.sync import SyncReport
+from crm.calendar.sources import sources as source_service
+from crm.calendar.sync import SyncReport, total
 from crm.calendar.sync import sync as sync_service
 from crm.errors import Invalid, PayloadTooLarge
 from crm.kit.openapi import problems
@@ -160,14 +172,138 @@ async def disconnect_caldav(session: SessionDep, actor: ActorDep) -> None:
     await connection_service.disconnect(session, actor)
 
 
-@router.post("/sync", responses=problems(404, 422, 502))
-async def sync_now(session: SessionDep, actor: ActorDep, box: SecretBoxDep) -> SyncOut:
-    """Sync your events with the connected CalDAV calendar now, both ways (docs/calendar.md
-    says how conflicts are settled)."""
-    return sync_out(await sync_service.sync(session, actor, box=box))
+@router.post("/sync", responses=problems(404, 422))
+async def sync_now(
+    request: Request, session: SessionDep, actor: ActorDep, box: SecretBoxDep
+) -> SyncOut:
+    """Sync your events with every connected calendar now (CalDAV, Microsoft 365), both ways;
+    answers what was done in all and with each calendar (docs/calendar.md says how conflicts
+    are settled). A calendar that fails says why in its part; the others still sync."""
+    settings = request.app.state.settings
+    results = await sync_service.sync_all(session, actor, settings=settings, box=box)
+    calendars = [
+        CalendarSyncOut(
+            **_counts(r.report),
+            source=r.source,
+            calendar_name=r.calendar_name,
+            status=r.status,
+            error=r.error,
+        )
+        for r in results
+    ]
+    return SyncOut(**_counts(total(r.report for r in results)), calendars=calendars)
 
 
-def sync_out(report: SyncReport) -> SyncOut:
-    fields = {k: v for k, v in vars(report).items() if k != "skipped"}
+def _counts(report: SyncReport) -> dict:
     skipped = [SkippedEventOut.model_validate(s, from_attributes=True) for s in report.skipped]
-    return SyncOut(**fields, skipped=skipped)
+    return {**report.counts(), "skipped": skipped, "notes": report.notes}
+
+
+@router.get("/sync/runs")
+async def sync_runs(session: SessionDep, actor: ActorDep) -> SyncRuns:
+    """Your last sync runs of every calendar, newest first: why an event did or did not sync."""
+    runs = await sync_service.runs(session, actor, limit=20)
+    return SyncRuns(items=[SyncRunOut.model_validate(r, from_attributes=True) for r in runs])
+
+
+@router.post("/sync/{source}/confirm-deletions", responses=problems(404))
+async def confirm_deletions(
+    source: str, session: SessionDep, actor: ActorDep
+) -> DeletionsConfirmed:
+    """Apply the deletions a sync of that calendar (caldav, ms365) held for you: the next sync
+    deletes here the events deleted there."""
+    count = await sync_service.confirm_deletions(session, actor, source=source)
+    return DeletionsConfirmed(source=source, confirmed=count)
+
+
+def source_out(source) -> CalendarSourceOut:
+    return CalendarSourceOut.model_validate(source, from_attributes=True)
+
+
+@router.get("/sources")
+async def list_sources(session: SessionDep, actor: ActorDep) -> CalendarSources:
+    """The calendars of your connected Microsoft 365 and Google accounts that the CRM shows."""
+    return CalendarSources(
+        items=[source_out(s) for s in await source_service.shown(session, actor)]
+    )
+
+
+@router.get("/sources/available", responses=problems(409, 422))
+async def available_sources(
+    service: str, request: Request, session: SessionDep, actor: ActorDep, box: SecretBoxDep
+) -> list[RemoteCalendarOut]:
+    """The calendars of your connected account (`service`: ms365, google) you can show."""
+    settings = request.app.state.settings
+    found = await source_service.available(
+        session, actor, service=service, settings=settings, box=box
+    )
+    return [RemoteCalendarOut(url=c.url, name=c.name) for c in found]
+
+
+@router.post("/sources", status_code=status.HTTP_201_CREATED, responses=problems(409, 422))
+async def add_source(
+    body: CalendarSourceInput,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    box: SecretBoxDep,
+) -> CalendarSourceOut:
+    """Show another calendar of a connected account; its events come in at the next sync."""
+    settings = request.app.state.settings
+    source = await source_service.add(
+        session,
+        actor,
+        service=body.service,
+        calendar_url=body.calendar_url,
+        settings=settings,
+        box=box,
+    )
+    return source_out(source)
+
+
+@router.patch("/sources/{source_id}", responses=problems(404, 422))
+async def change_source(
+    source_id: uuid.UUID, body: CalendarSourcePatch, session: SessionDep, actor: ActorDep
+) -> CalendarSourceOut:
+    """Make this calendar the one of its account that receives the events made in the CRM."""
+    if not body.receives:
+        raise Invalid("receives", "choose the calendar that receives instead")
+    return source_out(await source_service.receive_in(session, actor, source_id=source_id))
+
+
+@router.delete(
+    "/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404)
+)
+async def remove_source(source_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> None:
+    """Stop showing a calendar: its events leave the CRM (they stay in the calendar)."""
+    await source_service.remove(session, actor, source_id=source_id)
+
+
+MAX_NOTIFICATIONS = 100  # Graph batches notifications; more in one request is not Graph
+
+
+@router.post("/notifications/ms365", include_in_schema=False)
+async def graph_notifications(request: Request, session: SessionDep) -> Response:
+    """Microsoft Graph's change notifications for a subscribed calendar; each queues a sync.
+    A `validationToken` is Graph checking this address: it is echoed as plain text."""
+    token = request.query_params.get("validationToken")
+    if token is not None:
+        return PlainTextResponse(token[:1000])
+    try:
+        body = await request.json()
+        items = body.get("value") if isinstance(body, dict) else None
+    except ValueError:
+        items = None
+    for item in (items if isinstance(items, list) else [])[:MAX_NOTIFICATIONS]:
+        if isinstance(item, dict):
+            await notification_service.notified(session, token=str(item.get("clientState") or ""))
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post("/notifications/google", include_in_schema=False)
+async def google_notifications(request: Request, session: SessionDep) -> Response:
+    """Google Calendar's watch-channel notifications; `sync` only says the channel started."""
+    if request.headers.get("X-Goog-Resource-State") != "sync":
+        token = request.headers.get("X-Goog-Channel-Token") or ""
+        await notification_service.notified(session, token=token)
+    return Response(status_code=status.HTTP_200_OK)

@@ -1,5 +1,6 @@
 """Bodies and answers of calendar interchange: the ICS feed, .ics import, CalDAV sync."""
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -79,9 +80,7 @@ class CalDAVConnectionOut(Output):
     calendars: list[RemoteCalendarOut] | None = None
 
 
-class SyncOut(Output):
-    """What one sync did on each side, and the conflicts it settled (docs/calendar.md)."""
-
+class SyncCounts(Output):
     pulled_created: int
     pulled_updated: int
     pulled_deleted: int
@@ -89,4 +88,78 @@ class SyncOut(Output):
     pushed_updated: int
     pushed_deleted: int
     conflicts: int
+    held_deletions: int = 0
     skipped: list[SkippedEventOut]
+    notes: list[str] = Field(default_factory=list)
+
+
+class CalendarSyncOut(SyncCounts):
+    """What a sync did with one calendar: `status` ok, held (deletions waiting for you in
+    Settings → Integrations) or failed (`error` says why)."""
+
+    source: str
+    calendar_name: str | None
+    status: str
+    error: str | None
+
+
+class SyncOut(SyncCounts):
+    """What one sync did on each side, added up over the calendars, the conflicts it settled
+    (docs/calendar.md), and each calendar's part."""
+
+    calendars: list[CalendarSyncOut] = Field(default_factory=list)
+
+
+class SyncRunOut(Output):
+    """One recorded sync of one calendar: what it did, and in words what it skipped,
+    settled or failed on."""
+
+    source: str
+    calendar_name: str | None
+    status: str
+    counts: dict[str, int]
+    notes: list[str]
+    error: str | None
+    started_at: datetime
+    finished_at: datetime
+
+
+class SyncRuns(Output):
+    items: list[SyncRunOut]
+    next_cursor: None = None
+
+
+class DeletionsConfirmed(Output):
+    source: str
+    confirmed: int
+
+
+class CalendarSourceOut(Output):
+    """A calendar of a connected account that the CRM shows; `receives`: the CRM's new events
+    go there."""
+
+    id: uuid.UUID
+    source: str
+    calendar_url: str
+    calendar_name: str | None
+    receives: bool
+    last_synced_at: datetime | None
+    last_error: str | None
+    held_deletions: int | None
+
+
+class CalendarSources(Output):
+    items: list[CalendarSourceOut]
+    next_cursor: None = None
+
+
+class CalendarSourceInput(Input):
+    """A calendar of a connected account to show: the service and the calendar's id (from
+    `GET /api/v1/calendar/sources/available?service=`)."""
+
+    service: Annotated[str, StringConstraints(max_length=32)]
+    calendar_url: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class CalendarSourcePatch(Input):
+    receives: Annotated[bool, Field(description="True: the CRM's new events go to this one")]

@@ -1,6 +1,7 @@
-"""The scheduled CalDAV sync: each connection has one job in the queue, deferred when the
-account is connected and again by each run, SYNC_INTERVAL later, for as long as the connection
-exists. A queueing lock per user keeps it to one waiting job however often they reconnect."""
+"""The scheduled calendar sync: each user with a connected calendar (CalDAV, Microsoft 365) has
+one job in the queue, deferred when an account is connected and again by each run,
+SYNC_INTERVAL later, for as long as a calendar is connected. A queueing lock per user keeps it
+to one waiting job however often they reconnect."""
 
 import json
 import uuid
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.db import Database
-from crm.errors import CRMError
+from crm.errors import CRMError, NotFound
 from crm.jobs import QUEUE, JobDeps
 from crm.kit.crypto import SecretBox
 from crm.models import Role
@@ -34,14 +35,17 @@ _DEFER = text(
 )
 
 
-async def schedule_sync(session: AsyncSession, actor: Actor, *, at: datetime | None = None) -> None:
+async def schedule_sync(
+    session: AsyncSession, actor: Actor, *, at: datetime | None = None, notified: bool = False
+) -> None:
     """Queue the actor's next sync (at `at`, or now) once this transaction commits; nothing
-    when one is already waiting."""
+    when one is already waiting. A provider's change notification (`notified`) queues one
+    now beside the scheduled one (a lock of its own: one such waiting job at most)."""
     args = {"user_id": str(actor.user_id), "workspace_id": str(actor.workspace_id)}
     values = {
         "queue": QUEUE,
         "task": SYNC,
-        "lock": f"calendar-sync:{actor.user_id}",
+        "lock": f"calendar-sync{'-now' if notified else ''}:{actor.user_id}",
         "args": json.dumps(args),
         "at": at,
     }
@@ -55,25 +59,27 @@ async def schedule_sync(session: AsyncSession, actor: Actor, *, at: datetime | N
 async def run_sync(
     db: Database, settings: Settings, *, user_id: uuid.UUID, workspace_id: uuid.UUID
 ) -> bool:
-    """Sync one user's connected calendar and queue the next run; False (and no next run)
-    when they have disconnected."""
+    """Sync every connected calendar of one user and queue the next run; False (and no next
+    run) when none is connected any more."""
     # Imported here: the sync's services import the whole calendar domain, the worker's
     # registration of tasks should not.
-    from crm.calendar.connection import connection as connection_service
     from crm.calendar.sync import sync as sync_service
 
     actor = Actor(user_id, workspace_id, Role.member, "job")
     async with db.transaction(user_id=user_id, workspace_id=workspace_id) as session:
-        connection = await connection_service.get(session, actor)
-        if connection is None:
+        try:
+            # Each calendar's failure is in its run and in settings; the next run tries again.
+            async with session.begin_nested():
+                await sync_service.sync_all(
+                    session, actor, settings=settings, box=SecretBox.from_settings(settings)
+                )
+        except NotFound:
             return False
-        if connection.calendar_url is not None:
-            try:
-                async with session.begin_nested():
-                    await sync_service.sync(session, actor, box=SecretBox.from_settings(settings))
-            except CRMError as exc:
-                # The connection's last_error says so in settings; the next run tries again.
-                log.warning("calendar_sync_failed", user_id=str(user_id), error=exc.detail)
+        except CRMError as exc:
+            log.warning("calendar_sync_failed", user_id=str(user_id), error=exc.detail)
+        except Exception:
+            # A fault of ours: this run is undone, but the schedule must not stop with it.
+            log.exception("calendar_sync_crashed", user_id=str(user_id))
         await schedule_sync(session, actor, at=datetime.now(UTC) + SYNC_INTERVAL)
     return True
 

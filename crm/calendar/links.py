@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.auth.service import user_zone  # noqa: F401  (the calendar's modules read it here)
 from crm.errors import Invalid, NotFound
 from crm.records.kinds import KINDS
 

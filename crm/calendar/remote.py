@@ -1,9 +1,17 @@
-"""What calendar sync needs from a remote calendar server, whatever speaks to it: CalDAV here
-(crm/calendar/caldav_server.py); Microsoft 365 and Google plug in the same way. Domain code
-depends on this Protocol, never on a vendor library."""
+"""What calendar sync needs from a remote calendar server, whatever speaks to it: CalDAV
+(crm/calendar/caldav_server.py, iCalendar text), Microsoft Graph and Google Calendar
+(crm/integrations/*/calendar.py, JSON). The one sync engine (crm/calendar/sync.py) depends on
+this Protocol, never on a vendor module: each server reads its own objects into the CRM's
+`ParsedEvent` and writes the CRM's events in its own format."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from crm.calendar.ics import ParsedEvent
+    from crm.models import CalendarEvent
 
 
 @dataclass(frozen=True)
@@ -14,22 +22,29 @@ class RemoteCalendar:
 
 @dataclass(frozen=True)
 class RemoteObject:
-    """One calendar object resource: where it lives, its version (ETag) and its iCalendar text."""
+    """One remote event (a series with its exceptions counts as one): where it lives, its
+    version (ETag, changeKey...) and the server's own text of it (iCalendar, JSON), kept so
+    that what the CRM does not model survives a change made here."""
 
     href: str
     etag: str
-    ics: str
+    text: str
 
 
 @dataclass(frozen=True)
 class RemoteChanges:
-    """What changed on the server since `sync_token`, or (`complete`) since the beginning:
-    then every object the caller knew and the server no longer lists is among `deleted`."""
+    """What changed on the server since `sync_token`, or (`complete`) since the beginning.
+
+    A complete listing of a server that lists a whole calendar (CalDAV) names among `deleted`
+    every object the caller knew and the server no longer lists; one that lists a window of
+    time (Graph, Google) deletes nothing it did not say was deleted. `resynced` says that the
+    server forgot the token and everything was listed anew."""
 
     changed: list[RemoteObject]
     deleted: list[str] = field(default_factory=list)
     sync_token: str | None = None
     complete: bool = False
+    resynced: bool = False
 
 
 class RemoteError(Exception):
@@ -44,23 +59,61 @@ class RemoteConflict(RemoteError):
     """The object changed on the server since we last saw it (a failed If-Match)."""
 
 
+class Unwritable(RemoteError):
+    """This event cannot be written to this server (say, a rule it cannot express); the
+    sync skips it and says why."""
+
+
 class CalendarServer(Protocol):
+    source: str  # "caldav", "microsoft365", "google": said in sync runs and on events
+
     async def calendars(self) -> list[RemoteCalendar]:
         """The calendars the account can write events to."""
         ...
 
     async def changes(
-        self, calendar_url: str, *, sync_token: str | None, known: dict[str, str]
+        self, calendar_url: str, *, sync_token: str | None, known: Mapping[str, RemoteObject]
     ) -> RemoteChanges:
-        """What changed since `sync_token`; `known` maps the hrefs we hold to their ETags, so a
-        server without sync tokens answers only the objects whose ETag differs."""
+        """What changed since `sync_token`; `known` holds the objects we hold by href, so a
+        server without sync tokens answers only the objects whose version differs, and our
+        own writes coming back are recognised."""
         ...
 
-    async def put(self, href: str, ics: str, *, etag: str | None) -> str:
-        """Write an object (create when `etag` is None, else only over that version) and
-        answer its new ETag; RemoteConflict when the server's version differs."""
+    def read(self, obj: RemoteObject, *, default_zone: str) -> "ParsedEvent | None":
+        """The object as the CRM stores events; None for what is not an event (a to-do).
+        Raises ics.UnreadableCalendar, said in words, for what cannot be read."""
         ...
 
-    async def delete(self, href: str, *, etag: str | None) -> None:
+    async def put(
+        self, calendar_url: str, event: "CalendarEvent", *, previous: RemoteObject | None
+    ) -> RemoteObject:
+        """Write an event: create it when `previous` is None (once, however often the call
+        is repeated), else over that version only (RemoteConflict when the server's differs),
+        keeping what the CRM does not model of it. Answers the object as now stored."""
+        ...
+
+    async def delete(self, calendar_url: str, href: str, *, etag: str | None) -> None:
         """Remove an object (only that version, when `etag` is given); gone already is fine."""
+        ...
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A provider's change notifications for one calendar: its id, the resource Google needs
+    to stop it, when it lapses."""
+
+    id: str
+    resource: str | None
+    expires_at: datetime
+
+
+@runtime_checkable
+class WatchableServer(Protocol):
+    """A server that tells the CRM when a calendar changes (Graph subscriptions, Google watch
+    channels): each notification only queues an incremental sync."""
+
+    async def watch(
+        self, calendar_url: str, *, address: str, token: str, current: Watch | None
+    ) -> Watch:
+        """Start notifications to `address` carrying `token`, or renew `current`."""
         ...

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.models import CalendarEvent
+from crm.models import CalendarEvent, CalendarSource, CalendarSyncItem
 
 
 class EventRow(NamedTuple):
@@ -24,6 +24,9 @@ class EventRow(NamedTuple):
     all_day: bool
     time_zone: str
     location: str | None
+    meeting_url: str | None
+    organizer: str | None
+    response: str | None
     rrule: str | None
     exdates: list[datetime]
     overrides: list[dict[str, Any]]
@@ -79,6 +82,26 @@ class EventRepository:
         # Through the session's connection: plain columns need none of the ORM's loading.
         connection = await session.connection()
         return [EventRow._make(row) for row in await connection.execute(statement)]
+
+    async def sources(
+        self, session: AsyncSession, actor: Actor, event_ids: set[uuid.UUID]
+    ) -> dict[uuid.UUID, str]:
+        """Where each of these events came from (caldav, ms365, google), for those that came
+        from a synced calendar (the others were made in the CRM)."""
+        if not event_ids:
+            return {}
+        statement = (
+            select(CalendarSyncItem.event_id, CalendarSource.source)
+            .outerjoin(CalendarSource, CalendarSource.id == CalendarSyncItem.source_id)
+            .where(
+                CalendarSyncItem.workspace_id == actor.workspace_id,
+                CalendarSyncItem.user_id == actor.user_id,
+                CalendarSyncItem.pulled,
+                CalendarSyncItem.event_id.in_(event_ids),
+            )
+        )
+        rows = await session.execute(statement)
+        return {event_id: source or "caldav" for event_id, source in rows}
 
 
 event_repository = EventRepository()

@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from crm.kit.records import LongText, Metadata, RecordOut
 from crm.kit.schemas import Email, Input, Name, Output
@@ -53,6 +54,24 @@ RRule = Annotated[
         description="An RFC 5545 RRULE value such as FREQ=WEEKLY;BYDAY=MO;COUNT=10, "
         "repeated in the event's time zone",
     ),
+]
+
+
+def _web_address(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise ValueError("must be a web address (https://...)")
+    return value
+
+
+MeetingURL = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None,
+    BeforeValidator(lambda v: None if isinstance(v, str) and not v.strip() else v),
+    AfterValidator(_web_address),
+    Field(description="Online meeting's join link"),
+]
+OnlineMeeting = Annotated[
+    bool,
+    Field(description="Make it a Teams or Google Meet meeting"),
 ]
 Uid = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
@@ -109,6 +128,10 @@ class EventInput(Input):
         None
     )
     location: Location = None
+    # Set by calendar sync or by clients; left out of the JSON schema so that the assistant's
+    # tools (which take this model) stay within their budget (docs/calendar.md).
+    meeting_url: SkipJsonSchema[MeetingURL] = None
+    online_meeting: OnlineMeeting = False
     description: LongText = None
     attendees: Attendees = Field(default_factory=list)
     attendee_contact_ids: AttendeeContactIds = Field(default_factory=list)
@@ -138,6 +161,8 @@ class EventPatch(Input):
     all_day: bool | MISSING = MISSING
     timezone: TimeZone | MISSING | None = MISSING
     location: Location | MISSING = MISSING
+    meeting_url: SkipJsonSchema[MeetingURL | MISSING] = MISSING
+    online_meeting: SkipJsonSchema[OnlineMeeting | MISSING] = MISSING
     description: LongText | MISSING = MISSING
     attendees: Attendees | MISSING = MISSING
     attendee_contact_ids: AttendeeContactIds | MISSING = MISSING
@@ -186,6 +211,15 @@ class EventOut(RecordOut):
     all_day: bool
     timezone: str
     location: str | None
+    meeting_url: str | None
+    online_meeting: bool
+    organizer: Annotated[
+        str | None,
+        Field(description="Someone else's meeting that you attend: read-only here"),
+    ]
+    response: Annotated[
+        str | None, Field(description="Your answer to it: accepted, tentative, declined, none")
+    ]
     description: str | None
     attendees: list[str]
     attendee_contacts: list[AttendeeContact]
@@ -211,6 +245,9 @@ class OccurrenceOut(Output):
     all_day: bool
     timezone: str
     location: str | None
+    meeting_url: str | None
+    read_only: bool
+    response: str | None
     recurring: bool
     recurrence_id: datetime | None
     overridden: bool
@@ -230,7 +267,9 @@ class Occurrences(Output):
 class CalendarItemOut(Output):
     """One item of the calendar. `kind` is event (one occurrence; `id` and `event_id` are the
     event's), reminder, task_due or project_due (all-day, `end` the next day); `link` is its
-    page; `status` the reminder's, task's or project's."""
+    page; `status` the reminder's, task's or project's, or your answer to a meeting someone
+    else organises (then `read_only`); `source` the synced calendar an event came from
+    (caldav, ms365, google; null: made in the CRM)."""
 
     kind: Literal["event", "reminder", "task_due", "project_due"]
     id: str
@@ -242,6 +281,8 @@ class CalendarItemOut(Output):
     status: str | None
     event_id: str | None
     recurrence_id: datetime | None
+    source: str | None = None
+    read_only: bool = False
 
 
 class CalendarItems(Output):

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.activity.service import activity as activity_service
 from crm.activity.service import diff
 from crm.auth.actor import Actor
-from crm.calendar.links import check_links, instant, user_zone
+from crm.auth.service import user_zone
+from crm.calendar.links import check_links, instant
 from crm.calendar.recurrence import Override, RecurrenceError, Series, normalize
 from crm.calendar.repository import EventRow, event_repository
 from crm.calendar.schemas import (
@@ -24,7 +25,7 @@ from crm.calendar.schemas import (
     RangeQuery,
 )
 from crm.contacts.service import contact as contact_service
-from crm.errors import Invalid, NotFound
+from crm.errors import Conflict, Invalid, NotFound
 from crm.kit.etags import require_version
 from crm.kit.pagination import PageQuery, Slice
 from crm.kit.problems import field_errors
@@ -37,6 +38,10 @@ MAX_OCCURRENCES = 10_000
 
 
 NO_OCCURRENCE = "No such occurrence of this event."
+INVITED = (
+    "{organizer} organises this meeting and you are an attendee: only they can change or "
+    "delete it. Answer the invitation in your calendar (Outlook or Google)."
+)
 
 
 class Occurrence(NamedTuple):
@@ -75,6 +80,8 @@ def as_input(event: CalendarEvent) -> dict[str, Any]:
         "all_day": event.all_day,
         "timezone": event.time_zone,
         "location": event.location,
+        "meeting_url": event.meeting_url,
+        "online_meeting": event.online_meeting,
         "description": event.description,
         "attendees": list(event.attendees),
         "contact_id": event.contact_id,
@@ -223,6 +230,14 @@ class EventService:
         statement = event_repository.readable(actor).order_by(CalendarEvent.starts_at)
         return list((await session.scalars(statement)).all())
 
+    async def versions(self, session: AsyncSession, actor: Actor) -> dict[uuid.UUID, int]:
+        """The version of each of the actor's events, by id (what a sync compares: reading
+        whole events would cost a sync of a large calendar most of its time)."""
+        statement = event_repository.readable(actor).with_only_columns(
+            CalendarEvent.id, CalendarEvent.version
+        )
+        return dict((await session.execute(statement)).tuples().all())
+
     async def create(
         self, session: AsyncSession, actor: Actor, *, data: EventInput
     ) -> CalendarEvent:
@@ -254,9 +269,12 @@ class EventService:
         event_id: uuid.UUID,
         data: EventInput,
         if_match: frozenset[int] | None = None,
+        from_calendar: bool = False,
     ) -> CalendarEvent:
-        """Replace every field (PUT); those left out become empty. The uid stays."""
-        event = await self._lock(session, actor, event_id, if_match)
+        """Replace every field (PUT); those left out become empty. The uid stays.
+        `from_calendar`: the calendar sync writes what the calendar has (a meeting the user
+        only attends included)."""
+        event = await self._lock(session, actor, event_id, if_match, from_calendar=from_calendar)
         return await self._write(session, actor, event, data)
 
     async def update(
@@ -287,9 +305,10 @@ class EventService:
         *,
         event_id: uuid.UUID,
         if_match: frozenset[int] | None = None,
+        from_calendar: bool = False,
     ) -> Deleted:
-        """Delete an event (its reminders go with it)."""
-        event = await self._lock(session, actor, event_id, if_match)
+        """Delete an event (its reminders go with it); `from_calendar` as for replace."""
+        event = await self._lock(session, actor, event_id, if_match, from_calendar=from_calendar)
         before = snapshot(event)
         await session.delete(event)
         await session.flush()
@@ -335,10 +354,14 @@ class EventService:
         actor: Actor,
         event_id: uuid.UUID,
         if_match: frozenset[int] | None,
+        *,
+        from_calendar: bool = False,
     ) -> CalendarEvent:
         event = await event_repository.get(session, actor, event_id, for_update=True)
         if event is None:
             raise NotFound(NOT_FOUND)
+        if event.organizer and not from_calendar:
+            raise Conflict(INVITED.format(organizer=event.organizer))
         require_version(event.version, if_match)
         return event
 
@@ -369,6 +392,8 @@ class EventService:
             "all_day": data.all_day,
             "time_zone": zone.key,
             "location": data.location,
+            "meeting_url": data.meeting_url,
+            "online_meeting": data.online_meeting,
             "description": data.description,
             "attendees": await self._attendees(session, actor, data),
             "contact_id": data.contact_id,

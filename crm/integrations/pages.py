@@ -2,6 +2,7 @@
 with the user's connection, Connect / Reconnect / Disconnect (confirmed on a second screen, so
 it also works without JavaScript), and the outcome of the provider's callback in words."""
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -9,6 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.dependencies import SecretBoxDep, SessionDep
+from crm.calendar.sources import sources as source_service
+from crm.calendar.sync import sync as sync_service
 from crm.errors import CRMError
 from crm.integrations.providers import PROVIDERS
 from crm.integrations.service import CALLBACK_ERRORS, redirect_uri
@@ -44,7 +47,10 @@ async def _render(
     done: str | None = None,
     failed: str | None = None,
     confirm: str | None = None,
+    offered: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    from crm.integrations.calendars import CALENDARS  # the providers' calendars, by need
+
     settings = request.app.state.settings
     items = await integration_service.list(session, shell.actor, settings=settings)
     toasts = [toast(done)] if done else [toast(failed, "error")] if failed else None
@@ -59,6 +65,15 @@ async def _render(
             "status_labels": STATUS_LABELS,
             "redirect_uris": {s: redirect_uri(settings, s) for s in PROVIDERS},
             "confirm_disconnect": confirm if confirm in PROVIDERS else None,
+            "calendar_runs": await sync_service.runs(session, shell.actor, limit=10),
+            "calendar_sources": await source_service.shown(session, shell.actor),
+            "calendar_connected": any(
+                i.status == "connected" and i.provider.service in CALENDARS for i in items
+            ),
+            "offered_calendars": offered or {},
+            "held_calendars": [
+                c for c in await sync_service.calendars(session, shell.actor) if c.held_deletions
+            ],
             **_callback_outcome(request),
         },
     )
@@ -110,3 +125,94 @@ async def disconnect(
     return await _render(
         request, session, shell, done=f"{provider.name} is disconnected; its tokens are deleted."
     )
+
+
+@router.post("/settings/integrations/calendar/sync")
+async def sync_calendars(
+    request: Request, session: SessionDep, shell: ShellDep, box: SecretBoxDep
+) -> Response:
+    """Sync every connected calendar now; each one's outcome shows among the last runs."""
+    settings = request.app.state.settings
+    try:
+        results = await sync_service.sync_all(session, shell.actor, settings=settings, box=box)
+    except CRMError as exc:
+        return await _render(request, session, shell, failed=exc.detail)
+    failed = [r.error for r in results if r.error]
+    if failed:
+        return await _render(request, session, shell, failed=failed[0])
+    return await _render(request, session, shell, done="Your calendars are synced.")
+
+
+@router.post("/settings/integrations/calendar/{source}/confirm-deletions")
+async def confirm_deletions(
+    source: str, request: Request, session: SessionDep, shell: ShellDep, box: SecretBoxDep
+) -> Response:
+    """The user confirms the deletions a sync held: the next sync (now) applies them."""
+    try:
+        count = await sync_service.confirm_deletions(session, shell.actor, source=source)
+        settings = request.app.state.settings
+        await sync_service.sync_all(session, shell.actor, settings=settings, box=box)
+    except CRMError as exc:
+        return await _render(request, session, shell, failed=exc.detail)
+    return await _render(request, session, shell, done=f"{count} deleted events removed here too.")
+
+
+@router.post("/settings/integrations/calendar/{service}/offer")
+async def offer_calendars(
+    service: str, request: Request, session: SessionDep, shell: ShellDep, box: SecretBoxDep
+) -> Response:
+    """The account's calendars, asked now, to pick one more to show."""
+    settings = request.app.state.settings
+    try:
+        found = await source_service.available(
+            session, shell.actor, service=service, settings=settings, box=box
+        )
+    except CRMError as exc:
+        return await _render(request, session, shell, failed=exc.detail)
+    shown = {s.calendar_url for s in await source_service.shown(session, shell.actor)}
+    choices = [(c.url, c.name) for c in found if c.url not in shown]
+    return await _render(request, session, shell, offered={"service": service, "choices": choices})
+
+
+@router.post("/settings/integrations/calendar/{service}/show")
+async def show_calendar(
+    service: str, request: Request, session: SessionDep, shell: ShellDep, box: SecretBoxDep
+) -> Response:
+    form = await request.form()
+    settings = request.app.state.settings
+    try:
+        source = await source_service.add(
+            session,
+            shell.actor,
+            service=service,
+            calendar_url=str(form.get("calendar_url") or ""),
+            settings=settings,
+            box=box,
+        )
+    except CRMError as exc:
+        return await _render(request, session, shell, failed=exc.detail)
+    done = f"{source.calendar_name} is shown from the next sync."
+    return await _render(request, session, shell, done=done)
+
+
+@router.post("/settings/integrations/calendar/sources/{source_id}/receive")
+async def receive_in(
+    source_id: uuid.UUID, request: Request, session: SessionDep, shell: ShellDep
+) -> Response:
+    try:
+        source = await source_service.receive_in(session, shell.actor, source_id=source_id)
+    except CRMError as exc:
+        return await _render(request, session, shell, failed=exc.detail)
+    done = f"Events made in the CRM now go to {source.calendar_name}."
+    return await _render(request, session, shell, done=done)
+
+
+@router.post("/settings/integrations/calendar/sources/{source_id}/hide")
+async def hide_calendar(
+    source_id: uuid.UUID, request: Request, session: SessionDep, shell: ShellDep
+) -> Response:
+    try:
+        await source_service.remove(session, shell.actor, source_id=source_id)
+    except CRMError as exc:
+        return await _render(request, session, shell, failed=exc.detail)
+    return await _render(request, session, shell, done="That calendar is no longer shown here.")

@@ -278,6 +278,7 @@ class IntegrationService:
         row.connected_at = row.updated_at = now
         _store(row, grant, box)
         await session.flush()
+        await _schedule_calendar_sync(session, actor, service)
         return row
 
     async def disconnect(self, session: AsyncSession, actor: Actor, *, service: str) -> None:
@@ -416,6 +417,15 @@ class IntegrationService:
                 )
             ],
         )
+
+
+async def _schedule_calendar_sync(session: AsyncSession, actor: Actor, service: str) -> None:
+    """A service with a calendar starts syncing it now (crm/calendar/jobs.py)."""
+    from crm.calendar.jobs import schedule_sync  # the calendar domain, loaded by need
+    from crm.integrations.calendars import CALENDARS
+
+    if service in CALENDARS:
+        await schedule_sync(session, actor)
 
 
 def _endpoints(provider: Provider, settings: Settings) -> OAuthEndpoints:

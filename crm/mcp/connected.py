@@ -25,7 +25,7 @@ from crm.assistant.connected_services import SERVICES, ServiceTools
 from crm.assistant.integrations import Answer, ConnectedToolset
 from crm.assistant.tools import TurnDeps
 from crm.auth.actor import Actor
-from crm.calendar.links import user_zone
+from crm.auth.service import user_zone
 from crm.errors import CRMError
 from crm.integrations.service import CONNECTED, RECONNECT_NEEDED
 from crm.integrations.service import integration as integration_service

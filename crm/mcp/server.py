@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from crm import __version__
 from crm.auth.actor import Actor
-from crm.calendar.links import user_zone
+from crm.auth.service import user_zone
 from crm.errors import CRMError
 from crm.kit.tools import Tool
 from crm.mcp import content

@@ -12,7 +12,13 @@ from crm.models.calendar import (
     ReminderAnchor,
     ReminderStatus,
 )
-from crm.models.calendar_sync import CalendarConnection, CalendarFeed, CalendarSyncItem
+from crm.models.calendar_sync import (
+    CalendarConnection,
+    CalendarFeed,
+    CalendarSource,
+    CalendarSyncItem,
+    CalendarSyncRun,
+)
 from crm.models.contact import Contact, Organization
 from crm.models.conversation import Conversation, ConversationEntity, ConversationMessage
 from crm.models.feedback import Feedback, FeedbackCategory
@@ -38,7 +44,9 @@ __all__ = [
     "CalendarConnection",
     "CalendarEvent",
     "CalendarFeed",
+    "CalendarSource",
     "CalendarSyncItem",
+    "CalendarSyncRun",
     "Contact",
     "Conversation",
     "ConversationEntity",

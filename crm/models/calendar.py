@@ -79,6 +79,14 @@ class CalendarEvent(RecordColumns, Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(500))
+    meeting_url: Mapped[str | None] = mapped_column(String(2000))
+    # Asked to be a Teams or Google Meet meeting: the connected calendar makes it one.
+    online_meeting: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # A meeting someone else organises, synced from the user's calendar: its organizer (the
+    # event is then read-only here) and the user's response (accepted, tentative, declined,
+    # none).
+    organizer: Mapped[str | None] = mapped_column(String(320))
+    response: Mapped[str | None] = mapped_column(String(16))
     starts_at: Mapped[datetime] = mapped_column(TZ)
     ends_at: Mapped[datetime] = mapped_column(TZ)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import jobs
 from crm.auth.actor import Actor
@@ -29,7 +30,14 @@ from crm.integrations.mail import Mail, MailSender, sender_for
 from crm.kit.clock import time_of_day
 from crm.kit.crypto import SecretBox
 from crm.kit.mail import Mailer
-from crm.models import Reminder, ReminderAnchor, ReminderStatus, Role, UserAccount
+from crm.models import (
+    CalendarEvent,
+    Reminder,
+    ReminderAnchor,
+    ReminderStatus,
+    Role,
+    UserAccount,
+)
 from crm.notifications.service import Notice
 from crm.notifications.service import notification as notification_service
 from crm.records.kinds import KINDS
@@ -113,6 +121,7 @@ async def _deliver_batch(
         if not due:
             return 0
         user = await session.get_one(UserAccount, user_id)
+        joins = await _meeting_urls(session, due)
         mailed = [r for r in due if "email" in r.channels]
         sender: MailSender | None = None
         accepted: list[bool] = []
@@ -120,14 +129,18 @@ async def _deliver_batch(
             # The user's own Outlook when connected, else SMTP (crm.integrations.mail).
             box = SecretBox.from_settings(settings)
             sender = await sender_for(session, actor, settings=settings, box=box, mailer=mailer)
-            accepted = await sender.send([_email(settings, user, r) for r in mailed])
+            accepted = await sender.send(
+                [_email(settings, user, r, joins.get(r.event_id)) for r in mailed]
+            )
         refused = {r.id for r, ok in zip(mailed, accepted, strict=True) if not ok}
         retry = bool(refused and sender and sender.retries and not last_try)
         if retry:
             # Kept due, for the retry; the others are delivered now.
             due = [r for r in due if r.id not in refused]
         await notification_service.add(
-            session, actor, notices=[_notice(r) for r in due if "in_app" in r.channels]
+            session,
+            actor,
+            notices=[_notice(r, joins.get(r.event_id)) for r in due if "in_app" in r.channels],
         )
         await session.execute(
             update(Reminder)
@@ -157,7 +170,20 @@ async def _deliver_batch(
     return len(due)
 
 
-def _notice(reminder: Reminder) -> Notice:
+async def _meeting_urls(session: AsyncSession, due: list[Reminder]) -> dict[uuid.UUID, str]:
+    """The join links of the online meetings these reminders are about, by event (one query)."""
+    event_ids = {r.event_id for r in due if r.event_id is not None}
+    if not event_ids:
+        return {}
+    rows = await session.execute(
+        select(CalendarEvent.id, CalendarEvent.meeting_url).where(
+            CalendarEvent.id.in_(event_ids), CalendarEvent.meeting_url.is_not(None)
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+def _notice(reminder: Reminder, join: str | None = None) -> Notice:
     link, entity_type, entity_id = link_of(reminder)
     return Notice(
         kind="reminder",
@@ -166,18 +192,22 @@ def _notice(reminder: Reminder) -> Notice:
         source_key=f"reminder:{reminder.id}:{reminder.remind_at.isoformat()}",
         entity_type=entity_type,
         entity_id=entity_id,
-        data={"reminder_id": str(reminder.id)},
+        data={"reminder_id": str(reminder.id), **({"meeting_url": join} if join else {})},
     )
 
 
-def _email(settings: Settings, user: UserAccount, reminder: Reminder) -> Mail:
+def _email(
+    settings: Settings, user: UserAccount, reminder: Reminder, join: str | None = None
+) -> Mail:
     url = settings.crm_base_url.rstrip("/") + link_of(reminder)[0]
     at = reminder.remind_at.astimezone(ZoneInfo(user.time_zone))
     when = f"{at:%a %d %b %Y}, {time_of_day(at, user.clock)}"
-    text = f"Reminder: {reminder.message}\n\n{when}\n\nOpen it in the CRM: {url}\n"
+    joining = f"Join the meeting: {join}\n\n" if join else ""
+    text = f"Reminder: {reminder.message}\n\n{when}\n\n{joining}Open it in the CRM: {url}\n"
     html = (
         f"<p><strong>Reminder:</strong> {escape(reminder.message)}</p>"
         f"<p>{escape(when)}</p>"
-        f'<p><a href="{escape(url)}">Open it in the CRM</a></p>'
+        + (f'<p><a href="{escape(join)}">Join the meeting</a></p>' if join else "")
+        + f'<p><a href="{escape(url)}">Open it in the CRM</a></p>'
     )
     return Mail(to=user.email, subject=f"Reminder: {reminder.message[:120]}", text=text, html=html)

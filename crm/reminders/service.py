@@ -18,7 +18,8 @@ from crm import jobs
 from crm.activity.service import activity as activity_service
 from crm.activity.service import diff
 from crm.auth.actor import Actor
-from crm.calendar.links import check_links, user_zone
+from crm.auth.service import user_zone
+from crm.calendar.links import check_links
 from crm.calendar.recurrence import Series
 from crm.calendar.repository import event_repository
 from crm.db import set_context

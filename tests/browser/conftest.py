@@ -19,6 +19,7 @@ from tests.conftest import SECRET
 from tests.smtp import free_port
 from tests.standins import StandInServer
 from tests.standins.google import GoogleIdentity
+from tests.standins.microsoft_graph import GraphStandIn
 from tests.standins.microsoft_identity import MicrosoftIdentity
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,9 +39,13 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture(scope="session")
 def microsoft_server() -> Iterator[tuple[MicrosoftIdentity, StandInServer]]:
-    """The Microsoft identity platform's stand-in that the live server is configured with."""
+    """The Microsoft identity platform's stand-in that the live server is configured with, and
+    Graph beside it (the calendar a connection syncs)."""
     identity = MicrosoftIdentity()
-    with StandInServer(identity) as server:
+    graph = GraphStandIn(identity=identity)
+    identity.graph = graph  # type: ignore[attr-defined] (the mailboxes tests seed)
+    with StandInServer(identity, graph.standin()) as server:
+        graph.base = f"{server.url}/v1.0"
         yield identity, server
 
 

@@ -44,11 +44,18 @@ def test_connect_microsoft_365_and_disconnect(open_tab, microsoft, viewport):  #
     assert microsoft.authorize_requests[-1]["code_challenge_method"] == "S256"
     tab.check("settings-integrations")
 
+    sync = page.locator("[data-calendar-sync]")
+    sync.get_by_role("button", name="Sync now").click()
+    expect(page.locator(".toast")).to_contain_text("Your calendars are synced.")
+    expect(sync.locator('[data-calendar-source="Calendar"]')).to_contain_text("Receives new events")
+    expect(sync.locator('[data-sync-run="ok"]').first).to_be_visible()
+    tab.check()
+
     card.get_by_role("link", name="Disconnect").click()
     expect(card.locator("[data-confirm-disconnect]")).to_contain_text("Disconnect Microsoft 365?")
     tab.check()
     card.get_by_role("button", name="Disconnect").click()
-    expect(page.locator(".toast")).to_contain_text("Microsoft 365 is disconnected")
+    expect(page.locator(".toast").last).to_contain_text("Microsoft 365 is disconnected")
     expect(card.locator("[data-integration-status]")).to_have_text("Not connected")
     tab.check()
 
@@ -71,4 +78,42 @@ def test_connect_google_workspace_with_a_scope_left_unticked(open_tab, google): 
     expect(card.get_by_role("alert")).to_contain_text("share files in your Google Drive")
     sent = google.authorize_requests[-1]
     assert sent["access_type"] == "offline" and sent["prompt"] == "consent"
+    tab.check()
+
+
+def test_an_invitation_synced_from_outlook_opens_read_only(open_tab, microsoft):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    tab = open_tab(WIDE)
+    register(tab, name="Ada Lovelace")
+    account = MicrosoftAccount("Ada Lovelace", "ada.invited@contoso.com")
+    start = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    microsoft.graph.mailbox(account.mail, account.display_name).add_event(
+        subject="Board meeting",
+        start=start + timedelta(days=1),
+        end=start + timedelta(days=1, hours=1),
+        online=True,
+        isOrganizer=False,
+        organizer={"emailAddress": {"name": "Boss", "address": "boss@contoso.com"}},
+        responseStatus={"response": "accepted"},
+    )
+    microsoft.signing_in = account
+    page = tab.go("/settings/integrations")
+    page.locator('[data-integration="ms365"]').get_by_role(
+        "button", name="Connect Microsoft 365"
+    ).click()
+    expect(page.locator("[data-callback-done]")).to_have_text("Microsoft 365 is connected.")
+    page.locator("[data-calendar-sync]").get_by_role("button", name="Sync now").click()
+    expect(page.locator(".toast").first).to_contain_text("Your calendars are synced.")
+    day = (start + timedelta(days=1)).date()
+    found = page.request.get(
+        f"{tab.base}/api/v1/calendar/events?start={day}&end={day + timedelta(days=1)}"
+    ).json()["items"]
+    page = tab.go(f"/calendar?event={found[0]['event_id']}")  # goes to it and opens it
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#event-invited")).to_contain_text(
+        "boss@contoso.com organises this meeting; your answer: accepted."
+    )
+    expect(dialog.locator("#event-save")).to_be_hidden()
+    expect(dialog.locator("#event-join")).to_be_visible()
     tab.check()

@@ -174,3 +174,18 @@ async def test_an_endless_rule_and_an_all_day_event_in_a_range(client):
         "2026-12-26",
         True,
     )
+
+
+async def test_a_meeting_link_is_kept_shown_in_ranges_and_must_be_a_web_address(client):
+    ada = await sign_up(client, "Ada")
+    link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0"
+    event = await create(client, ada, meeting_url=link)
+    assert event["meeting_url"] == link
+    [found] = await occurrences(client, ada, "2026-12-01", "2026-12-02")
+    assert found["meeting_url"] == link
+    url = f"{EVENTS}/{event['id']}"
+    cleared = await client.patch(url, json={"meeting_url": ""}, headers=ada.headers)
+    assert cleared.status_code == 200 and cleared.json()["meeting_url"] is None
+    bad = await client.patch(url, json={"meeting_url": "javascript:alert(1)"}, headers=ada.headers)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "meeting_url"

@@ -338,3 +338,26 @@ async def test_a_worker_retries_a_failing_mail_server(client, admin_url):
             assert delivered(admin_url, reminder_id) == ("scheduled", 0)
     finally:
         smtp.stop()
+
+
+async def test_a_reminder_of_an_online_meeting_carries_its_join_link(client, admin_url):
+    ada = await sign_up(client, "Ada")
+    join = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0"
+    body = {"title": "Acme call", "start": "2027-03-01T10:00:00Z", "meeting_url": join}
+    event = (await client.post("/api/v1/calendar/events", json=body, headers=ada.headers)).json()
+    with SMTPServer() as smtp:
+        settings = mail_settings(admin_url, smtp.port)
+        async with running_worker(app_url(admin_url), settings):
+            reminder = {
+                "message": "Acme call",
+                "remind_at": soon(),
+                "channels": ["in_app", "email"],
+                "event_id": event["id"],
+            }
+            made = await client.post("/api/v1/reminders", json=reminder, headers=ada.headers)
+            [mail] = await smtp.inbox.wait(1, timeout=20)
+            await until(lambda: delivered(admin_url, made.json()["id"]) == ("sent", 1))
+    assert f"Join the meeting: {join}" in mail.get_body(("plain",)).get_content()
+    assert f'<a href="{join}">Join the meeting</a>' in mail.get_body(("html",)).get_content()
+    [note] = (await client.get("/api/v1/notifications", headers=ada.headers)).json()["items"]
+    assert note["data"]["meeting_url"] == join

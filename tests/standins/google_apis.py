@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.standins import google_calendar
 from tests.standins.google import GoogleAccount, GoogleIdentity, api_error
 
 GOOGLE_DOC = "application/vnd.google-apps.document"
@@ -34,7 +35,7 @@ class Mailbox:
     messages: list[dict[str, Any]] = field(default_factory=list)
     sent: list[email.message.EmailMessage] = field(default_factory=list)
     drafts: list[email.message.EmailMessage] = field(default_factory=list)
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calendar: google_calendar.GoogleCalendar = field(default_factory=google_calendar.GoogleCalendar)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     contents: dict[str, bytes] = field(default_factory=dict)
     permissions: list[dict[str, Any]] = field(default_factory=list)
@@ -48,6 +49,7 @@ class GoogleAPIs:
         self.throttle = 0  # answer this many requests 429 first
         self.requests: list[str] = []
         self.sessions: dict[str, tuple[dict[str, Any], str]] = {}  # resumable uploads
+        self.channels: dict[str, dict[str, Any]] = {}  # watch channels, by id
 
     def box(self, account: GoogleAccount) -> Mailbox:
         return self.boxes.setdefault(account.sub, Mailbox())
@@ -124,7 +126,14 @@ class GoogleAPIs:
             Route(f"{g}/labels", self.labels, methods=["GET"]),
             Route(f"{c}/users/me/calendarList", self.calendars, methods=["GET"]),
             Route(f"{c}/calendars/{{cal}}/events", self.events, methods=["GET", "POST"]),
-            Route(f"{c}/calendars/{{cal}}/events/{{id}}", self.event, methods=["PATCH", "DELETE"]),
+            Route(f"{c}/calendars/{{cal}}/events/{{id}}/instances", self.instances),
+            Route(f"{c}/calendars/{{cal}}/events/watch", self.watch, methods=["POST"]),
+            Route(f"{c}/channels/stop", self.stop, methods=["POST"]),
+            Route(
+                f"{c}/calendars/{{cal}}/events/{{id}}",
+                self.event,
+                methods=["GET", "PATCH", "DELETE"],
+            ),
             Route(f"{d}/files", self.list_files, methods=["GET"]),
             Route(f"{d}/files/{{id}}", self.get_file, methods=["GET"]),
             Route(f"{d}/files/{{id}}/export", self.export, methods=["GET"]),
@@ -260,61 +269,11 @@ class GoogleAPIs:
             {"kind": "calendar#calendarList", **self._page(request, items, "items", "maxResults")}
         )
 
-    async def events(self, request: Request) -> Response:
-        who = await self._who(request)
-        if isinstance(who, Response):
-            return who
-        box, account = who
-        if request.method == "GET":
-            start, end = request.query_params["timeMin"], request.query_params["timeMax"]
-            items = sorted(
-                (
-                    e
-                    for e in box.events.values()
-                    if _instant(e["end"]) > _instant({"dateTime": start})
-                    and _instant(e["start"]) < _instant({"dateTime": end})
-                ),
-                key=lambda e: _instant(e["start"]),
-            )
-            return JSONResponse(
-                {"kind": "calendar#events", **self._page(request, items, "items", "maxResults")}
-            )
-        body = await request.json()
-        eid = self._id()
-        event = {
-            **body,
-            "id": eid,
-            "status": "confirmed",
-            "organizer": {"email": account.email, "self": True},
-            "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
-        }
-        event.pop("conferenceData", None)
-        if "createRequest" in (body.get("conferenceData") or {}):
-            if request.query_params.get("conferenceDataVersion") != "1":
-                return api_error(
-                    400, "Invalid conference type value.", "INVALID_ARGUMENT", "invalid"
-                )
-            event["hangoutLink"] = f"https://meet.google.com/abc-{eid[-4:]}-xyz"
-            event["conferenceData"] = {
-                "conferenceId": f"abc-{eid[-4:]}-xyz",
-                "conferenceSolution": {"key": {"type": "hangoutsMeet"}},
-            }
-        box.events[eid] = event
-        return JSONResponse(event)
-
-    async def event(self, request: Request) -> Response:
-        who = await self._who(request)
-        if isinstance(who, Response):
-            return who
-        box, _ = who
-        eid = request.path_params["id"]
-        if eid not in box.events:
-            return api_error(404, "Not Found", "NOT_FOUND", "notFound")
-        if request.method == "DELETE":
-            del box.events[eid]
-            return Response(status_code=204)
-        box.events[eid].update(await request.json())
-        return JSONResponse(box.events[eid])
+    events = google_calendar.events
+    watch = google_calendar.watch
+    stop = google_calendar.stop
+    event = google_calendar.event
+    instances = google_calendar.instances
 
     # Drive
 

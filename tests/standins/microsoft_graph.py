@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from tests.standins.graph_calendar import EVENT_ROUTE, ROUTES, CalendarFailure, CalendarRoutes
+
 _ids = itertools.count(1)
 
 
@@ -160,6 +162,7 @@ class Account:
     sites: list[dict[str, Any]] = field(default_factory=list)
     teams: list[dict[str, Any]] = field(default_factory=list)
     onedrive: Drive = field(default_factory=lambda: Drive(new_id("drive")))
+    calendars: Any = None  # graph_calendar.Calendars, made on first use
 
     def __post_init__(self) -> None:
         for name in ("Inbox", "Sent Items", "Drafts"):
@@ -213,14 +216,21 @@ class Account:
         return message
 
     def add_event(
-        self, *, subject: str, start: datetime, end: datetime, online: bool = False
+        self,
+        *,
+        subject: str,
+        start: datetime,
+        end: datetime,
+        online: bool = False,
+        **more: Any,
     ) -> dict[str, Any]:
-        return self._create_event(
+        return CalendarRoutes.calendars_of(self).create(
             {
                 "subject": subject,
                 "start": {"dateTime": _utc(start), "timeZone": "UTC"},
                 "end": {"dateTime": _utc(end), "timeZone": "UTC"},
                 "isOnlineMeeting": online,
+                **more,
             }
         )
 
@@ -308,11 +318,11 @@ def _select(item: dict[str, Any], select: str | None) -> dict[str, Any]:
     """The item as Graph answers it: every property, or those in $select (and the id)."""
     if not select:
         return {k: v for k, v in item.items() if k not in INTERNAL}
-    fields = {f.strip() for f in select.split(",")} | {"id"}
+    fields = {f.strip() for f in select.split(",")} | {"id", "singleValueExtendedProperties"}
     return {k: v for k, v in item.items() if k in fields}
 
 
-class GraphStandIn:
+class GraphStandIn(CalendarRoutes):
     """The stand-in's state and its Starlette app; mount it at /v1.0 through `app`."""
 
     def __init__(self, *, max_page_size: int = 10, identity: Any = None) -> None:
@@ -324,6 +334,8 @@ class GraphStandIn:
         self.max_page_size = max_page_size
         self.requests: list[tuple[str, str]] = []
         self.throttled = 0
+        self.delta_prefers: list[str] = []  # each calendarView/delta request's Prefer header
+        self.subscriptions: dict[str, dict[str, Any]] = {}  # change notifications, by id
         self.retry_after = "1"
         self.uploads: dict[str, dict[str, Any]] = {}
         self.base = ""  # set once served: http://127.0.0.1:port/v1.0
@@ -389,7 +401,7 @@ class GraphStandIn:
                     "Access token validation failure. Invalid audience.",
                 )
             return await self.route(request, account, path.removeprefix("/v1.0"))
-        except GraphFailure as failure:
+        except (GraphFailure, CalendarFailure) as failure:
             return failure.response
 
     @staticmethod
@@ -526,23 +538,6 @@ class GraphStandIn:
             and _parse_time(e["end"]["dateTime"]) > start
         ]
         return self.page(request, sorted(found, key=lambda e: e["start"]["dateTime"]))
-
-    async def create_event(self, request: Request, account: Account) -> Response:
-        return JSONResponse(account._create_event(await request.json()), status_code=201)
-
-    async def event(self, request: Request, account: Account, event_id: str) -> Response:
-        event = account.events.get(event_id)
-        if event is None:
-            raise not_found()
-        if request.method == "PATCH":
-            changes = await request.json()
-            if "attendees" in changes:
-                changes["attendees"] = [
-                    {**a, "status": a.get("status") or {"response": "none"}}
-                    for a in changes["attendees"]
-                ]
-            event.update(changes)
-        return JSONResponse(_select(event, request.query_params.get("$select")))
 
     async def online_meetings(self, request: Request, account: Account) -> Response:
         match = re.fullmatch(
@@ -824,8 +819,9 @@ class GraphStandIn:
         (r"POST /me/messages", create_draft),
         (r"GET /me/mailFolders", mail_folders),
         (r"GET /me/calendarView", calendar_view),
-        (r"POST /me/events", create_event),
-        (r"(?:GET|PATCH) /me/events/([^/]+)", event),
+        *ROUTES,
+        (r"POST /me/events", CalendarRoutes.calendar_events),
+        EVENT_ROUTE,
         (r"GET /me/onlineMeetings", online_meetings),
         (r"GET /me/onlineMeetings/([^/]+)/transcripts", transcripts),
         (r"GET /me/onlineMeetings/([^/]+)/transcripts/([^/]+)/content", transcript_content),

@@ -47,6 +47,7 @@ _REASONS = {
         "at consent). Reconnect Google Workspace and tick every box."
     ),
     "notFound": "Google has no such item; it may have been deleted, or it is not shared with you.",
+    "deleted": "Google has no such item any more: it was deleted.",
     "rateLimitExceeded": "Google is limiting requests right now; try again in a minute.",
     "userRateLimitExceeded": "Google is limiting requests right now; try again in a minute.",
     "storageQuotaExceeded": "The Google account's storage is full.",

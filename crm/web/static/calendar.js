@@ -178,6 +178,10 @@
     errorBox.hidden = true;
     fields.title.value = values.title || "";
     fields.location.value = values.location || "";
+    fields.meeting_url.value = values.meeting_url || "";
+    var join = document.getElementById("event-join");
+    join.hidden = !/^https?:\/\//.test(values.meeting_url || "");
+    join.href = join.hidden ? "#" : values.meeting_url;
     fields.description.value = values.description || "";
     fields.all_day.checked = !!values.all_day;
     showTimes(!!values.all_day);
@@ -195,7 +199,16 @@
     linkInitial = linked ? linked + ":" + values[linked] : "";
     setSelect(fields.link, linkInitial, "A linked " + (linked || "").replace("_id", ""));
     setSelect(fields.rrule, values.rrule || "", "Custom (" + values.rrule + ")");
-    deleteButton.hidden = !opening;
+    // A meeting someone else organises is read-only here: say so, offer no save or delete.
+    var invited = document.getElementById("event-invited");
+    var organizer = opening && opening.event ? opening.event.organizer : null;
+    invited.hidden = !organizer;
+    invited.textContent = organizer
+      ? organizer + " organises this meeting; your answer: " + (opening.event.response || "none") +
+        ". Answer or change it in your calendar."
+      : "";
+    document.getElementById("event-save").hidden = !!organizer;
+    deleteButton.hidden = !opening || !!organizer;
     // An event kept in another time zone (imported, say) is edited in its own zone's times.
     var zoneHint = document.getElementById("event-zone");
     zoneHint.hidden = !values.timezone || values.timezone === zone;
@@ -246,6 +259,7 @@
       if (link) body[link.split(":")[0]] = link.split(":")[1];
     }
     body.rrule = fields.rrule.value || null;
+    body.meeting_url = fields.meeting_url.value.trim() || null;
     return body;
   }
 

@@ -14,13 +14,28 @@ from tests.conftest import PASSWORD, bearer, http_client, make_settings
 from tests.integrations.conftest import CONNECT, User, authorize, come_back
 from tests.standins import StandInServer
 from tests.standins.google import GoogleAccount, GoogleIdentity
+from tests.standins.google_apis import GoogleAPIs
 
 
 @pytest.fixture(scope="session")
-def google_server() -> Iterator[tuple[GoogleIdentity, StandInServer]]:
+def google_standins() -> Iterator[tuple[GoogleIdentity, GoogleAPIs, StandInServer]]:
+    """Google's sign-in and its APIs (Gmail, Calendar, Drive) on one server: the tokens the
+    one issues open the other's data."""
     identity = GoogleIdentity()
-    with StandInServer(identity) as server:
-        yield identity, server
+    apis = GoogleAPIs(identity)
+    with StandInServer(identity, apis) as server:
+        yield identity, apis, server
+
+
+@pytest.fixture(scope="session")
+def google_server(google_standins) -> tuple[GoogleIdentity, StandInServer]:
+    identity, _, server = google_standins
+    return identity, server
+
+
+@pytest.fixture
+def google_apis(google_standins) -> GoogleAPIs:
+    return google_standins[1]
 
 
 @pytest.fixture
