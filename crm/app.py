@@ -69,7 +69,7 @@ try:
     from crm.tasks.pages import router as task_pages
     from crm.web import install as install_web
     from crm.web.pages import router as web_pages
-    from crm.web.settings import router as settings_pages
+    from crm.web.settings_tabs import router as settings_pages
     from crm.workspaces.endpoints import router as workspace_router
     from crm.workspaces.pages import router as workspace_pages
 finally:

@@ -36,6 +36,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai.providers import classify_failure
+from crm.assistant.conversations import History
+from crm.assistant.conversations import conversation as conversation_service
 from crm.assistant.groups import (
     SPECS,
     GroupSpec,
@@ -45,8 +47,6 @@ from crm.assistant.groups import (
     turn_capabilities,
 )
 from crm.assistant.integrations import Integrations, confirm_held, instructions_for
-from crm.assistant.memory import History
-from crm.assistant.memory import conversation as conversation_service
 from crm.assistant.names import record_names
 from crm.assistant.offline import Interpreter
 from crm.assistant.proposals import edit_url

@@ -72,8 +72,8 @@ async def list_conversations(
     query: Annotated[ConversationQuery, Query()], session: SessionDep, actor: ActorDep
 ) -> Page[ConversationOut]:
     """Your conversations, the latest first; pass `next_cursor` back as `cursor` for more."""
-    # The memory imports pydantic-ai's messages: imported on first use (start-up cost).
-    from crm.assistant.memory import conversation as conversation_service
+    # The conversations service imports pydantic-ai's messages: on first use (start-up cost).
+    from crm.assistant.conversations import conversation as conversation_service
 
     found = await conversation_service.list(session, actor, limit=query.limit, cursor=query.cursor)
     return found.page(ConversationOut.model_validate)
@@ -84,7 +84,7 @@ async def get_conversation(
     conversation_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> ConversationDetail:
     """One of your conversations with its messages."""
-    from crm.assistant.memory import conversation as conversation_service  # start-up cost
+    from crm.assistant.conversations import conversation as conversation_service  # start-up cost
 
     found = await conversation_service.get(session, actor, conversation_id=conversation_id)
     messages = await conversation_service.messages(session, actor, conversation=found)

@@ -23,6 +23,7 @@ from pydantic_ai.toolsets import AbstractToolset, FunctionToolset
 
 from crm.assistant.tools import Entity, TurnDeps, agent_tool, entity_type_of
 from crm.kit.tools import Tool
+from crm.records.kinds import KINDS
 from crm.toolbox import TOOLS
 
 # A request's tool schemas (name, description, parameters, as compact JSON) stay under this
@@ -69,61 +70,13 @@ class ToolGroup:
 
 
 # The CRM's own groups, by the record kind of each tool (crm.assistant.tools.entity_type_of):
-# a new tool of a known kind joins its group by itself; a new kind needs a line here (a test
-# says so).
+# a kind of the registry with words of its own is a group of its own; a new tool of a known
+# kind joins its group by itself.
 SPECS = (
-    GroupSpec(
-        "contacts",
-        "people: add, find, change or delete contacts (e-mail, phone, job, organization)",
-        ("contact",),
-        words(
-            r"contacts?",
-            "people",
-            "person",
-            r"colleagues?",
-            r"phones?",
-            "mobile",
-            r"[\w.+-]+@[\w-]+\.[\w.]+",  # an e-mail address ("e-mail" alone may be mail)
-            "title",
-            "job",
-            "works",
-            "ceo",
-            "cto",
-            "cfo",
-            "coo",
-            "vp",
-            "head of",
-            r"managers?",
-            r"directors?",
-            r"engineers?",
-            "lead",
-        ),
-    ),
-    GroupSpec(
-        "organizations",
-        "companies and other organizations: add, find, change or delete them",
-        ("organization",),
-        words(
-            r"organi[sz]ations?",
-            r"orgs?",
-            r"compan(y|ies)",
-            r"clients?",
-            r"customers?",
-            "industry",
-            r"firms?",
-        ),
-    ),
-    GroupSpec(
-        "projects",
-        "projects: add, find, change, assign members, set status, delete",
-        ("project",),
-        words(r"projects?", "assign", "assigned", "unassign"),
-    ),
-    GroupSpec(
-        "tasks",
-        "tasks of projects: add, find (overdue, due, by priority), change, status, delete",
-        ("task",),
-        words(r"tasks?", r"to-?dos?", "overdue", "due", "priority", "deadline"),
+    *(
+        GroupSpec(kind.plural, kind.about, (kind.name,), words(*kind.words))
+        for kind in KINDS
+        if kind.words
     ),
     GroupSpec(
         "calendar",

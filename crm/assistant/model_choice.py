@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.ai import providers
 from crm.ai.service import resolve
 from crm.auth.actor import Actor
 from crm.config import Settings
@@ -45,8 +46,6 @@ def build_model(
 ) -> "Model":
     """A pydantic-ai model of `provider` (one of PROVIDERS but offline) through crm.ai's
     adapters, with their default model names and retries."""
-    from crm.ai import providers
-
     kind = AIProvider(provider.replace("-", "_"))  # "openai-compatible" of earlier versions
     name = model_name or providers.DEFAULT_MODELS[kind]
     if not name:

@@ -38,9 +38,9 @@ def record_url(entity_type: str | None, entity_id: Any) -> str | None:
 async def assistant_page(
     request: Request, session: SessionDep, shell: ShellDep, c: uuid.UUID | None = None
 ) -> HTMLResponse:
-    # The memory (pydantic-ai's messages) and the agent are imported when the assistant is
+    # The conversations (pydantic-ai's messages) and the agent are imported when the assistant is
     # first used: they are most of the web app's start-up otherwise.
-    from crm.assistant.memory import conversation as conversation_service
+    from crm.assistant.conversations import conversation as conversation_service
 
     actor = shell.actor
     conversations = (await conversation_service.list(session, actor, limit=50, cursor=None)).items

@@ -5,14 +5,14 @@ without loading the interpreter."""
 from typing import Any
 from urllib.parse import urlencode
 
-RECORD_PAGES = {"contact": "/contacts", "organization": "/organizations", "project": "/projects"}
+from crm.records.kinds import KINDS
 
 
 def edit_url(call: dict[str, Any]) -> str | None:
-    """The record form, filled with a proposed new record's fields (the Edit button)."""
-    kind = call["tool"].removeprefix("create_")
-    page = RECORD_PAGES.get(kind)
-    if page is None:
+    """The record form, filled with a proposed new record's fields (the Edit button): a kind
+    with pages of its own has one at /<plural>/new."""
+    kind = KINDS.get(call["tool"].removeprefix("create_"))
+    if kind is None or not kind.pages:
         return None
     fields = {k: v for k, v in call["arguments"].items() if isinstance(v, str)}
-    return f"{page}/new?{urlencode(fields)}"
+    return f"/{kind.plural}/new?{urlencode(fields)}"

@@ -5,7 +5,7 @@ a daylight-saving change."""
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -275,8 +275,3 @@ def _period(rule_text: str) -> timedelta | None:
     if days is None or "COUNT" in parts:
         return None
     return timedelta(days=days * int(parts.get("INTERVAL", "1") or 1))
-
-
-def day_start(day: date, tz: ZoneInfo) -> datetime:
-    """Midnight of `day` in `tz`."""
-    return datetime.combine(day, time(0, 0), tzinfo=tz)

@@ -20,3 +20,29 @@ TOOLS = record_tools(
         "tolerated).",
     },
 )
+
+# The assistant's group of these tools: what it says they do, and the words of a message
+# about them (regular expressions, whole words).
+ABOUT = "people: add, find, change or delete contacts (e-mail, phone, job, organization)"
+WORDS = (
+    r"contacts?",
+    "people",
+    "person",
+    r"colleagues?",
+    r"phones?",
+    "mobile",
+    r"[\w.+-]+@[\w-]+\.[\w.]+",  # an e-mail address ("e-mail" alone may be mail)
+    "title",
+    "job",
+    "works",
+    "ceo",
+    "cto",
+    "cfo",
+    "coo",
+    "vp",
+    "head of",
+    r"managers?",
+    r"directors?",
+    r"engineers?",
+    "lead",
+)

@@ -92,7 +92,7 @@ def _callback_outcome(request: Request) -> dict[str, Any]:
     return {}
 
 
-# Registered before crm.web.settings' `/settings/{slug}` (see crm/app.py ROUTERS).
+# Registered before crm.web.settings_tabs' `/settings/{slug}` (see crm/app.py ROUTERS).
 @router.get("/settings/integrations")
 async def integrations_page(request: Request, session: SessionDep, shell: ShellDep) -> Response:
     return await _render(request, session, shell, confirm=request.query_params.get("disconnect"))

@@ -4,6 +4,7 @@ connection (`send_mail`), or many over a few kept connections (`Mailer`, the wor
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -19,6 +20,16 @@ log = structlog.get_logger()
 # Connections a worker keeps open at most: jobs mailing at the same time share them (mail
 # servers limit how many one client may open).
 CONNECTIONS = 4
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One message to a user: plain text, and HTML as its alternative."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
 
 
 async def send_mail(

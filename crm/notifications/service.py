@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.kit.pagination import PageQuery, Slice, SortKey, paginate
 from crm.models import Notification
+from crm.notifications.schemas import NotificationOut
 
 CHANNEL = "crm_notification"
 NEWEST_FIRST = SortKey("-created_at", Notification.created_at, Notification.id, descending=True)
@@ -41,8 +42,6 @@ class Notice:
 
 
 def as_json(notification: Notification) -> dict[str, Any]:
-    from crm.notifications.schemas import NotificationOut
-
     return NotificationOut.model_validate(notification).model_dump(mode="json")
 
 

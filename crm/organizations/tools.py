@@ -19,3 +19,16 @@ TOOLS = record_tools(
         "search": "Find organizations whose name contains `q` (typos tolerated).",
     },
 )
+
+# The assistant's group of these tools: what it says they do, and the words of a message
+# about them (regular expressions, whole words).
+ABOUT = "companies and other organizations: add, find, change or delete them"
+WORDS = (
+    r"organi[sz]ations?",
+    r"orgs?",
+    r"compan(y|ies)",
+    r"clients?",
+    r"customers?",
+    "industry",
+    r"firms?",
+)

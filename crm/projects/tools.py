@@ -76,3 +76,13 @@ TOOLS = record_tools(
         ),
     ],
 )
+
+# The assistant's group of these tools: what it says they do, and the words of a message
+# about them (regular expressions, whole words).
+ABOUT = "projects: add, find, change, assign members, set status, delete"
+WORDS = (
+    r"projects?",
+    "assign",
+    "assigned",
+    "unassign",
+)

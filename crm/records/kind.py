@@ -26,6 +26,10 @@ class RecordKind:
     searchable: bool = False  # by name: the palette, the offline interpreter's names
     linkable: bool = False  # events and reminders may name one (`contact_id`...)
     links: tuple[str, ...] = ()  # the kinds its records link to
+    # The assistant's group of its tools: what they do, and the words (regular expressions) of
+    # a message about them; a kind without words has its tools grouped by crm.assistant.groups.
+    about: str = ""
+    words: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

@@ -17,14 +17,19 @@ RECORDS = {"pages": True, "searchable": True, "linkable": True}
 LINKABLE = ("contact", "organization", "project", "task")
 KINDS = Registry(
     RecordKind("contact", "contacts", contact.model, contact, contact_tools.TOOLS,
-               "/contacts/{}", icon="users", links=("organization",), **RECORDS),
+               "/contacts/{}", icon="users", links=("organization",), **RECORDS,
+               about=contact_tools.ABOUT, words=contact_tools.WORDS),
     RecordKind("organization", "organizations", organization.model, organization,
-               organization_tools.TOOLS, "/organizations/{}", icon="building-2", **RECORDS),
+               organization_tools.TOOLS, "/organizations/{}", icon="building-2", **RECORDS,
+               about=organization_tools.ABOUT, words=organization_tools.WORDS),
     RecordKind("project", "projects", project.model, project, project_tools.TOOLS,
-               "/projects/{}", icon="folder-kanban", links=("organization",), **RECORDS),
+               "/projects/{}", icon="folder-kanban", links=("organization",), **RECORDS,
+               about=project_tools.ABOUT, words=project_tools.WORDS),
     RecordKind("task", "tasks", task.model, task, task_tools.TOOLS, "/tasks/{}",
-               icon="square-check", links=("project",), **RECORDS),
-    # Their services and tools stand on their own (crm/calendar, crm/reminders) for now.
+               icon="square-check", links=("project",), **RECORDS,
+               about=task_tools.ABOUT, words=task_tools.WORDS),
+    # Their services and tools stand on their own (crm/calendar, crm/reminders) for now, and
+    # so do their groups of the assistant's tools (crm/assistant/groups.py).
     RecordKind("event", "events", CalendarEvent, link="/calendar?event={}", links=LINKABLE),
     RecordKind("reminder", "reminders", Reminder, link="/calendar?reminder={}",
                links=(*LINKABLE, "event")),

@@ -74,8 +74,9 @@ class TaskService(RecordService[Task]):
         of the users who see the task (its project's owner and assignees)."""
         if "due_date" not in changed:
             return
-        # Imported here: the reminders' service reads the registry of kinds, which holds this
-        # service (an import circle this deferral still hides; issue 17 leaves it).
+        # Imported here: the reminders' service imports this one, and the registry of kinds
+        # that holds it (an import circle this deferral still hides, until the reminders'
+        # service reads the task through the registry).
         from crm.reminders.service import reminder as reminder_service
 
         project = await self._project(session, actor, record.project_id)

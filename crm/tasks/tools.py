@@ -71,3 +71,15 @@ TOOLS = record_tools(
         ),
     ],
 )
+
+# The assistant's group of these tools: what it says they do, and the words of a message
+# about them (regular expressions, whole words).
+ABOUT = "tasks of projects: add, find (overdue, due, by priority), change, status, delete"
+WORDS = (
+    r"tasks?",
+    r"to-?dos?",
+    "overdue",
+    "due",
+    "priority",
+    "deadline",
+)

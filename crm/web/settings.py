@@ -5,17 +5,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.auth.dependencies import SessionDep
 from crm.errors import NotFound
 from crm.web.forms import FormState
-from crm.web.session import Shell, ShellDep
-from crm.web.templating import environment, render
+from crm.web.session import Shell
+from crm.web.templating import render
 
-router = APIRouter(include_in_schema=False)
 TabLoader = Callable[[AsyncSession, Shell], Awaitable[dict[str, Any]]]
 
 
@@ -32,11 +30,9 @@ class SettingsTab:
         return f"/settings/{self.slug}"
 
 
-def settings_tabs() -> list[SettingsTab]:
-    # Imported here: the tabs live in the domains, whose pages render through this module.
-    from crm.web.settings_tabs import SETTINGS_TABS
-
-    return SETTINGS_TABS
+# The tabs in order, named by crm/web/settings_tabs.py (the domains' pages render through this
+# module, which therefore imports none of them); the app imports that module for its routes.
+SETTINGS_TABS: list[SettingsTab] = []
 
 
 async def render_settings(
@@ -51,13 +47,12 @@ async def render_settings(
     status: int = 200,
 ) -> HTMLResponse:
     """The settings page on tab `slug`; an HTMX request gets only the tab's panel."""
-    tabs = settings_tabs()
-    tab = next((t for t in tabs if t.slug == slug), None)
+    tab = next((t for t in SETTINGS_TABS if t.slug == slug), None)
     if tab is None:
         raise NotFound("There is no such settings tab.")
     context = {
         "shell": shell,
-        "tabs": tabs,
+        "tabs": SETTINGS_TABS,
         "tab": tab,
         "forms": forms or {},
         **(await tab.load(session, shell)),
@@ -66,19 +61,3 @@ async def render_settings(
     return render(
         request, "settings/page.html", context, block="tab_panel", status=status, toasts=toasts
     )
-
-
-# The command palette lists the tabs too.
-environment.globals["palette_tabs"] = settings_tabs
-
-
-@router.get("/settings")
-async def settings_home() -> RedirectResponse:
-    return RedirectResponse(settings_tabs()[0].href, status_code=303)
-
-
-@router.get("/settings/{slug}")
-async def settings_page(
-    slug: str, request: Request, session: SessionDep, shell: ShellDep
-) -> HTMLResponse:
-    return await render_settings(request, session, shell, slug)

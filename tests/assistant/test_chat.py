@@ -5,7 +5,7 @@ import uuid
 from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import FunctionModel
 
-from crm.assistant import memory
+from crm.assistant import conversations
 from crm.config import get_settings
 from tests.conftest import http_client
 from tests.people import sign_up
@@ -179,7 +179,7 @@ async def test_long_conversations_are_pruned_but_keep_their_records(client, app,
     conversation = first["conversation_id"]
     for n in range(4):
         await say(client, ada, f"add contact Person {n}", conversation)
-    monkeypatch.setattr(memory, "HISTORY_BUDGET_CHARS", 3000)
+    monkeypatch.setattr(conversations, "HISTORY_BUDGET_CHARS", 3000)
     received = {}
 
     def look(messages, info):

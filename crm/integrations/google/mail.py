@@ -3,25 +3,22 @@ reminder leaves through Google (crm.integrations.mail)."""
 
 import base64
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 
 import httpx
 
 from crm.config import Settings
 from crm.integrations.google.api import GoogleAPI
-
-if TYPE_CHECKING:
-    from crm.integrations.mail import Mail
+from crm.kit.mail import Mail
 
 
 async def send_with_gmail(
-    http: httpx.AsyncClient, settings: Settings, token: str, mail: "Mail"
+    http: httpx.AsyncClient, settings: Settings, token: str, mail: Mail
 ) -> None:
     """Send one message as the token's account; raises ServiceError when Gmail refuses."""
     await GoogleAPI(http, settings.google_api_url, token).send(raw(mail))
 
 
-def raw(mail: "Mail") -> dict[str, str]:
+def raw(mail: Mail) -> dict[str, str]:
     """The RFC 2822 message, its text with the HTML as alternative (Gmail sets From)."""
     message = EmailMessage()
     message["To"] = mail.to

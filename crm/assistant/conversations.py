@@ -1,5 +1,5 @@
-"""The assistant's memory in PostgreSQL: conversations, messages and tracked records, and the
-history a model sees, pruned to a budget (characters, estimated; nothing is downloaded)."""
+"""The conversations service: the assistant's conversations, messages and tracked records in
+PostgreSQL, and the history a model sees, pruned to a budget (characters, estimated)."""
 
 import uuid
 from dataclasses import dataclass
