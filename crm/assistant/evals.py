@@ -18,6 +18,7 @@ from pydantic_ai.models import Model
 from pydantic_ai.models.function import FunctionModel
 
 from crm.assistant.eval_calendar import compare_calendar, event_id, when
+from crm.assistant.groups import group_of
 from crm.records.kinds import KINDS as REGISTRY
 
 # Shipped inside the package (package data), so `crm eval` finds them however it is installed.
@@ -177,8 +178,11 @@ async def compare(session: Session, case: Case, reply: str, pending: bool) -> li
 
 
 def scripted(calls: list[list[Any]]) -> FunctionModel:
-    """A model that makes exactly `calls` (resolved), then answers "Done."."""
+    """A model that makes exactly `calls` (resolved), then answers "Done."; a call whose tool
+    the request does not offer is preceded by loading its group from the catalog, as a model
+    reading the catalog does."""
     state = {"sent": 0}
+    loaded: set[str] = set()
 
     def respond(messages: list[Any], info: Any) -> ModelResponse:
         returned = any(isinstance(p, ToolReturnPart) for p in messages[-1].parts)
@@ -186,6 +190,11 @@ def scripted(calls: list[list[Any]]) -> FunctionModel:
             return ModelResponse(parts=[TextPart("Done.")])
         if state["sent"] < len(calls):
             name, args = calls[state["sent"]]
+            offered = {t.name for t in info.function_tools}
+            group = group_of(name)
+            if name not in offered and group is not None and group not in loaded:
+                loaded.add(group)
+                return ModelResponse(parts=[ToolCallPart("load_capability", {"id": group})])
             state["sent"] += 1
             return ModelResponse(parts=[ToolCallPart(name, args)])
         return ModelResponse(parts=[TextPart("Done.")])

@@ -113,6 +113,12 @@ SPECS = (
 CORE_KINDS = ("member",)
 
 
+def group_of(tool_name: str) -> str | None:
+    """The id of the CRM group a tool is in (None: a core tool, or not the CRM's)."""
+    kind = entity_type_of(tool_name)
+    return next((spec.id for spec in SPECS if kind in spec.kinds), None)
+
+
 def kind_of(tool: Tool) -> str:
     return entity_type_of(tool.name) or ""
 
@@ -146,16 +152,15 @@ def preloads(
     """The groups a message is about: its words, the kinds of the user's records it names
     ("mark Write copy as done": a task), and the kind of the record the conversation touched
     last when the message refers back to it ("her phone is…"), less those a found group
-    stands in for (`instead_of`). A message that gives none of
-    these gets every group of the CRM's own, so the model can act without a step to load."""
+    stands in for (`instead_of`). A message that gives none of these ("hello", "add Lena
+    Fischer" naming nobody the user has) gets none: the model reads the catalog and loads the
+    group it needs, one step, instead of every request carrying every group."""
     found = {g.id for g in groups if g.about(message)}
     kinds = named_kinds(message, names)
     if entities and (BACK_REFERENCE.search(message) or not (found or kinds)):
         kinds.add(entities[-1].type)
     found |= {g.id for g in groups if kinds & set(g.kinds)}
     found -= {other for g in groups if g.id in found for other in g.instead_of}
-    if not found:
-        found = {g.id for g in groups if g in SPECS}
     return [g.id for g in groups if g.id in found]
 
 

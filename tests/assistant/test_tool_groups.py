@@ -97,9 +97,9 @@ def test_a_message_preloads_the_groups_of_its_words_its_records_and_what_it_refe
     assert preloads(SPECS, "Acme's description is anvils", [], names) == ["organizations"]
     assert preloads(SPECS, "her mobile is +1 415 555 0100", jane, names) == ["contacts"]
     assert preloads(SPECS, "remind me about it tomorrow", jane, {}) == ["contacts", "reminders"]
-    # Nothing to go on: every group of the CRM's own, none of an integration's.
-    everything = preloads([*SPECS, mailbox().spec], "go", [], {})
-    assert everything == [s.id for s in SPECS]
+    # Nothing to go on: no group (the model loads what it needs from the catalog).
+    assert preloads([*SPECS, mailbox().spec], "hello", [], {}) == []
+    assert preloads(SPECS, "add Lena Fischer", [], names) == []
 
 
 @pytest.mark.parametrize(
@@ -111,6 +111,8 @@ def test_a_message_preloads_the_groups_of_its_words_its_records_and_what_it_refe
         "remind me tomorrow at 9 to call the bank",
         "create an organization Acme in manufacturing",
         "which of my tasks are overdue?",
+        "hello",
+        "add Lena Fischer",
     ],
 )
 async def test_a_typical_request_stays_under_the_budget_with_integrations_connected(
