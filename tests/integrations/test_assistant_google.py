@@ -214,9 +214,9 @@ async def test_a_google_calendar_event_waits_for_yes_with_its_time_in_words(
         "calendar from Thursday 10 December 2026 at 15:00 (Europe/Rome) to Thursday 10 "
         "December 2026 at 15:30 (Europe/Rome) with a Google Meet link, inviting marco@acme.com"
     )
-    assert box(gmail, account).events == {}
+    assert box(gmail, account).calendar.events == {}
     done = await say(grace, "yes", asked["conversation_id"])
-    [made] = box(gmail, account).events.values()
+    [made] = box(gmail, account).calendar.events.values()
     assert made["summary"] == "Catch-up" and made["hangoutLink"].startswith("https://meet.")
     assert done["actions"][0]["entity_id"] == marco_id
     assert (await activity(grace, marco_id))[0]["action"] == "invited"
