@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from crm.integrations.ms365.calendar import TAG
 from tests.integrations.conftest import connect
+from tests.integrations.test_assistant import model, say
 from tests.rows import fetch
 from tests.web.pages import post_form
 
@@ -13,6 +14,7 @@ EVENTS = "/api/v1/calendar/events"
 ITEMS = "/api/v1/calendar/items"
 SYNC = "/api/v1/calendar/sync"
 TAB = "/settings/integrations"
+__all__ = ["model"]  # the fixture of the assistant's tests
 SOON = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
 
 
@@ -465,6 +467,27 @@ async def test_an_online_meeting_made_here_becomes_a_teams_meeting_with_its_link
     here = (await ms_client.get(f"{EVENTS}/{event['id']}", headers=user.headers)).json()
     assert here["meeting_url"] == there["onlineMeeting"]["joinUrl"]
     assert moved(await sync(ms_client, user)) == 0
+
+
+async def test_a_meeting_the_offline_assistant_makes_as_a_teams_call_gets_its_join_link(
+    ms_client, new_user, microsoft, ms_graph, model
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    model(None)
+    answer = await say(user, "schedule a call with Acme tomorrow at 3 as a Teams call")
+    assert answer["provider"] == "offline"
+    assert answer["reply"].startswith("Scheduled Call with Acme on ")
+    assert "as an online meeting" in answer["reply"]
+    [made] = (await local_events(ms_client, user)).values()
+    assert made["title"] == "Call with Acme"
+    await sync(ms_client, user)
+    [there] = mailbox.events.values()
+    assert there["subject"] == "Call with Acme"
+    assert there["isOnlineMeeting"] and there["onlineMeetingProvider"] == "teamsForBusiness"
+    url = f"{EVENTS}/{made['event_id']}"
+    here = (await ms_client.get(url, headers=user.headers)).json()
+    assert here["online_meeting"] is True
+    assert here["meeting_url"] == there["onlineMeeting"]["joinUrl"]
 
 
 async def test_an_invitation_is_read_only_here_with_the_users_response(
