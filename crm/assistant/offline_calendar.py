@@ -211,7 +211,8 @@ class CalendarPlans:
         )
         until = time_of_day(end, self.clock)
         meeting = (
-            " as an online meeting (its join link comes with your calendar's next sync)"
+            " as an online meeting (its Teams or Meet link comes when your Outlook or Google "
+            "calendar syncs)"
             if online
             else ""
         )
