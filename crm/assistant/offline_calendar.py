@@ -21,7 +21,8 @@ SENTENCES = Path(__file__).parent / "sentences_calendar.yaml"
 CAPABILITIES = (
     ' For the calendar: "remind me Friday at 9 to call Jane", "what\'s on my calendar '
     'tomorrow?", "schedule a call with Acme next Tuesday 3pm for 30 minutes", "move the call '
-    'with Acme to Wednesday 4pm", "cancel the call with Acme".'
+    'with Acme to Wednesday 4pm", "cancel the call with Acme"; a meeting "as a Teams call" or '
+    '"with a Meet link" is made an online meeting.'
 )
 DAY_WORDS = (
     "today|tonight|tomorrow|next|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -38,6 +39,16 @@ LEADING_DURATION = re.compile(
     r"(?:[- ]long)?\s+",
     re.I,
 )
+# "… as a Teams call", "… with a Meet link", "… on Google Meet", "… online": an online meeting
+# (a Teams meeting or a Google Meet, whichever the receiving calendar makes).
+ONLINE = re.compile(
+    r"\s+(?:as\s+an?\s+(?:teams|google\s+meet|meet|online)(?:\s+(?:call|meeting))?"
+    r"|with\s+an?\s+(?:google\s+)?meet\s+link|on\s+(?:google\s+meet|teams))(?=\s|$)"
+    rf"|\s+online(?=\s*$|\s+(?:on|at|in|{DAY_WORDS}|\d{{4}}-\d\d-\d\d)\b)",  # not a title's
+    re.I,
+)
+# "a Teams call with Acme…", "an online meeting…": the kind said before the title.
+LEADING_ONLINE = re.compile(r"^(?:teams|google\s+meet|online)\s+(?=(?:call|meeting)\b)", re.I)
 TIME_GIVEN = re.compile(r"\d\s*(am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bat\s+\d", re.I)
 DEFAULT_HOUR = 9  # a reminder or an event given a day without a time
 LOOK_AHEAD = timedelta(days=120)  # how far "move"/"cancel" look for the event named
@@ -49,6 +60,13 @@ def split_when(text: str) -> tuple[str, str | None]:
     if found is None:
         return text.strip(), None
     return text[: found.start()].strip(), text[found.end() :].strip()
+
+
+def online_of(text: str) -> tuple[str, bool]:
+    """ "call with Acme tomorrow at 3 as a Teams call" -> ("call with Acme tomorrow at 3", True)."""
+    rest, said = ONLINE.subn("", text)
+    rest, leading = LEADING_ONLINE.subn("", rest.strip())
+    return rest, bool(said or leading)
 
 
 def duration_of(text: str) -> tuple[str, timedelta | None]:
@@ -164,6 +182,7 @@ class CalendarPlans:
 
     def _schedule_event(self, slots: dict[str, Any]) -> Plan:
         rest = re.sub(r"^(a|an|the)\s+", "", slots["rest"].strip(), flags=re.I)
+        rest, online = online_of(rest)
         rest, length = duration_of(rest)
         title, when = split_when(rest)
         if not when or not title:
@@ -175,6 +194,8 @@ class CalendarPlans:
         args: dict[str, Any] = {"title": title, "start": start.isoformat()}
         if length is not None:
             args["end"] = (start + length).isoformat()
+        if online:
+            args["online_meeting"] = True
         linked = yield from self.named_record(title)
         if linked is not None:
             args[f"{linked[0]}_id"] = str(linked[1])
@@ -189,7 +210,13 @@ class CalendarPlans:
             for a in outcome.data.get("attendee_contacts", [])
         )
         until = time_of_day(end, self.clock)
-        return f"Scheduled {title} on {self.shown(start)} until {until}{invited}."
+        meeting = (
+            " as an online meeting (its Teams or Meet link comes when your Outlook or Google "
+            "calendar syncs)"
+            if online
+            else ""
+        )
+        return f"Scheduled {title} on {self.shown(start)} until {until}{meeting}{invited}."
 
     def _move_event(self, slots: dict[str, Any]) -> Plan:
         event = yield from self.find_event(slots["event"])

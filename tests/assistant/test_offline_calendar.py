@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from crm.assistant.offline import Interpreter, understand
-from crm.assistant.offline_calendar import duration_of, split_when
+from crm.assistant.offline_calendar import duration_of, online_of, split_when
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,23 @@ def test_a_phrase_splits_into_what_when_and_how_long():
     assert split_when(rest) == ("call with Acme", "next Tuesday 3pm")
     assert duration_of("demo for an hour") == ("demo", timedelta(hours=1))
     assert split_when("call Jane on Friday at 9") == ("call Jane", "on Friday at 9")
+
+
+@pytest.mark.parametrize(
+    ("said", "rest", "online"),
+    [
+        ("call with Acme tomorrow at 3 as a Teams call", "call with Acme tomorrow at 3", True),
+        ("call with Acme tomorrow at 3 as a Teams meeting", "call with Acme tomorrow at 3", True),
+        ("demo on Friday with a Meet link for an hour", "demo on Friday for an hour", True),
+        ("review next Tuesday 3pm on Google Meet", "review next Tuesday 3pm", True),
+        ("catch-up tomorrow at 9 online", "catch-up tomorrow at 9", True),
+        ("Teams call with Acme tomorrow", "call with Acme tomorrow", True),
+        ("review of the online shop tomorrow", "review of the online shop tomorrow", False),
+        ("call with Acme on Friday", "call with Acme on Friday", False),
+    ],
+)  # fmt: skip
+def test_an_online_meeting_is_read_from_the_words_that_ask_for_one(said, rest, online):
+    assert online_of(said) == (rest, online)
 
 
 def test_times_are_read_in_the_users_time_zone_from_their_today():

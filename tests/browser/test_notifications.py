@@ -55,3 +55,28 @@ def test_a_fired_reminder_rings_the_bell_live(open_tab, worker):  # noqa: F811
     expect(page.get_by_role("button", name="Mark all read")).to_have_count(0)
     expect(bell.locator("[data-notifications-count]")).to_be_hidden()
     tab.check()
+
+
+def test_a_reminder_of_an_online_meeting_offers_join_live_and_in_the_inbox(open_tab, worker):  # noqa: F811
+    tab = open_tab()
+    register(tab)
+    page = tab.page
+    page.wait_for_load_state("networkidle")
+    csrf = {
+        "X-CSRF-Token": next(c["value"] for c in page.context.cookies() if c["name"] == "crm_csrf")
+    }
+    join = "https://meet.google.com/abc-defg-hij"
+    event = {"title": "Acme call", "start": "2027-03-01T10:00:00Z", "meeting_url": join}
+    made = page.request.post(tab.base + "/api/v1/calendar/events", data=event, headers=csrf)
+    assert made.status == 201, made.text()
+    at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    reminder = {"message": "Acme call", "remind_at": at, "event_id": made.json()["id"]}
+    created = page.request.post(tab.base + "/api/v1/reminders", data=reminder, headers=csrf)
+    assert created.status == 201, created.text()
+    toast = page.locator("[data-toast]").filter(has_text="Acme call")
+    expect(toast.get_by_role("link", name="Join")).to_have_attribute("href", join, timeout=15_000)
+    tab.check()
+
+    page.locator("[data-notifications]").click()
+    expect(page.get_by_role("link", name="Join Acme call")).to_have_attribute("href", join)
+    tab.check()

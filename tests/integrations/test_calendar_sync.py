@@ -2,17 +2,22 @@
 reached by the real client): calendarView/delta, the CRM's tag, series with exceptions, 410
 resyncs, deletion safety, and the runs recorded."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from crm.integrations.ms365.calendar import TAG
-from tests.integrations.conftest import connect
+from tests.conftest import PASSWORD, bearer, http_client
+from tests.integrations.conftest import User, connect
+from tests.integrations.test_assistant import model, say
 from tests.rows import fetch
+from tests.standins.microsoft_identity import MicrosoftAccount
 from tests.web.pages import post_form
 
 EVENTS = "/api/v1/calendar/events"
 ITEMS = "/api/v1/calendar/items"
 SYNC = "/api/v1/calendar/sync"
 TAB = "/settings/integrations"
+__all__ = ["model"]  # the fixture of the assistant's tests
 SOON = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
 
 
@@ -465,6 +470,102 @@ async def test_an_online_meeting_made_here_becomes_a_teams_meeting_with_its_link
     here = (await ms_client.get(f"{EVENTS}/{event['id']}", headers=user.headers)).json()
     assert here["meeting_url"] == there["onlineMeeting"]["joinUrl"]
     assert moved(await sync(ms_client, user)) == 0
+
+
+async def test_a_meeting_the_offline_assistant_makes_as_a_teams_call_gets_its_join_link(
+    ms_client, new_user, microsoft, ms_graph, model
+):
+    user, mailbox = await connected(new_user, microsoft, ms_graph)
+    model(None)
+    answer = await say(user, "schedule a call with Acme tomorrow at 3 as a Teams call")
+    assert answer["provider"] == "offline"
+    assert answer["reply"].startswith("Scheduled Call with Acme on ")
+    assert "as an online meeting" in answer["reply"]
+    [made] = (await local_events(ms_client, user)).values()
+    assert made["title"] == "Call with Acme"
+    await sync(ms_client, user)
+    [there] = mailbox.events.values()
+    assert there["subject"] == "Call with Acme"
+    assert there["isOnlineMeeting"] and there["onlineMeetingProvider"] == "teamsForBusiness"
+    url = f"{EVENTS}/{made['event_id']}"
+    here = (await ms_client.get(url, headers=user.headers)).json()
+    assert here["online_meeting"] is True
+    assert here["meeting_url"] == there["onlineMeeting"]["joinUrl"]
+
+
+async def joined(ms_app, owner: User, name: str) -> User:
+    """A member invited into the owner's workspace, signed in with a browser of their own."""
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    invite = await owner.browser.post(
+        "/api/v1/workspace/invites", json={"email": email}, headers=owner.headers
+    )
+    assert invite.status_code == 201, invite.text
+    browser = http_client(ms_app)
+    accept = {"token": invite.json()["url"].rsplit("/", 1)[1], "name": name, "password": PASSWORD}
+    accepted = await browser.post("/api/v1/auth/invites/accept", json=accept)
+    assert accepted.status_code == 201, accepted.text
+    signed_in = await browser.post(
+        "/api/v1/auth/session", json={"email": email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    me = (await browser.get("/api/v1/me")).json()
+    assert me["workspace_id"] == str(owner.workspace_id)
+    mail = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@contoso.com"
+    account = MicrosoftAccount(name, mail)
+    return User(browser, bearer(accepted.json()), uuid.UUID(me["id"]), owner.workspace_id, account)
+
+
+async def test_a_meeting_two_colleagues_attend_is_one_meeting_to_each(
+    ms_app, ms_client, new_user, microsoft, ms_graph, model, admin_url
+):
+    ada, ada_box = await connected(new_user, microsoft, ms_graph)
+    grace = await joined(ms_app, ada, "Grace Hopper")
+    try:
+        assert (await connect(grace, microsoft)).status_code == 303
+        # One meeting, organised by Ada, in both mailboxes (Grace's as an invitation).
+        hour = {"start": SOON, "end": SOON + timedelta(hours=1)}
+        board = ada_box.add_event(subject="Board meeting", **hour)
+        invited = ms_graph.mailbox(grace.account.mail).add_event(
+            subject="Board meeting",
+            isOrganizer=False,
+            organizer={"emailAddress": {"name": "Ada", "address": ada.account.mail}},
+            **hour,
+        )
+        invited["iCalUId"] = board["iCalUId"]
+        # Ada links her copy to a project Grace is assigned to: Grace's views still show
+        # only her own copy.
+        body = {"name": "Board", "assignee_ids": [str(grace.user_id)]}
+        project = await ms_client.post("/api/v1/projects", json=body, headers=ada.headers)
+        assert project.status_code == 201, project.text
+        for user in (ada, grace):
+            await sync(ms_client, user)
+        [(ada_event,)] = fetch(
+            admin_url, "SELECT id FROM calendar_event WHERE owner_id = %s", ada.user_id
+        )
+        link = {"project_id": project.json()["id"]}
+        url = f"{EVENTS}/{ada_event}"
+        assert (await ms_client.patch(url, json=link, headers=ada.headers)).is_success
+        stored = fetch(
+            admin_url,
+            "SELECT owner_id, uid FROM calendar_event WHERE workspace_id = %s",
+            ada.workspace_id,
+        )
+        assert sorted(stored) == sorted(
+            [(ada.user_id, board["iCalUId"]), (grace.user_id, board["iCalUId"])]
+        )
+        assert (await ms_client.get(url, headers=grace.headers)).status_code == 404
+        day = {
+            "start": SOON.date().isoformat(),
+            "end": (SOON + timedelta(days=1)).date().isoformat(),
+        }
+        model(None)
+        for user in (ada, grace):
+            items = (await ms_client.get(ITEMS, params=day, headers=user.headers)).json()
+            assert [i["title"] for i in items["items"]] == ["Board meeting"]
+            agenda = await say(user, f"what's on my calendar on {SOON:%A %-d %B %Y}")
+            assert agenda["reply"].count("Board meeting") == 1, agenda["reply"]
+    finally:
+        await grace.browser.aclose()
 
 
 async def test_an_invitation_is_read_only_here_with_the_users_response(

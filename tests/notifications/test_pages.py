@@ -10,12 +10,12 @@ from tests.rows import fetch
 from tests.web.pages import post_form, sign_up
 
 
-async def due_reminder_delivered(client, admin_url, email, message):
+async def due_reminder_delivered(client, admin_url, email, message, **fields):
     """A due reminder of the signed-in user, delivered by the job's own function."""
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
     response = await client.post(
         "/api/v1/reminders",
-        json={"message": message, "remind_at": past},
+        json={"message": message, "remind_at": past, **fields},
         headers={"X-CSRF-Token": client.cookies["crm_csrf"]},
     )
     assert response.status_code == 201, response.text
@@ -52,6 +52,21 @@ async def test_the_bell_counts_unread_and_the_inbox_marks_them_read(app, admin_u
         assert 'aria-label="Notifications"' in read.text
         api = (await client.get("/api/v1/notifications")).json()
         assert api["unread"] == 0 and api["items"][0]["read_at"] is not None
+
+
+async def test_the_inbox_offers_join_on_the_reminder_of_an_online_meeting(app, admin_url):
+    join = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0"
+    async with http_client(app) as client:
+        email = await sign_up(client)
+        csrf = {"X-CSRF-Token": client.cookies["crm_csrf"]}
+        body = {"title": "Acme call", "start": "2027-03-01T10:00:00Z", "meeting_url": join}
+        event = (await client.post("/api/v1/calendar/events", json=body, headers=csrf)).json()
+        await due_reminder_delivered(client, admin_url, email, "Acme call", event_id=event["id"])
+        await due_reminder_delivered(client, admin_url, email, "Water the plants")
+        inbox = (await client.get("/notifications")).text
+    assert inbox.count("data-join") == 1
+    joins = f'href="{join}" target="_blank" rel="noopener noreferrer" data-join>Join'
+    assert joins + '<span class="visually-hidden"> Acme call</span></a>' in inbox
 
 
 async def test_settings_say_whether_the_email_channel_is_on(app, custom_app):

@@ -29,7 +29,8 @@
     setTimeout(function () { toast.remove(); }, 6000);
   }
 
-  function showToast(kind, text) {
+  // `join`: an online meeting's link, shown as a Join link in the toast (a web address only).
+  function showToast(kind, text, join) {
     const region = document.getElementById("toasts");
     if (!region) return;
     const toast = document.createElement("div");
@@ -43,7 +44,18 @@
     close.setAttribute("data-toast-close", "");
     close.setAttribute("aria-label", "Dismiss");
     close.appendChild(icon("x"));
-    toast.append(icon(TOAST_ICONS[kind] || "info"), p, close);
+    toast.append(icon(TOAST_ICONS[kind] || "info"), p);
+    if (typeof join === "string" && /^https?:\/\//.test(join)) {
+      const link = document.createElement("a");
+      link.className = "button button-secondary";
+      link.href = join;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      link.textContent = "Join";
+      link.setAttribute("data-join", "");
+      toast.appendChild(link);
+    }
+    toast.appendChild(close);
     region.appendChild(toast);
     dismissLater(toast, kind);
   }
@@ -64,7 +76,7 @@
   document.body.addEventListener("toast", function (event) {
     const detail = event.detail;
     const list = Array.isArray(detail) ? detail : Array.isArray(detail && detail.value) ? detail.value : [detail];
-    list.forEach(function (t) { if (t && t.text) showToast(t.kind || "info", t.text); });
+    list.forEach(function (t) { if (t && t.text) showToast(t.kind || "info", t.text, t.join); });
   });
   document.body.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;

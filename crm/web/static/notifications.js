@@ -1,6 +1,6 @@
 // The bell's unread count, kept live: a WebSocket to /api/v1/notifications/ws (signed in by
 // the session cookie) tells the count when it opens and each new notification after; a toast
-// shows it; a chat turn's end is passed on to the assistant page ("crm:chat"). Reconnects after
+// shows it (with Join for an online meeting's reminder); a chat turn's end is passed on to the assistant page ("crm:chat"). Reconnects after
 // a pause when the connection drops. Without JavaScript the bell
 // is a plain link to /notifications with the count the page was rendered with.
 "use strict";
@@ -17,8 +17,10 @@
     bell.dataset.unread = String(count);
   }
 
-  function announce(text) {
-    document.body.dispatchEvent(new CustomEvent("toast", { detail: { kind: "info", text: text } }));
+  function announce(notification) {
+    const join = (notification.data || {}).meeting_url; // a reminder of an online meeting
+    const detail = { kind: "info", text: notification.title, join: join };
+    document.body.dispatchEvent(new CustomEvent("toast", { detail: detail }));
   }
 
   function connect(bell) {
@@ -30,7 +32,7 @@
         setCount(bell, message.unread);
       } else if (message.type === "notification") {
         setCount(bell, Number(bell.dataset.unread || "0") + 1);
-        announce(message.notification.title);
+        announce(message.notification);
         document.dispatchEvent(new CustomEvent("crm:notification", { detail: message.notification }));
       } else if (message.type === "chat") {
         // A chat turn of this user ended, in this tab or another (on any server instance).
