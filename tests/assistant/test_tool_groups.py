@@ -97,9 +97,10 @@ def test_a_message_preloads_the_groups_of_its_words_its_records_and_what_it_refe
     assert preloads(SPECS, "Acme's description is anvils", [], names) == ["organizations"]
     assert preloads(SPECS, "her mobile is +1 415 555 0100", jane, names) == ["contacts"]
     assert preloads(SPECS, "remind me about it tomorrow", jane, {}) == ["contacts", "reminders"]
-    # Nothing to go on: no group (the model loads what it needs from the catalog).
-    assert preloads([*SPECS, mailbox().spec], "hello", [], {}) == []
-    assert preloads(SPECS, "add Lena Fischer", [], names) == []
+    # Nothing to go on: people and companies, none of an integration's; the rest by loading.
+    unnamed = ["contacts", "organizations"]
+    assert preloads([*SPECS, mailbox().spec], "hello", [], {}) == unnamed
+    assert preloads(SPECS, "add Lena Fischer", [], names) == unnamed
 
 
 @pytest.mark.parametrize(
