@@ -269,8 +269,14 @@ class RecordService(Generic[M]):
         record_id = self.key(key)
         record = await self._lock(session, actor, record_id, if_match, key)
         changed = await self._changes(session, actor, record, fields)
-        if not changed:
-            return await self._shown(session, actor, record)
+        if changed:
+            record = await self._save(session, actor, record, changed)
+        return await self._shown(session, actor, record)
+
+    async def _save(
+        self, session: AsyncSession, actor: Actor, record: M, changed: dict[str, Any]
+    ) -> M:
+        """Write the changes to a locked record: a new version and one activity entry."""
         before = self.snapshot(record)
         await self._write(session, actor, record, changed)
         record.version += 1
@@ -279,7 +285,7 @@ class RecordService(Generic[M]):
         record = await self._reread(session, actor, record)
         await self._changed(session, actor, record, changed)
         await self._log(session, actor, record, "updated", diff(before, self.snapshot(record)))
-        return await self._shown(session, actor, record)
+        return record
 
     async def _lock(
         self,
