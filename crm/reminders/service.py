@@ -25,10 +25,10 @@ from crm.db import set_context
 from crm.errors import Invalid
 from crm.kit.pagination import Slice, paginate
 from crm.models import CalendarEvent, Reminder, ReminderAnchor, ReminderStatus, Role, Task
+from crm.records.kinds import KINDS
 from crm.records.service import RecordService
 from crm.reminders.repository import SORTS, reminder_repository
 from crm.reminders.schemas import ReminderInput, ReminderOut, ReminderPatch, ReminderQuery
-from crm.tasks.service import task as task_service
 
 DELIVER = "deliver_reminder"
 # A task's due date is a day; its reminders count back from this time of it, the owner's.
@@ -282,7 +282,7 @@ class ReminderService(RecordService[Reminder]):
             return _next_start(event) - before
         if data.task_id is None:
             raise Invalid("task_id", "is required when relative_to is task")
-        task: Task = await task_service.get(session, actor, task_id=data.task_id)
+        task: Task = await KINDS["task"].service.get(session, actor, task_id=data.task_id)
         if task.due_date is None:
             raise Invalid("task_id", "has no due date")
         return _before_due(task.due_date, zone, data.minutes_before)
@@ -320,3 +320,5 @@ def _next_start(event: CalendarEvent) -> datetime:
 
 
 reminder = ReminderService()
+# A reminder relative to a task follows its due date, whoever moves it.
+KINDS["task"].service.due_date_followers.append(reminder.follow_task)
