@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.models import CalendarEvent, CalendarSource, CalendarSyncItem
+from crm.records.repository import RecordRepository
 
 
 class EventRow(NamedTuple):
@@ -43,25 +44,14 @@ SHOWN = tuple(getattr(CalendarEvent, name) for name in EventRow._fields)
 NO_OVERRIDES = literal([], JSONB)
 
 
-class EventRepository:
+class EventRepository(RecordRepository[CalendarEvent]):
+    model = CalendarEvent
+
     def readable(self, actor: Actor) -> Select[tuple[CalendarEvent]]:
         return select(CalendarEvent).where(
             CalendarEvent.workspace_id == actor.workspace_id,
             CalendarEvent.owner_id == actor.user_id,
         )
-
-    async def get(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        event_id: uuid.UUID,
-        *,
-        for_update: bool = False,
-    ) -> CalendarEvent | None:
-        statement = self.readable(actor).where(CalendarEvent.id == event_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return await session.scalar(statement.execution_options(populate_existing=True))
 
     async def overlapping(
         self, session: AsyncSession, actor: Actor, start: datetime, end: datetime

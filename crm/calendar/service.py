@@ -10,8 +10,6 @@ from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.activity.service import activity as activity_service
-from crm.activity.service import diff
 from crm.auth.actor import Actor
 from crm.auth.service import user_zone
 from crm.calendar.links import check_links, instant
@@ -26,14 +24,11 @@ from crm.calendar.schemas import (
 )
 from crm.contacts.service import contact as contact_service
 from crm.errors import Conflict, Invalid, NotFound
-from crm.kit.etags import require_version
-from crm.kit.pagination import PageQuery, Slice
 from crm.kit.problems import field_errors
-from crm.kit.records import Deleted
-from crm.models import Activity, CalendarEvent, Contact
+from crm.models import CalendarEvent, Contact
+from crm.records.service import RecordService
 from crm.reminders.service import reminder as reminder_service
 
-NOT_FOUND = "No such event."
 MAX_OCCURRENCES = 10_000
 
 
@@ -108,14 +103,18 @@ def override_fields(override: Override, event: Any) -> dict[str, Any]:
     }
 
 
-def snapshot(event: CalendarEvent) -> dict[str, Any]:
-    """The event's fields as its responses show them, for the activity log."""
-    fields = as_input(event)
-    fields.pop("uid")
-    return to_jsonable_python(fields)
+class EventService(RecordService[CalendarEvent]):
+    """The base's get, create, replace, update, delete and activity; a write of a meeting
+    someone else organises is a 409 unless `from_calendar=True` (the calendar sync writing
+    what the calendar has); occurrences changed or cancelled alone write through the same
+    steps."""
 
+    name = "event"
+    model = CalendarEvent
+    repository = event_repository
+    Input, Patch, Query = EventInput, EventPatch, RangeQuery
+    reload = False
 
-class EventService:
     async def occurrences(
         self, session: AsyncSession, actor: Actor, *, query: RangeQuery
     ) -> list[Occurrence]:
@@ -143,15 +142,6 @@ class EventService:
         found.sort(key=lambda o: (o.start.astimezone(UTC), o.event.id))
         return found
 
-    async def get(
-        self, session: AsyncSession, actor: Actor, *, event_id: uuid.UUID
-    ) -> CalendarEvent:
-        """One of the actor's events; 404 for any other."""
-        event = await event_repository.get(session, actor, event_id)
-        if event is None:
-            raise NotFound(NOT_FOUND)
-        return event
-
     async def attendee_contacts(
         self, session: AsyncSession, actor: Actor, *, events: Iterable[Any]
     ) -> dict[str, Contact]:
@@ -173,7 +163,7 @@ class EventService:
     ) -> CalendarEvent:
         """Change one occurrence of a repeating event alone ("this event"): it keeps its
         place in the series, with its own times, title, location or description."""
-        event = await self._lock(session, actor, event_id, if_match)
+        event = await self._lock(session, actor, event_id, if_match, {})
         rid = self._occurrence(event, recurrence_id)
         fields = as_input(event)
         zone = _zone(event)
@@ -196,7 +186,7 @@ class EventService:
             given["end"] = _plus(given["start"], length)
         others = [o for o in fields["overrides"] if o not in mine]
         fields["overrides"] = [*others, {**current, **given}]
-        return await self._write(session, actor, event, _validated(fields))
+        return await self._apply(session, actor, event, fields)
 
     async def cancel_occurrence(
         self,
@@ -208,14 +198,14 @@ class EventService:
         if_match: frozenset[int] | None = None,
     ) -> CalendarEvent:
         """Cancel one occurrence of a repeating event (its change, if any, goes with it)."""
-        event = await self._lock(session, actor, event_id, if_match)
+        event = await self._lock(session, actor, event_id, if_match, {})
         rid = self._occurrence(event, recurrence_id)
         fields = as_input(event)
         fields["exdates"] = [*fields["exdates"], shown(rid, event)]
         fields["overrides"] = [
             o for o in fields["overrides"] if instant(o["recurrence_id"], _zone(event)) != rid
         ]
-        return await self._write(session, actor, event, _validated(fields))
+        return await self._apply(session, actor, event, fields)
 
     def _occurrence(self, event: CalendarEvent, recurrence_id: datetime | date) -> datetime:
         """The instant of one of the event's occurrences (not cancelled); 404 for any other."""
@@ -238,139 +228,74 @@ class EventService:
         )
         return dict((await session.execute(statement)).tuples().all())
 
-    async def create(
-        self, session: AsyncSession, actor: Actor, *, data: EventInput
-    ) -> CalendarEvent:
-        """Add an event to the actor's calendar."""
-        now = datetime.now(UTC)
-        columns = await self._columns(session, actor, data)
+    def snapshot(self, record: CalendarEvent) -> dict[str, Any]:
+        fields = as_input(record)
+        fields.pop("uid")
+        return to_jsonable_python(fields)
+
+    async def _new(
+        self, session: AsyncSession, actor: Actor, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        columns = await self._columns(session, actor, fields)
         event_id = uuid.uuid4()
         columns["uid"] = columns["uid"] or f"{event_id}@crm"
-        event = CalendarEvent(
-            id=event_id,
-            workspace_id=actor.workspace_id,
-            owner_id=actor.user_id,
-            version=1,
-            sequence=0,
-            created_at=now,
-            updated_at=now,
-            **columns,
-        )
-        session.add(event)
-        await session.flush()
-        await self._log(session, actor, event, "created", diff({}, snapshot(event)))
-        return event
+        return {"id": event_id, "owner_id": actor.user_id, "sequence": 0, **columns}
 
-    async def replace(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        *,
-        event_id: uuid.UUID,
-        data: EventInput,
-        if_match: frozenset[int] | None = None,
-        from_calendar: bool = False,
+    async def _changes(
+        self, session: AsyncSession, actor: Actor, record: CalendarEvent, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """PUT's fields, or PATCH's over the event's: a new start without a new end keeps the
+        length, and changes to the series keep the occurrences changed alone that it still
+        makes."""
+        merged = {**as_input(record), **fields}
+        if "start" in fields and "end" not in fields and "all_day" not in fields:
+            length = record.ends_at - record.starts_at
+            merged["end"] = None if fields["start"] is None else _plus(fields["start"], length)
+        keep_matching = "overrides" not in fields
+        columns = await self._columns(session, actor, merged, keep_matching=keep_matching)
+        columns["uid"] = columns["uid"] or record.uid
+        return {k: v for k, v in columns.items() if getattr(record, k) != v}
+
+    async def _apply(
+        self, session: AsyncSession, actor: Actor, event: CalendarEvent, fields: dict[str, Any]
     ) -> CalendarEvent:
-        """Replace every field (PUT); those left out become empty. The uid stays.
-        `from_calendar`: the calendar sync writes what the calendar has (a meeting the user
-        only attends included)."""
-        event = await self._lock(session, actor, event_id, if_match, from_calendar=from_calendar)
-        return await self._write(session, actor, event, data)
-
-    async def update(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        *,
-        event_id: uuid.UUID,
-        changes: EventPatch,
-        if_match: frozenset[int] | None = None,
-    ) -> CalendarEvent:
-        """Change the given fields (PATCH). A new start without a new end keeps the length."""
-        event = await self._lock(session, actor, event_id, if_match)
-        given = changes.model_dump()
-        fields = {**as_input(event), **given}
-        if "start" in given and "end" not in given and "all_day" not in given:
-            length = event.ends_at - event.starts_at
-            fields["end"] = None if given["start"] is None else _plus(given["start"], length)
-        # Changes to the series keep the occurrences changed alone that it still makes.
-        keep_matching = "overrides" not in given
-        data = _validated(fields)
-        return await self._write(session, actor, event, data, keep_matching=keep_matching)
-
-    async def delete(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        *,
-        event_id: uuid.UUID,
-        if_match: frozenset[int] | None = None,
-        from_calendar: bool = False,
-    ) -> Deleted:
-        """Delete an event (its reminders go with it); `from_calendar` as for replace."""
-        event = await self._lock(session, actor, event_id, if_match, from_calendar=from_calendar)
-        before = snapshot(event)
-        await session.delete(event)
-        await session.flush()
-        await self._log(session, actor, event, "deleted", diff(before, {}))
-        return Deleted(entity_type="event", id=event_id, effects={})
-
-    async def activity(
-        self, session: AsyncSession, actor: Actor, *, event_id: uuid.UUID, query: PageQuery
-    ) -> Slice[Activity]:
-        """The event's changes, newest first."""
-        await self.get(session, actor, event_id=event_id)
-        return await activity_service.list(session, actor, entity_id=event_id, query=query)
+        """Write the event's fields as given (an occurrence's change), if they change it."""
+        changed = await self._changes(session, actor, event, fields)
+        return await self._save(session, actor, event, changed) if changed else event
 
     async def _write(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        event: CalendarEvent,
-        data: EventInput,
-        *,
-        keep_matching: bool = False,
-    ) -> CalendarEvent:
-        columns = await self._columns(session, actor, data, keep_matching=keep_matching)
-        columns["uid"] = columns["uid"] or event.uid
-        changed = {k: v for k, v in columns.items() if getattr(event, k) != v}
-        if not changed:
-            return event
-        before = snapshot(event)
-        for column, value in changed.items():
-            setattr(event, column, value)
-        event.version += 1
-        event.sequence += 1
-        event.updated_at = datetime.now(UTC)
-        await session.flush()
-        if changed.keys() & {"starts_at", "rrule", "exdates", "overrides", "time_zone"}:
-            await reminder_service.follow_event(session, actor, event=event)
-        await self._log(session, actor, event, "updated", diff(before, snapshot(event)))
-        return event
+        self, session: AsyncSession, actor: Actor, record: CalendarEvent, changed: dict[str, Any]
+    ) -> None:
+        await super()._write(session, actor, record, changed)
+        record.sequence += 1
 
-    async def _lock(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        event_id: uuid.UUID,
-        if_match: frozenset[int] | None,
-        *,
-        from_calendar: bool = False,
-    ) -> CalendarEvent:
-        event = await event_repository.get(session, actor, event_id, for_update=True)
-        if event is None:
-            raise NotFound(NOT_FOUND)
-        if event.organizer and not from_calendar:
-            raise Conflict(INVITED.format(organizer=event.organizer))
-        require_version(event.version, if_match)
-        return event
+    async def _changed(
+        self, session: AsyncSession, actor: Actor, record: CalendarEvent, changed: dict[str, Any]
+    ) -> None:
+        if changed.keys() & {"starts_at", "rrule", "exdates", "overrides", "time_zone"}:
+            await reminder_service.follow_event(session, actor, event=record)
+
+    def _may_change(
+        self, actor: Actor, record: CalendarEvent, *, from_calendar: bool = False
+    ) -> None:
+        if record.organizer and not from_calendar:
+            raise Conflict(INVITED.format(organizer=record.organizer))
+
+    def _within(self, record: CalendarEvent, *, from_calendar: bool = False) -> bool:
+        return True
 
     async def _columns(
-        self, session: AsyncSession, actor: Actor, data: EventInput, *, keep_matching: bool = False
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        fields: dict[str, Any],
+        *,
+        keep_matching: bool = False,
     ) -> dict[str, Any]:
-        """The column values of an event input: times as instants, the rule normalised,
-        the links checked, contacts invited by their e-mail. With `keep_matching`, overrides
-        of occurrences the rule no longer makes are dropped (else they are a 422)."""
+        """The column values of an event's input fields: times as instants, the rule
+        normalised, the links checked, contacts invited by their e-mail. With `keep_matching`,
+        overrides of occurrences the rule no longer makes are dropped (else they are a 422)."""
+        data = _validated(fields)
         zone = ZoneInfo(data.timezone) if data.timezone else await user_zone(session, actor)
         start, end = _bounds(data.start, data.end, data.all_day, zone)
         rrule = None
@@ -423,24 +348,6 @@ class EventService:
             emails.append(contact.email)
         seen: set[str] = set()
         return [e for e in emails if not (e.lower() in seen or seen.add(e.lower()))]
-
-    async def _log(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        event: CalendarEvent,
-        action: Any,
-        changes: dict[str, Any],
-    ) -> None:
-        await activity_service.record(
-            session,
-            actor,
-            entity_type="event",
-            entity_id=event.id,
-            owner_id=event.owner_id,
-            action=action,
-            changes=changes,
-        )
 
 
 def _plus(value: datetime | date, length: timedelta) -> datetime | date:

@@ -28,7 +28,6 @@ from crm.kit.records import Deleted
 from crm.kit.schemas import Input, Output, Page
 from crm.kit.tools import ById, Change, Tool
 from crm.models import CalendarEvent
-from crm.reminders.endpoints import reminder_out
 from crm.reminders.schemas import ReminderInput, ReminderOut, ReminderQuery
 from crm.reminders.service import reminder as reminder_service
 
@@ -111,7 +110,7 @@ async def _event(session: AsyncSession, actor: Actor, event: CalendarEvent) -> E
 
 
 def _reminder(reminder: object) -> ReminderAnswer:
-    return ReminderAnswer.model_validate(reminder_out(reminder).model_dump())  # type: ignore[arg-type]
+    return ReminderAnswer.model_validate(ReminderOut.of(reminder).model_dump())
 
 
 async def create_event(session: AsyncSession, actor: Actor, params: EventInput) -> EventAnswer:

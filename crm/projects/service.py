@@ -122,7 +122,7 @@ class ProjectService(RecordService[Project]):
         counts = await task_repository.count_by_status(session, actor, [record.id])
         return {"tasks_deleted": sum(counts[record.id].values())}
 
-    def _may_change(self, actor: Actor, record: Project) -> None:
+    def _may_change(self, actor: Actor, record: Project, **scope: Any) -> None:
         # An assignee sees the project, so telling them it exists leaks nothing.
         if record.owner_id != actor.user_id:
             raise Forbidden(OWNER_ONLY)

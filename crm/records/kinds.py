@@ -28,8 +28,9 @@ KINDS = Registry(
     RecordKind("task", "tasks", task.model, task, task_tools.TOOLS, "/tasks/{}",
                icon="square-check", links=("project",), **RECORDS,
                about=task_tools.ABOUT, words=task_tools.WORDS),
-    # Their services and tools stand on their own (crm/calendar, crm/reminders) for now, and
-    # so do their groups of the assistant's tools (crm/assistant/groups.py).
+    # Their services read this registry (the links they check, a reminder's task), so it
+    # does not hold them; their tools and groups are crm/calendar/tools.py's and
+    # crm/assistant/groups.py's.
     RecordKind("event", "events", CalendarEvent, link="/calendar?event={}", links=LINKABLE),
     RecordKind("reminder", "reminders", Reminder, link="/calendar?reminder={}",
                links=(*LINKABLE, "event")),

@@ -84,12 +84,14 @@ class RecordService(Generic[M]):
         fields = data.model_dump()
         now = datetime.now(UTC)
         record = self.model(
-            id=uuid.uuid4(),
-            workspace_id=actor.workspace_id,
-            version=1,
-            created_at=now,
-            updated_at=now,
-            **await self._new(session, actor, fields),
+            **{
+                "id": uuid.uuid4(),
+                "workspace_id": actor.workspace_id,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                **await self._new(session, actor, fields),
+            }
         )
         session.add(record)
         await self._flush(session, record)
@@ -201,7 +203,8 @@ class RecordService(Generic[M]):
     async def _new(
         self, session: AsyncSession, actor: Actor, fields: dict[str, Any]
     ) -> dict[str, Any]:
-        """A new record's columns: by default owned by the actor."""
+        """A new record's columns (its id too, when another derives from it): by default
+        owned by the actor."""
         return {"owner_id": actor.user_id, **await self._columns(session, actor, fields)}
 
     async def _created(
@@ -231,8 +234,9 @@ class RecordService(Generic[M]):
         """What a delete does elsewhere, done and counted, before the record goes."""
         return {}
 
-    def _may_change(self, actor: Actor, record: M) -> None:
-        """Raise when the actor reads the record but may not change it."""
+    def _may_change(self, actor: Actor, record: M, **scope: Any) -> None:
+        """Raise when the actor reads the record but may not change it (or not as the
+        caller's scope says: an invitation only from its calendar)."""
 
     def _within(self, record: M, **scope: Any) -> bool:
         """Whether the record is in the scope a caller named (a task in `in_project`)."""
@@ -269,8 +273,14 @@ class RecordService(Generic[M]):
         record_id = self.key(key)
         record = await self._lock(session, actor, record_id, if_match, key)
         changed = await self._changes(session, actor, record, fields)
-        if not changed:
-            return await self._shown(session, actor, record)
+        if changed:
+            record = await self._save(session, actor, record, changed)
+        return await self._shown(session, actor, record)
+
+    async def _save(
+        self, session: AsyncSession, actor: Actor, record: M, changed: dict[str, Any]
+    ) -> M:
+        """Write the changes to a locked record: a new version and one activity entry."""
         before = self.snapshot(record)
         await self._write(session, actor, record, changed)
         record.version += 1
@@ -279,7 +289,7 @@ class RecordService(Generic[M]):
         record = await self._reread(session, actor, record)
         await self._changed(session, actor, record, changed)
         await self._log(session, actor, record, "updated", diff(before, self.snapshot(record)))
-        return await self._shown(session, actor, record)
+        return record
 
     async def _lock(
         self,
@@ -293,7 +303,7 @@ class RecordService(Generic[M]):
         record = await self.repository.get(session, actor, record_id, for_update=True)
         if record is None or not self._within(record, **scope):
             raise NotFound(self.not_found)
-        self._may_change(actor, record)
+        self._may_change(actor, record, **scope)
         require_version(record.version, if_match)
         return record
 

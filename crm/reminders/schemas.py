@@ -9,7 +9,7 @@ from pydantic import MISSING, Field, StringConstraints
 from crm.kit.pagination import PageQuery
 from crm.kit.records import Metadata, RecordOut
 from crm.kit.schemas import Input
-from crm.models import ReminderAnchor, ReminderStatus
+from crm.models import Reminder, ReminderAnchor, ReminderStatus
 
 Channel = Literal["in_app", "email"]
 Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -90,3 +90,26 @@ class ReminderOut(RecordOut):
     project_id: uuid.UUID | None
     task_id: uuid.UUID | None
     event_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, reminder: Reminder) -> "ReminderOut":
+        return cls(
+            id=reminder.id,
+            message=reminder.message,
+            remind_at=reminder.remind_at,
+            relative_to=reminder.anchor,
+            minutes_before=reminder.minutes_before,
+            channels=list(reminder.channels),  # type: ignore[arg-type]
+            status=reminder.status,
+            sent_at=reminder.sent_at,
+            email_via=reminder.email_via,
+            contact_id=reminder.contact_id,
+            organization_id=reminder.organization_id,
+            project_id=reminder.project_id,
+            task_id=reminder.task_id,
+            event_id=reminder.event_id,
+            metadata=reminder.custom_fields,
+            version=reminder.version,
+            created_at=reminder.created_at,
+            updated_at=reminder.updated_at,
+        )

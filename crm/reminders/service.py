@@ -15,7 +15,6 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import jobs
-from crm.activity.service import activity as activity_service
 from crm.activity.service import diff
 from crm.auth.actor import Actor
 from crm.auth.service import user_zone
@@ -23,24 +22,14 @@ from crm.calendar.links import check_links
 from crm.calendar.recurrence import Series
 from crm.calendar.repository import event_repository
 from crm.db import set_context
-from crm.errors import Invalid, NotFound
-from crm.kit.etags import require_version
-from crm.kit.pagination import PageQuery, Slice, paginate
-from crm.kit.records import Deleted
-from crm.models import (
-    Activity,
-    CalendarEvent,
-    Reminder,
-    ReminderAnchor,
-    ReminderStatus,
-    Role,
-    Task,
-)
+from crm.errors import Invalid
+from crm.kit.pagination import Slice, paginate
+from crm.models import CalendarEvent, Reminder, ReminderAnchor, ReminderStatus, Role, Task
+from crm.records.kinds import KINDS
+from crm.records.service import RecordService
 from crm.reminders.repository import SORTS, reminder_repository
-from crm.reminders.schemas import ReminderInput, ReminderPatch, ReminderQuery
-from crm.tasks.service import task as task_service
+from crm.reminders.schemas import ReminderInput, ReminderOut, ReminderPatch, ReminderQuery
 
-NOT_FOUND = "No such reminder."
 DELIVER = "deliver_reminder"
 # A task's due date is a day; its reminders count back from this time of it, the owner's.
 DUE_TIME = time(9, 0)
@@ -64,13 +53,13 @@ def as_input(reminder: Reminder) -> dict[str, Any]:
     }
 
 
-def snapshot(reminder: Reminder) -> dict[str, Any]:
-    return to_jsonable_python(
-        {**as_input(reminder), "remind_at": reminder.remind_at, "status": reminder.status}
-    )
+class ReminderService(RecordService[Reminder]):
+    name = "reminder"
+    model = Reminder
+    repository = reminder_repository
+    Input, Patch, Query, Out = ReminderInput, ReminderPatch, ReminderQuery, ReminderOut
+    reload = False
 
-
-class ReminderService:
     async def list(
         self, session: AsyncSession, actor: Actor, *, query: ReminderQuery
     ) -> Slice[Reminder]:
@@ -81,13 +70,6 @@ class ReminderService:
         return await paginate(
             session, statement, SORTS["remind_at"], limit=query.limit, cursor=query.cursor
         )
-
-    async def get(self, session: AsyncSession, actor: Actor, *, reminder_id: uuid.UUID) -> Reminder:
-        """One of the actor's reminders; 404 for any other."""
-        reminder = await reminder_repository.get(session, actor, reminder_id)
-        if reminder is None:
-            raise NotFound(NOT_FOUND)
-        return reminder
 
     async def between(
         self, session: AsyncSession, actor: Actor, *, start: datetime, end: datetime
@@ -100,65 +82,11 @@ class ReminderService:
         )
         return (await session.scalars(statement.order_by(Reminder.remind_at))).all()
 
-    async def create(self, session: AsyncSession, actor: Actor, *, data: ReminderInput) -> Reminder:
-        """Add a reminder; it fires at its time."""
-        now = datetime.now(UTC)
-        reminder = Reminder(
-            id=uuid.uuid4(),
-            workspace_id=actor.workspace_id,
-            owner_id=actor.user_id,
-            version=1,
-            created_at=now,
-            updated_at=now,
-            status=ReminderStatus.scheduled,
-            **await self._columns(session, actor, data),
-        )
-        session.add(reminder)
-        await session.flush()
-        await self._schedule(session, reminder)
-        await self._log(session, actor, reminder, "created", diff({}, snapshot(reminder)))
-        return reminder
-
-    async def replace(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        *,
-        reminder_id: uuid.UUID,
-        data: ReminderInput,
-        if_match: frozenset[int] | None = None,
-    ) -> Reminder:
-        """Replace every field (PUT). A new time schedules it again."""
-        reminder = await self._lock(session, actor, reminder_id, if_match)
-        return await self._write(
-            session, actor, reminder, await self._columns(session, actor, data)
-        )
-
-    async def update(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        *,
-        reminder_id: uuid.UUID,
-        changes: ReminderPatch,
-        if_match: frozenset[int] | None = None,
-    ) -> Reminder:
-        """Change the given fields (PATCH). A new time schedules it again."""
-        reminder = await self._lock(session, actor, reminder_id, if_match)
-        given = changes.model_dump()
-        if "remind_at" in given and given["remind_at"] is not None:
-            given.setdefault("relative_to", None)
-            given.setdefault("minutes_before", None)
-        data = ReminderInput.model_validate({**as_input(reminder), **given})
-        return await self._write(
-            session, actor, reminder, await self._columns(session, actor, data)
-        )
-
     async def snooze(
         self, session: AsyncSession, actor: Actor, *, reminder_id: uuid.UUID, until: datetime
     ) -> Reminder:
         """Fire again at `until` (in the future)."""
-        reminder = await self._lock(session, actor, reminder_id, None)
+        reminder = await self._lock(session, actor, reminder_id, None, {})
         zone = await user_zone(session, actor)
         until = (until if until.tzinfo else until.replace(tzinfo=zone)).astimezone(UTC)
         if until <= datetime.now(UTC):
@@ -169,31 +97,8 @@ class ReminderService:
         self, session: AsyncSession, actor: Actor, *, reminder_id: uuid.UUID
     ) -> Reminder:
         """Stop it: a dismissed reminder does not fire."""
-        reminder = await self._lock(session, actor, reminder_id, None)
+        reminder = await self._lock(session, actor, reminder_id, None, {})
         return await self._change_state(session, actor, reminder, ReminderStatus.dismissed, None)
-
-    async def delete(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        *,
-        reminder_id: uuid.UUID,
-        if_match: frozenset[int] | None = None,
-    ) -> Deleted:
-        """Delete a reminder."""
-        reminder = await self._lock(session, actor, reminder_id, if_match)
-        before = snapshot(reminder)
-        await session.delete(reminder)
-        await session.flush()
-        await self._log(session, actor, reminder, "deleted", diff(before, {}))
-        return Deleted(entity_type="reminder", id=reminder_id, effects={})
-
-    async def activity(
-        self, session: AsyncSession, actor: Actor, *, reminder_id: uuid.UUID, query: PageQuery
-    ) -> Slice[Activity]:
-        """The reminder's changes, newest first."""
-        await self.get(session, actor, reminder_id=reminder_id)
-        return await activity_service.list(session, actor, entity_id=reminder_id, query=query)
 
     async def follow_event(
         self, session: AsyncSession, actor: Actor, *, event: CalendarEvent
@@ -206,8 +111,7 @@ class ReminderService:
         )
         for reminder in (await session.scalars(statement.with_for_update())).all():
             when = _next_start(event) - timedelta(minutes=reminder.minutes_before or 0)
-            if when != reminder.remind_at:
-                await self._write(session, actor, reminder, {"remind_at": when})
+            await self._retime(session, actor, reminder, when)
 
     async def follow_task(
         self, session: AsyncSession, actor: Actor, *, task: Task, users: Iterable[uuid.UUID]
@@ -230,7 +134,7 @@ class ReminderService:
                 zone = await user_zone(session, owner) if found else None
                 for reminder in found:
                     when = _before_due(task.due_date, zone, reminder.minutes_before)
-                    await self._write(session, owner, reminder, {"remind_at": when})
+                    await self._retime(session, owner, reminder, when)
 
     async def rearm(self, session: AsyncSession, actor: Actor, *, reminder: Reminder) -> None:
         """After a reminder relative to a recurring event fired: schedule it for the event's
@@ -253,6 +157,51 @@ class ReminderService:
         await session.flush()
         await self._schedule(session, reminder)
 
+    def snapshot(self, record: Reminder) -> dict[str, Any]:
+        return to_jsonable_python(
+            {**as_input(record), "remind_at": record.remind_at, "status": record.status}
+        )
+
+    async def _new(
+        self, session: AsyncSession, actor: Actor, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        columns = await self._columns(session, actor, fields)
+        return {"owner_id": actor.user_id, "status": ReminderStatus.scheduled, **columns}
+
+    async def _created(
+        self, session: AsyncSession, actor: Actor, record: Reminder, fields: dict[str, Any]
+    ) -> None:
+        await self._schedule(session, record)
+
+    async def _changes(
+        self, session: AsyncSession, actor: Actor, record: Reminder, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """PUT's fields, or PATCH's over the reminder's: a new `remind_at` alone drops the
+        time it was relative to."""
+        if fields.get("remind_at") is not None:
+            fields = {"relative_to": None, "minutes_before": None, **fields}
+        columns = await self._columns(session, actor, {**as_input(record), **fields})
+        return {k: v for k, v in columns.items() if getattr(record, k) != v}
+
+    async def _write(
+        self, session: AsyncSession, actor: Actor, record: Reminder, changed: dict[str, Any]
+    ) -> None:
+        await super()._write(session, actor, record, changed)
+        if "remind_at" in changed:  # a new time arms it again
+            record.status = ReminderStatus.scheduled
+
+    async def _changed(
+        self, session: AsyncSession, actor: Actor, record: Reminder, changed: dict[str, Any]
+    ) -> None:
+        if "remind_at" in changed:
+            await self._schedule(session, record)
+
+    async def _retime(
+        self, session: AsyncSession, actor: Actor, reminder: Reminder, when: datetime
+    ) -> None:
+        if when != reminder.remind_at:
+            await self._save(session, actor, reminder, {"remind_at": when})
+
     async def _change_state(
         self,
         session: AsyncSession,
@@ -261,7 +210,7 @@ class ReminderService:
         status: ReminderStatus,
         remind_at: datetime | None,
     ) -> Reminder:
-        before = snapshot(reminder)
+        before = self.snapshot(reminder)
         reminder.status = status
         if remind_at is not None:
             reminder.remind_at = remind_at
@@ -270,26 +219,7 @@ class ReminderService:
         await session.flush()
         if status in PENDING:
             await self._schedule(session, reminder)
-        await self._log(session, actor, reminder, "updated", diff(before, snapshot(reminder)))
-        return reminder
-
-    async def _write(
-        self, session: AsyncSession, actor: Actor, reminder: Reminder, columns: dict[str, Any]
-    ) -> Reminder:
-        changed = {k: v for k, v in columns.items() if getattr(reminder, k) != v}
-        if not changed:
-            return reminder
-        before = snapshot(reminder)
-        for column, value in changed.items():
-            setattr(reminder, column, value)
-        if "remind_at" in changed:  # a new time arms it again
-            reminder.status = ReminderStatus.scheduled
-        reminder.version += 1
-        reminder.updated_at = datetime.now(UTC)
-        await session.flush()
-        if "remind_at" in changed:
-            await self._schedule(session, reminder)
-        await self._log(session, actor, reminder, "updated", diff(before, snapshot(reminder)))
+        await self._log(session, actor, reminder, "updated", diff(before, self.snapshot(reminder)))
         return reminder
 
     async def _schedule(self, session: AsyncSession, reminder: Reminder) -> None:
@@ -303,24 +233,12 @@ class ReminderService:
             workspace_id=str(reminder.workspace_id),
         )
 
-    async def _lock(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        reminder_id: uuid.UUID,
-        if_match: frozenset[int] | None,
-    ) -> Reminder:
-        reminder = await reminder_repository.get(session, actor, reminder_id, for_update=True)
-        if reminder is None:
-            raise NotFound(NOT_FOUND)
-        require_version(reminder.version, if_match)
-        return reminder
-
     async def _columns(
-        self, session: AsyncSession, actor: Actor, data: ReminderInput
+        self, session: AsyncSession, actor: Actor, fields: dict[str, Any]
     ) -> dict[str, Any]:
-        """Column values of an input: links checked, `remind_at` resolved."""
-        await check_links(session, actor, data.model_dump())
+        """Column values of an input's fields: links checked, `remind_at` resolved."""
+        data = ReminderInput.model_validate(fields)
+        await check_links(session, actor, fields)
         event = None
         if data.event_id is not None:
             event = await event_repository.get(session, actor, data.event_id)
@@ -364,28 +282,10 @@ class ReminderService:
             return _next_start(event) - before
         if data.task_id is None:
             raise Invalid("task_id", "is required when relative_to is task")
-        task: Task = await task_service.get(session, actor, task_id=data.task_id)
+        task: Task = await KINDS["task"].service.get(session, actor, task_id=data.task_id)
         if task.due_date is None:
             raise Invalid("task_id", "has no due date")
         return _before_due(task.due_date, zone, data.minutes_before)
-
-    async def _log(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        reminder: Reminder,
-        action: Any,
-        changes: dict[str, Any],
-    ) -> None:
-        await activity_service.record(
-            session,
-            actor,
-            entity_type="reminder",
-            entity_id=reminder.id,
-            owner_id=reminder.owner_id,
-            action=action,
-            changes=changes,
-        )
 
 
 def _before_due(due: date, zone: ZoneInfo, minutes_before: int | None) -> datetime:
@@ -420,3 +320,5 @@ def _next_start(event: CalendarEvent) -> datetime:
 
 
 reminder = ReminderService()
+# A reminder relative to a task follows its due date, whoever moves it.
+KINDS["task"].service.due_date_followers.append(reminder.follow_task)

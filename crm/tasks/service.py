@@ -2,6 +2,7 @@
 is the project's owner or one of its assignees, so they see the task."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -18,12 +19,20 @@ from crm.tasks.repository import SORTS, task_repository
 from crm.tasks.schemas import TaskInput, TaskOut, TaskPatch, TaskQuery
 from crm.workspaces.service import workspace as workspace_service
 
+# Told (session, actor, task=, users=) when a task's due date moved.
+DueDateFollower = Callable[..., Awaitable[None]]
+
 
 class TaskService(RecordService[Task]):
     name = "task"
     model = Task
     repository = task_repository
     Input, Patch, Query, Out = TaskInput, TaskPatch, TaskQuery, TaskOut
+
+    def __init__(self) -> None:
+        # What follows a task's due date and says so here: the reminders relative to it
+        # (crm.reminders.service), which read tasks, so tasks do not import them.
+        self.due_date_followers: list[DueDateFollower] = []
 
     async def list(self, session: AsyncSession, actor: Actor, *, query: TaskQuery) -> Slice[Task]:
         """Every task the actor sees, across projects, filtered and sorted, one page at a time."""
@@ -70,18 +79,14 @@ class TaskService(RecordService[Task]):
     async def _changed(
         self, session: AsyncSession, actor: Actor, record: Task, changed: dict[str, Any]
     ) -> None:
-        """The reminders relative to the task follow its due date, whoever's they are: those
-        of the users who see the task (its project's owner and assignees)."""
-        if "due_date" not in changed:
+        """What follows the task's due date is told, with the users who see the task (its
+        project's owner and assignees)."""
+        if "due_date" not in changed or not self.due_date_followers:
             return
-        # Imported here: the reminders' service imports this one, and the registry of kinds
-        # that holds it (an import circle this deferral still hides, until the reminders'
-        # service reads the task through the registry).
-        from crm.reminders.service import reminder as reminder_service
-
         project = await self._project(session, actor, record.project_id)
         users = sorted({project.owner_id, *(user.id for user in project.assignees)})
-        await reminder_service.follow_task(session, actor, task=record, users=users)
+        for follow in self.due_date_followers:
+            await follow(session, actor, task=record, users=users)
 
     def _within(self, record: Task, *, in_project: uuid.UUID | None = None) -> bool:
         return in_project in (None, record.project_id)

@@ -6,7 +6,7 @@ from crm.reminders import endpoints as reminder_endpoints
 from crm.toolbox import TOOLS
 from tests.people import sign_up
 from tests.rows import fetch
-from tests.test_tools import call, rest_model
+from tests.test_tools import call, endpoint, rest_model
 
 
 def test_calendar_tools_take_the_rest_models():
@@ -15,7 +15,7 @@ def test_calendar_tools_take_the_rest_models():
         calendar_endpoints.update_event, "body"
     )
     assert TOOLS["create_reminder"].input_model is rest_model(
-        reminder_endpoints.create_reminder, "body"
+        endpoint(reminder_endpoints.router, "create_reminder"), "body"
     )
     assert TOOLS["cancel_event"].destructive
 
