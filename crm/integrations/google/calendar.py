@@ -35,6 +35,7 @@ from crm.calendar.remote import (
     RemoteError,
     RemoteObject,
     Watch,
+    window,
 )
 from crm.integrations.google.api import CALENDAR, GoogleAPI
 from crm.integrations.http import ServiceError
@@ -45,14 +46,7 @@ if TYPE_CHECKING:
 TAG = "crmUid"
 MAX_RESULTS = 2500
 MAX_PAGES = 400
-WINDOW_BEFORE = timedelta(days=180)
-WINDOW_AFTER = timedelta(days=540)
 CHANNEL_LIFE = timedelta(days=7)
-
-
-def window() -> tuple[datetime, datetime]:
-    now = datetime.now(UTC)
-    return now - WINDOW_BEFORE, now + WINDOW_AFTER
 
 
 class GoogleCalendar:

@@ -1,8 +1,8 @@
 """The Outlook calendar of a Microsoft 365 account as a `CalendarServer` for the one sync
 engine (crm/calendar/sync.py), over Microsoft Graph.
 
-- Changes come from `calendarView/delta` within a window of time (WINDOW_BEFORE to
-  WINDOW_AFTER around now), page by page (`Prefer: odata.maxpagesize`), ending in a deltaLink
+- Changes come from `calendarView/delta` within a window of time (`crm.calendar.remote.window`:
+  180 days back to 540 ahead), page by page (`Prefer: odata.maxpagesize`), ending in a deltaLink
   that is the sync token. A 410 or `syncStateNotFound` starts a full round again (`resynced`):
   known objects are matched by id, so nothing is duplicated, and nothing is deleted for it.
 - calendarView lists occurrences, not series: a changed occurrence or exception makes the
@@ -35,6 +35,7 @@ from crm.calendar.remote import (
     RemoteObject,
     Unwritable,
     Watch,
+    window,
 )
 from crm.integrations.http import ServiceError
 from crm.integrations.ms365.graph import Graph, _id
@@ -45,19 +46,12 @@ if TYPE_CHECKING:
 TAG = "String {9d4a7c61-2f0b-4c1e-9a55-5e0c1f0d2c3a} Name crm.uid"
 PAGE_SIZE = 200
 MAX_PAGES = 500  # a hundred thousand events; a delta that pages further is not followed
-WINDOW_BEFORE = timedelta(days=180)
-WINDOW_AFTER = timedelta(days=540)
 SUBSCRIPTION_LIFE = timedelta(days=2)  # Graph allows an events subscription under 3 days
 UTC_ONLY = 'outlook.timezone="UTC"'
 RESYNC_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired", "fullsyncrequired"}
 RESPONSES = {"accepted": "accepted", "tentativelyAccepted": "tentative", "declined": "declined"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-def window(now: datetime | None = None) -> tuple[datetime, datetime]:
-    now = now or datetime.now(UTC)
-    return now - WINDOW_BEFORE, now + WINDOW_AFTER
 
 
 class GraphCalendar:
