@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.auth.service import user_zone
+from crm.calendar.answers import shown
 from crm.calendar.links import instant
 from crm.calendar.repository import event_repository
 from crm.calendar.schemas import RangeQuery
 from crm.calendar.service import event as event_service
-from crm.calendar.service import shown
 from crm.models import Project, Task
 from crm.projects.repository import project_repository
 from crm.reminders.service import reminder as reminder_service

@@ -3,7 +3,7 @@ which is synchronous: every call runs in a worker thread so the event loop never
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 from urllib.parse import urljoin
 
 import structlog
@@ -17,9 +17,7 @@ from crm.calendar.remote import (
     RemoteError,
     RemoteObject,
 )
-
-if TYPE_CHECKING:
-    from crm.models import CalendarEvent
+from crm.models import CalendarEvent
 
 log = structlog.get_logger()
 T = TypeVar("T")

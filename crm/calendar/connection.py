@@ -11,8 +11,8 @@ from crm.ai.service import Rotation
 from crm.auth.actor import Actor
 from crm.calendar.caldav_server import CalDAVServer
 from crm.calendar.interchange_schemas import CalDAVConnectInput
-from crm.calendar.jobs import schedule_sync
 from crm.calendar.remote import CalendarServer, RemoteAuthError, RemoteCalendar, RemoteError
+from crm.calendar.schedule import schedule_sync
 from crm.errors import Invalid, NotFound
 from crm.kit.crypto import SecretBox, UndecryptableSecret
 from crm.models import CalendarConnection, CalendarSyncItem

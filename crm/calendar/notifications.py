@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.auth.tokens import hash_token
-from crm.calendar.jobs import schedule_sync
+from crm.calendar.schedule import schedule_sync
 from crm.db import set_context
 from crm.models import CalendarSource, Role
 

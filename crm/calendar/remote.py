@@ -7,12 +7,10 @@ this Protocol, never on a vendor module: each server reads its own objects into 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-if TYPE_CHECKING:
-    from crm.calendar.ics import ParsedEvent
-    from crm.models import CalendarEvent
-
+from crm.calendar.ics import ParsedEvent
+from crm.models import CalendarEvent
 
 # The span of time a provider's calendar is synced over, around now (the providers that read
 # changes within a window: Graph's calendarView/delta, Google's timeMin/timeMax).

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.auth.service import user_zone
+from crm.calendar.answers import Occurrence, event_out, occurrence_out, override_fields, shown
 from crm.calendar.links import check_links, instant
 from crm.calendar.recurrence import Override, RecurrenceError, Series, normalize
-from crm.calendar.repository import EventRow, event_repository
+from crm.calendar.repository import event_repository
 from crm.calendar.schemas import (
     MAX_RANGE_DAYS,
     EventInput,
+    EventOut,
     EventPatch,
     OccurrencePatch,
     RangeQuery,
@@ -37,33 +39,6 @@ INVITED = (
     "{organizer} organises this meeting and you are an attendee: only they can change or "
     "delete it. Answer the invitation in your calendar (Outlook or Google)."
 )
-
-
-class Occurrence(NamedTuple):
-    """One occurrence of an event: which one of the rule's it is (`recurrence_id`, None for
-    an event that does not repeat), its start and end in the event's time zone, and its
-    override when it was changed on its own. A tuple: a month view makes hundreds."""
-
-    event: EventRow
-    recurrence_id: datetime | None
-    start: datetime
-    end: datetime
-    override: Override | None
-
-    @property
-    def title(self) -> str:
-        return self.override.title if self.override else self.event.title
-
-    @property
-    def location(self) -> str | None:
-        return self.override.location if self.override else self.event.location
-
-
-def shown(moment: datetime, event: Any) -> datetime | date:
-    """A moment as the API shows it for this event: a date for an all-day event, else the
-    date-time in the event's time zone."""
-    local = moment.astimezone(ZoneInfo(event.time_zone))
-    return local.date() if event.all_day else local
 
 
 def as_input(event: CalendarEvent) -> dict[str, Any]:
@@ -91,18 +66,6 @@ def as_input(event: CalendarEvent) -> dict[str, Any]:
     }
 
 
-def override_fields(override: Override, event: Any) -> dict[str, Any]:
-    """An override as OccurrenceInput takes it and OverrideOut shows it."""
-    return {
-        "recurrence_id": shown(override.recurrence_id, event),
-        "start": shown(override.start, event),
-        "end": shown(override.end, event),
-        "title": override.title,
-        "location": override.location,
-        "description": override.description,
-    }
-
-
 class EventService(RecordService[CalendarEvent]):
     """The base's get, create, replace, update, delete and activity; a write of a meeting
     someone else organises is a 409 unless `from_calendar=True` (the calendar sync writing
@@ -112,8 +75,20 @@ class EventService(RecordService[CalendarEvent]):
     name = "event"
     model = CalendarEvent
     repository = event_repository
-    Input, Patch, Query = EventInput, EventPatch, RangeQuery
+    Input, Patch, Query, Out = EventInput, EventPatch, RangeQuery, EventOut
     reload = False
+
+    async def answer(self, session: AsyncSession, actor: Actor, shown: Any) -> EventOut:
+        """The event as the API answers it, its attendees who are the actor's contacts named."""
+        return event_out(shown, await self.attendee_contacts(session, actor, events=[shown]))
+
+    async def answer_occurrences(
+        self, session: AsyncSession, actor: Actor, found: list[Occurrence]
+    ) -> list[dict[str, Any]]:
+        """A range's occurrences as OccurrenceOut shows them (one query for their contacts)."""
+        events = {o.event.id: o.event for o in found}.values()
+        contacts = await self.attendee_contacts(session, actor, events=events)
+        return [occurrence_out(o, contacts) for o in found]
 
     async def occurrences(
         self, session: AsyncSession, actor: Actor, *, query: RangeQuery
@@ -226,7 +201,7 @@ class EventService(RecordService[CalendarEvent]):
         statement = event_repository.readable(actor).with_only_columns(
             CalendarEvent.id, CalendarEvent.version
         )
-        return dict((await session.execute(statement)).tuples().all())
+        return dict((await session.execute(statement)).all())
 
     def snapshot(self, record: CalendarEvent) -> dict[str, Any]:
         fields = as_input(record)

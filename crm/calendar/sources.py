@@ -13,6 +13,9 @@ from crm.calendar.remote import RemoteCalendar, RemoteError
 from crm.calendar.service import event as event_service
 from crm.config import Settings
 from crm.errors import Invalid, NotFound
+from crm.integrations.calendars import CALENDARS
+from crm.integrations.http import new_http_client
+from crm.integrations.service import integration as integration_service
 from crm.kit.crypto import SecretBox
 from crm.models import CalendarEvent, CalendarSource, CalendarSyncItem, IntegrationConnection
 
@@ -43,10 +46,6 @@ class SourceService:
         box: SecretBox,
     ) -> list[RemoteCalendar]:
         """The calendars of the connected account that the CRM can show (asked now)."""
-        from crm.integrations.calendars import CALENDARS
-        from crm.integrations.http import new_http_client
-        from crm.integrations.service import integration as integration_service
-
         if service not in CALENDARS:
             raise Invalid("service", f"{service!r} has no calendar the CRM syncs")
         token = await integration_service.access_token(

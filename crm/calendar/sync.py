@@ -45,6 +45,9 @@ from crm.calendar.schemas import EventPatch
 from crm.calendar.service import event as event_service
 from crm.config import Settings
 from crm.errors import CRMError, Invalid, NotFound
+from crm.integrations.calendars import CALENDARS
+from crm.integrations.http import new_http_client
+from crm.integrations.service import integration as integration_service
 from crm.kit.crypto import SecretBox
 from crm.kit.metrics import SYNC_RUNS
 from crm.models import (
@@ -178,10 +181,6 @@ class SyncService:
         """Sync every connected calendar of the actor now, one after the other; a calendar
         that fails is said so in its result and does not stop the others. 404 when none is
         connected."""
-        from crm.integrations.calendars import CALENDARS  # the vendors' side, loaded by need
-        from crm.integrations.http import new_http_client
-        from crm.integrations.service import integration as integration_service
-
         results: list[CalendarResult] = []
         connection = await connection_service.get(session, actor)
         if connection is not None and connection.calendar_url is not None:

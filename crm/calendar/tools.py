@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.calendar.agenda import agenda as agenda_service
-from crm.calendar.endpoints import answer_event, occurrences_out
 from crm.calendar.schemas import (
     CalendarItemOut,
     EventInput,
@@ -106,7 +105,9 @@ class SnoozeReminder(Input):
 
 
 async def _event(session: AsyncSession, actor: Actor, event: CalendarEvent) -> EventAnswer:
-    return EventAnswer.model_validate((await answer_event(session, actor, event)).model_dump())
+    return EventAnswer.model_validate(
+        (await event_service.answer(session, actor, event)).model_dump()
+    )
 
 
 def _reminder(reminder: object) -> ReminderAnswer:
@@ -166,7 +167,7 @@ async def list_events(
     session: AsyncSession, actor: Actor, params: RangeQuery
 ) -> Page[OccurrenceAnswer]:
     found = await event_service.occurrences(session, actor, query=params)
-    shown = await occurrences_out(session, actor, found)
+    shown = await event_service.answer_occurrences(session, actor, found)
     items = [OccurrenceAnswer.model_validate(o) for o in shown]
     return Page[OccurrenceAnswer](items=items, next_cursor=None)
 

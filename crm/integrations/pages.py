@@ -13,6 +13,7 @@ from crm.auth.dependencies import SecretBoxDep, SessionDep
 from crm.calendar.sources import sources as source_service
 from crm.calendar.sync import sync as sync_service
 from crm.errors import CRMError
+from crm.integrations.calendars import CALENDARS
 from crm.integrations.providers import PROVIDERS
 from crm.integrations.service import CALLBACK_ERRORS, redirect_uri
 from crm.integrations.service import integration as integration_service
@@ -49,8 +50,6 @@ async def _render(
     confirm: str | None = None,
     offered: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    from crm.integrations.calendars import CALENDARS  # the providers' calendars, by need
-
     settings = request.app.state.settings
     items = await integration_service.list(session, shell.actor, settings=settings)
     toasts = [toast(done)] if done else [toast(failed, "error")] if failed else None

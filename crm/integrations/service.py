@@ -19,11 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai.service import Rotation
 from crm.auth.actor import Actor
+from crm.calendar.schedule import schedule_sync
 from crm.config import Settings
 from crm.db import set_context
 from crm.errors import Conflict, Invalid, ServiceUnavailable
 from crm.integrations import oauth
 from crm.integrations.base import OAuthEndpoints, Provider
+from crm.integrations.calendars import CALENDARS
 from crm.integrations.providers import PROVIDERS
 from crm.kit.crypto import SecretBox, UndecryptableSecret
 from crm.models import IntegrationAuthorization, IntegrationConnection
@@ -420,10 +422,7 @@ class IntegrationService:
 
 
 async def _schedule_calendar_sync(session: AsyncSession, actor: Actor, service: str) -> None:
-    """A service with a calendar starts syncing it now (crm/calendar/jobs.py)."""
-    from crm.calendar.jobs import schedule_sync  # the calendar domain, loaded by need
-    from crm.integrations.calendars import CALENDARS
-
+    """A service with a calendar starts syncing it now (crm/calendar/schedule.py)."""
     if service in CALENDARS:
         await schedule_sync(session, actor)
 

@@ -4,7 +4,7 @@ ETag on every record and an optional If-Match on every write. A nested copy (the
 `/projects/{id}/tasks`) is the same routes with the parent's id set on what they write."""
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -50,16 +50,22 @@ def crud_router(
     service: RecordService[Any],
     *,
     plural: str,
+    path: str | None = None,
+    own: Collection[str] = (),
     nested: Nested | None = None,
     problems_of: Mapping[str, tuple[int, ...]] | None = None,
     docs: Mapping[str, str] | None = None,
 ) -> APIRouter:
-    """The kind's REST routes. `problems_of` and `docs`, by operation ("create", "update"...):
-    the statuses it adds (409, 403) and what it says besides the common text (its rules)."""
+    """The kind's REST routes under `/api/v1/{path}` (`path`: the plural by default, tagged
+    with its first part), but for those it routes on its own (`own`: "list"). `problems_of` and
+    `docs`, by operation ("create", "update"...): the statuses it adds (409, 403) and what it
+    says besides the common text (its rules)."""
     name, key = service.name, f"{service.name}_id"
     parent = f"{nested.parent.name}_id" if nested else None
-    base = f"/api/v1/{nested.plural}/{{{parent}}}/{plural}" if nested else f"/api/v1/{plural}"
-    router = APIRouter(prefix=base, tags=[plural], responses=problems(401))
+    path = path or plural
+    home = f"/api/v1/{path}"
+    base = f"/api/v1/{nested.plural}/{{{parent}}}/{plural}" if nested else home
+    router = APIRouter(prefix=base, tags=[path.split("/")[0]], responses=problems(401))
     op = f"project_{name}" if nested else name  # operation names: get_task, get_project_task
     Out, Input, Patch = service.Out, service.Input, service.Patch
     Body, PatchBody = (nested.body, nested.patch) if nested else (Input, Patch)
@@ -98,8 +104,8 @@ def crud_router(
         if nested:
             await nested.parent.get(session, actor, **{parent: within})
 
-    def answer(response: Response, shown: Any) -> Any:
-        out = Out.of(shown)
+    async def answer(response: Response, session: Any, actor: Actor, shown: Any) -> Any:
+        out = await service.answer(session, actor, shown)
         response.headers["ETag"] = etag(out.version)
         return out
 
@@ -124,8 +130,8 @@ def crud_router(
         await check_parent(session, actor, within)
         data = Input(**body.model_dump(), **{parent: within}) if nested else body
         shown = await service.create(session, actor, data=data)
-        out = answer(response, shown)
-        response.headers["Location"] = f"/api/v1/{plural}/{out.id}"
+        out = await answer(response, session, actor, shown)
+        response.headers["Location"] = f"{home}/{out.id}"
         return out
 
     async def get_record(
@@ -157,7 +163,7 @@ def crud_router(
             **{key: record_id},
             **scope(within),
         )
-        return answer(response, shown)
+        return await answer(response, session, actor, shown)
 
     async def update_record(
         within: ParentId,
@@ -177,7 +183,7 @@ def crud_router(
             **{key: record_id},
             **scope(within),
         )
-        return answer(response, shown)
+        return await answer(response, session, actor, shown)
 
     async def delete_record(
         within: ParentId,
@@ -212,11 +218,13 @@ def crud_router(
     if not nested:
         activity = (one + "/activity", "GET", record_activity, f"{name}_activity")
         routes.append(("activity", *activity, Page[ActivityOut], 200, problems(404, 422)))
-    for verb, path, method, endpoint, operation, model, code, responses in routes:
+    for verb, route, method, endpoint, operation, model, code, responses in routes:
+        if verb in own:
+            continue
         extra = problems(*problems_of.get(verb, ()))
         etagged = with_etag(code) if model is Out else {}
         router.add_api_route(
-            path,
+            route,
             endpoint,
             methods=[method],
             name=operation,

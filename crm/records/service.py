@@ -77,7 +77,11 @@ class RecordService(Generic[M]):
 
     async def read(self, session: AsyncSession, actor: Actor, **key: Any) -> Any:
         """`get` as the API shows it."""
-        return self.Out.of(await self.get(session, actor, **key))
+        return await self.answer(session, actor, await self.get(session, actor, **key))
+
+    async def answer(self, session: AsyncSession, actor: Actor, shown: Any) -> Any:
+        """A record as the API answers it: what `get` and the writes give, as `Out`."""
+        return self.Out.of(shown)
 
     async def create(self, session: AsyncSession, actor: Actor, *, data: BaseModel) -> Any:
         """Add a record owned by the actor."""

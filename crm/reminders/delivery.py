@@ -180,7 +180,7 @@ async def _meeting_urls(session: AsyncSession, due: list[Reminder]) -> dict[uuid
             CalendarEvent.id.in_(event_ids), CalendarEvent.meeting_url.is_not(None)
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _notice(reminder: Reminder, join: str | None = None) -> Notice:

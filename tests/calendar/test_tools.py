@@ -10,9 +10,10 @@ from tests.test_tools import call, endpoint, rest_model
 
 
 def test_calendar_tools_take_the_rest_models():
-    assert TOOLS["create_event"].input_model is rest_model(calendar_endpoints.create_event, "body")
+    events = calendar_endpoints.router
+    assert TOOLS["create_event"].input_model is rest_model(endpoint(events, "create_event"), "body")
     assert TOOLS["update_event"].input_model.model_fields["changes"].annotation is rest_model(
-        calendar_endpoints.update_event, "body"
+        endpoint(events, "update_event"), "body"
     )
     assert TOOLS["create_reminder"].input_model is rest_model(
         endpoint(reminder_endpoints.router, "create_reminder"), "body"

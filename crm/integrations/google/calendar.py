@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -39,9 +39,7 @@ from crm.calendar.remote import (
 )
 from crm.integrations.google.api import CALENDAR, GoogleAPI
 from crm.integrations.http import ServiceError
-
-if TYPE_CHECKING:
-    from crm.models import CalendarEvent
+from crm.models import CalendarEvent
 
 TAG = "crmUid"
 MAX_RESULTS = 2500

@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -39,9 +39,7 @@ from crm.calendar.remote import (
 )
 from crm.integrations.http import ServiceError
 from crm.integrations.ms365.graph import Graph, _id
-
-if TYPE_CHECKING:
-    from crm.models import CalendarEvent
+from crm.models import CalendarEvent
 
 TAG = "String {9d4a7c61-2f0b-4c1e-9a55-5e0c1f0d2c3a} Name crm.uid"
 PAGE_SIZE = 200
