@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
+from crm.ai.retry import DEFAULT_RETRY, RetryPolicy
 from crm.models import AIProvider
 
 # pydantic-ai, httpx2 and the SDKs are imported when a model is built or a failure classified:
@@ -49,22 +50,6 @@ PROVIDER_LABELS: dict[AIProvider, str] = {
 NO_KEY = "not-needed"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long a request is retried when the provider says to try again."""
-
-    attempts: int = 4
-    total_seconds: float = 60.0
-    max_wait: float = 30.0
-    base_delay: float = 0.5
-    statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504, 529})
-
-
-DEFAULT_RETRY = RetryPolicy()
-# One attempt at most this long (the SDK's per-attempt timeout).
-ATTEMPT_TIMEOUT = 60.0
-
-
 def build_model(
     provider: AIProvider | str,
     model_name: str,
@@ -79,7 +64,7 @@ def build_model(
 
     `thinking_budget` turns on Anthropic's extended thinking with that many tokens (ignored by
     the other providers). `transport` replaces the network (tests)."""
-    from crm.ai.transport import http_client
+    from crm.ai.transport import http_client  # httpx2: start-up cost, see above
 
     provider = AIProvider(provider)
     client = http_client(retry, transport)

@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx2
 
-from crm.ai.providers import ATTEMPT_TIMEOUT, DEFAULT_RETRY, RetryPolicy
+from crm.ai.retry import ATTEMPT_TIMEOUT, DEFAULT_RETRY, RetryPolicy
 
 
 class RetryingTransport(httpx2.AsyncBaseTransport):

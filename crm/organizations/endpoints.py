@@ -53,5 +53,4 @@ async def organization_projects(
     """The projects linked to the organization (the filters of `/projects` apply)."""
     await organization_service.get(session, actor, organization_id=organization_id)
     query = query.model_copy(update={"organization_id": organization_id})
-    found = await project_service.list(session, actor, query=query)
-    return found.page(ProjectOut.of)
+    return await project_service.page(session, actor, query=query)
