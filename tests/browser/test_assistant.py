@@ -32,6 +32,7 @@ def test_chat_streams_a_reply_shows_the_record_and_confirms_a_delete(open_tab): 
     tab.check("assistant-confirm")
     page.keyboard.press("Enter")
     expect(page.locator(".chat-text", has_text="Deleted contact Grace Hopper.")).to_be_visible()
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()  # the turn is done, stored
     page.reload()  # the conversation is stored: the list and the messages come back
     expect(page.get_by_role("link", name=re.compile("add contact Grace Hopper"))).to_be_visible()
     expect(page.locator(".entity-card")).to_have_count(2)

@@ -280,6 +280,8 @@ def test_sign_up_takes_the_browsers_time_zone_and_times_read_in_english(open_tab
     box.fill("add contact Dante Alighieri")
     box.press("Enter")
     expect(page.locator(".entity-card", has_text="Dante Alighieri")).to_be_visible()
+    # The card shows while the turn runs; the conversation is stored when it is done.
+    expect(page).to_have_url(re.compile(r"/assistant\?c="))
     page.reload()
     expect(page.locator(".chat-history-list time").first).to_have_text(
         re.compile(r"^(now|\d+ minutes? ago)$")
