@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from structlog.testing import capture_logs
 
 from crm.app import MCP_PREFIXES, collecting_for_requests, mcp_routes_of
-from crm.kit.deferred import in_background
+from crm.kit.deferred import in_background, preloaded
 
 # Libraries that only some requests need (docs/performance.md, "Start-up").
 DEFERRED = ("pydantic_ai", "mcp", "authlib", "caldav", "requests", "procrastinate")
@@ -79,6 +79,19 @@ async def test_a_background_service_starts_without_holding_up_the_app_and_stops_
         await asyncio.sleep(0.2)
         assert events == ["starting", "started"]
     assert events == ["starting", "started", "stopped"]
+
+
+async def test_modules_are_preloaded_in_the_background_while_the_app_answers(tmp_path, monkeypatch):
+    (tmp_path / "crm_preload_probe.py").write_text("import time\ntime.sleep(0.1)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "crm_preload_probe", raising=False)
+    async with in_background(lambda: preloaded("crm_preload_probe"), "preload"):
+        assert "crm_preload_probe" not in sys.modules  # the block did not wait for it
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if hasattr(sys.modules.get("crm_preload_probe"), "time"):
+                break
+        assert hasattr(sys.modules.get("crm_preload_probe"), "time")
 
 
 async def test_a_background_service_that_fails_is_logged_and_the_app_goes_on():
