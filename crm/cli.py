@@ -106,12 +106,12 @@ def serve(
     """Serve the CRM. Without DATABASE_URL it runs an embedded PostgreSQL in CRM_DATA_DIR,
     applies the migrations, and keeps the data there for the next run. Background jobs run
     in the same process unless --no-worker (then run `crm worker`)."""
-    import uvicorn
-
     # Said at once: the next line comes when the database is up, a second or more later.
     typer.echo(f"Starting the CRM {__version__} at {served_url(host, port)}…")
     # Import the web app while the database starts (a subprocess): about a second saved.
     threading.Thread(target=importlib.import_module, args=("crm.app",), daemon=True).start()
+    import uvicorn
+
     # Uvicorn shuts down gracefully on SIGTERM, then re-raises it; turning it into SystemExit
     # lets the embedded database stop cleanly as it does on Ctrl-C.
     signal.signal(signal.SIGTERM, _exit_on_signal)
