@@ -58,12 +58,18 @@ class ContactService(RecordService[Contact]):
     ) -> Page[ContactOut]:
         """A page of `list` as the API shows it: read as rows, shaped once (the hot path)."""
         statement = await contact_repository.listing(
-            session, actor, query, contact_repository.readable_rows(actor)
+            session, actor, query, contact_repository.readable_rows()
         )
         found = await paginate(
-            session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor, rows=True
+            session,
+            statement,
+            SORTS[query.sort],
+            limit=query.limit,
+            cursor=query.cursor,
+            rows=True,
+            params=contact_repository.actor_ids(actor),
         )
-        return found.page(ContactOut.of_row)
+        return found.page_of(ContactOut)
 
     async def read(
         self, session: AsyncSession, actor: Actor, *, contact_id: uuid.UUID
