@@ -14,6 +14,7 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -89,6 +90,15 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def core(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, for a Core statement on the hot paths: its rows are plain rows
+    and skip the ORM's per-statement work (about 0.1 ms a request). Pending changes are flushed
+    first, as the session's own `execute` would."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    return await session.connection()
 
 
 async def set_context(session: AsyncSession, **context: uuid.UUID | str | None) -> None:

@@ -14,7 +14,7 @@ from crm.auth import api_tokens, cookies
 from crm.auth.actor import Actor, Channel
 from crm.auth.service import TokenIssuer
 from crm.auth.tokens import AccessClaims
-from crm.db import Database
+from crm.db import Database, core
 from crm.errors import CRMError, Forbidden, Unauthorized
 from crm.kit.crypto import SecretBox
 from crm.kit.ratelimit import RateLimits
@@ -64,11 +64,14 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def current_actor(
-    request: Request, session: SessionDep, issuer: IssuerDep, limits: RateLimitsDep
-) -> Actor:
+async def current_actor(request: Request, session: SessionDep) -> Actor:
     """The authenticated caller, from a Bearer token (API) or the session cookie (web pages,
     which must also send the CSRF token on every state-changing request)."""
+    # The issuer and the limits straight from the app's state: every API request solves this
+    # dependency, and each sub-dependency is a solving pass of its own.
+    state = request.app.state
+    issuer: TokenIssuer = state.issuer
+    limits: RateLimits = state.rate_limits
     header = request.headers.get("authorization", "")
     scheme, _, bearer = header.partition(" ")
     if bearer and scheme.lower() == "bearer":
@@ -94,11 +97,8 @@ async def actor_for(
     token issued before the user's last password change)."""
     await limits.hit_api(str(claims.user_id))
     # One round trip sets the context and reads the membership (migration 0012).
-    row = (
-        await session.execute(
-            _ACTOR, {"user_id": claims.user_id, "workspace_id": claims.workspace_id}
-        )
-    ).one_or_none()
+    ids = {"user_id": claims.user_id, "workspace_id": claims.workspace_id}
+    row = (await (await core(session)).execute(_ACTOR, ids)).one_or_none()
     if row is None:
         raise Unauthorized("You are no longer a member of this workspace.")
     role, password_changed_at = row

@@ -2,9 +2,11 @@
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import jwt
 
@@ -21,6 +23,7 @@ class AccessClaims:
     user_id: uuid.UUID
     workspace_id: uuid.UUID
     issued_at: int
+    expires_at: int
 
 
 class TokenSigner:
@@ -29,6 +32,11 @@ class TokenSigner:
     def __init__(self, secrets_: list[str], access_minutes: int) -> None:
         self.keys = [derive_key(s, "crm jwt") for s in secrets_]
         self.access_lifetime = timedelta(minutes=access_minutes)
+        # A client sends the same token with every request for its 15 minutes, and PyJWT's
+        # parsing of it (about 30 µs here, 0.1 ms within a request) is the same each time: the
+        # claims of a token whose signature checked are kept, by the token itself, and only
+        # its expiry is checked again. A failed check is never kept.
+        self._verified = lru_cache(maxsize=4096)(self._verify)
 
     def issue_access(self, user_id: uuid.UUID, workspace_id: uuid.UUID) -> str:
         now = datetime.now(UTC)
@@ -43,6 +51,12 @@ class TokenSigner:
         return jwt.encode(claims, self.keys[0], algorithm=ALGORITHM)
 
     def verify_access(self, token: str) -> AccessClaims:
+        claims = self._verified(token)
+        if claims.expires_at <= time.time():
+            raise Unauthorized("The access token has expired; refresh it.")
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         for key in self.keys:
             try:
                 claims = jwt.decode(
@@ -62,7 +76,10 @@ class TokenSigner:
                 raise Unauthorized("The token is not an access token.")
             try:
                 return AccessClaims(
-                    uuid.UUID(claims["sub"]), uuid.UUID(claims["wid"]), int(claims["iat"])
+                    uuid.UUID(claims["sub"]),
+                    uuid.UUID(claims["wid"]),
+                    int(claims["iat"]),
+                    int(claims["exp"]),
                 )
             except (KeyError, ValueError, TypeError) as exc:
                 raise Unauthorized("The access token is invalid.") from exc

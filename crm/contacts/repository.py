@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.auth.actor import Actor
 from crm.contacts.schemas import ContactQuery
+from crm.db import core
 from crm.kit.pagination import sort_keys
 from crm.kit.search import find, name_page
 from crm.models import Contact, Organization
@@ -39,9 +40,23 @@ OUT_COLUMNS = (
 )
 
 
+# Built once per process (a request only binds its ids): the get by id and the list are the
+# hottest reads, and building a statement of eleven columns cost a page 0.1 ms.
+_ROWS = (
+    select(*OUT_COLUMNS)
+    .outerjoin(Organization, Organization.id == Contact.organization_id)
+    .where(
+        Contact.workspace_id == bindparam("workspace_id", type_=Uuid),
+        Contact.owner_id == bindparam("owner_id", type_=Uuid),
+    )
+)
+_ONE_ROW = _ROWS.where(Contact.id == bindparam("id", type_=Uuid))
+
+
 class ContactRepository(RecordRepository[Contact]):
     model = Contact
     sorts = SORTS
+    rows = _ROWS
 
     def readable(self, actor: Actor) -> Select[tuple[Contact]]:
         return (
@@ -50,18 +65,10 @@ class ContactRepository(RecordRepository[Contact]):
             .options(joinedload(Contact.organization))
         )
 
-    def readable_rows(self, actor: Actor) -> Select[Any]:
-        """The actor's contacts as `OUT_COLUMNS` rows."""
-        return (
-            select(*OUT_COLUMNS)
-            .outerjoin(Organization, Organization.id == Contact.organization_id)
-            .where(Contact.workspace_id == actor.workspace_id, Contact.owner_id == actor.user_id)
-        )
-
     async def get_row(self, session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> Any:
         """One of the actor's contacts as an `OUT_COLUMNS` row, or None."""
-        ids = {"workspace_id": actor.workspace_id, "owner_id": actor.user_id, "id": contact_id}
-        return (await session.execute(_ONE_ROW, ids)).first()
+        ids = {**self.actor_ids(actor), "id": contact_id}
+        return (await (await core(session)).execute(_ONE_ROW, ids)).first()
 
     async def listing(
         self,
@@ -110,14 +117,4 @@ def _digits(q: str) -> list[str]:
     return [digits] if len(digits) >= 3 and digits != q else []
 
 
-# Built once per process (a request only binds its ids): the get by id is the hottest read.
-_ONE_ROW = (
-    select(*OUT_COLUMNS)
-    .outerjoin(Organization, Organization.id == Contact.organization_id)
-    .where(
-        Contact.workspace_id == bindparam("workspace_id", type_=Uuid),
-        Contact.owner_id == bindparam("owner_id", type_=Uuid),
-        Contact.id == bindparam("id", type_=Uuid),
-    )
-)
 contact_repository = ContactRepository()

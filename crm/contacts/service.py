@@ -10,11 +10,9 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
-from crm.contacts.repository import SORTS, contact_repository
+from crm.contacts.repository import contact_repository
 from crm.contacts.schemas import ContactInput, ContactOut, ContactPatch, ContactQuery
 from crm.errors import NotFound
-from crm.kit.pagination import paginate
-from crm.kit.schemas import Page
 from crm.models import Contact, Organization
 from crm.organizations.repository import organization_repository
 from crm.records.service import RecordService
@@ -52,18 +50,6 @@ class ContactService(RecordService[Contact]):
     model = Contact
     repository = contact_repository
     Input, Patch, Query, Out = ContactInput, ContactPatch, ContactQuery, ContactOut
-
-    async def page(
-        self, session: AsyncSession, actor: Actor, *, query: ContactQuery
-    ) -> Page[ContactOut]:
-        """A page of `list` as the API shows it: read as rows, shaped once (the hot path)."""
-        statement = await contact_repository.listing(
-            session, actor, query, contact_repository.readable_rows(actor)
-        )
-        found = await paginate(
-            session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor, rows=True
-        )
-        return found.page(ContactOut.of_row)
 
     async def read(
         self, session: AsyncSession, actor: Actor, *, contact_id: uuid.UUID

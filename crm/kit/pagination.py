@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -17,6 +17,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.db import core
 from crm.errors import Invalid
 from crm.kit.schemas import Input, Page
 
@@ -77,6 +78,14 @@ class Slice(Generic[T]):
         items = [shape(item) for item in self.items]
         return Page[Shaped](items=items, next_cursor=self.next_cursor)
 
+    def page_of(self, out: type[Shaped]) -> Page[Shaped]:
+        """The page as an API answer, its rows (their columns named as `out`'s fields) shaped
+        in one pydantic-core pass. Each row is handed over as a dict: pydantic reads a dict
+        at C speed, a row's attributes one Python call each (half the page's shaping)."""
+        names = self.items[0]._fields if self.items else ()
+        items = [dict(zip(names, row, strict=True)) for row in self.items]  # type: ignore[attr-defined]
+        return Page[out](items=items, next_cursor=self.next_cursor)  # type: ignore[valid-type]
+
 
 def encode_cursor(key: SortKey, value: Any, last_id: uuid.UUID) -> str:
     payload = {"s": key.name, "v": to_jsonable_python(value), "i": str(last_id)}
@@ -104,9 +113,11 @@ async def paginate(
     limit: int,
     cursor: str | None,
     rows: bool = False,
+    params: Mapping[str, Any] | None = None,
 ) -> Slice[Any]:
     """Run `statement` (selecting one entity first, or with `rows` the columns each item is
-    made of) for the page after `cursor`."""
+    made of, read as Core rows) for the page after `cursor`, with the values it binds by name
+    in `params`."""
     ordered = tuple_(key.expression, key.tiebreak)
     if cursor is not None:
         value, last_id = decode_cursor(key, cursor)
@@ -123,7 +134,7 @@ async def paginate(
         .order_by(*order)
         .limit(limit + 1)
     )
-    found = (await session.execute(statement)).all()
+    found = (await (await core(session) if rows else session).execute(statement, params)).all()
     items = found[:limit] if rows else [row[0] for row in found[:limit]]
     next_cursor = None
     if len(found) > limit:

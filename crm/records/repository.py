@@ -16,6 +16,10 @@ M = TypeVar("M", bound=Any)
 class RecordRepository(Generic[M]):
     model: ClassVar[type]
     sorts: ClassVar[dict[str, SortKey]]
+    # The records as the API shows them, as plain rows (their columns named as the kind's
+    # `Out` fields; the actor's ids bound by name, see `actor_ids`), built once per process:
+    # a kind that has it reads its pages as rows, shaped once (crm.records.service).
+    rows: ClassVar[Select[Any] | None] = None
 
     def readable(self, actor: Actor) -> Select[tuple[M]]:
         """The records the actor may read, with what their responses show."""
@@ -34,6 +38,13 @@ class RecordRepository(Generic[M]):
             statement = statement.with_for_update(of=self.model)
         return await session.scalar(statement.execution_options(populate_existing=True))
 
-    async def listing(self, session: AsyncSession, actor: Actor, query: Any) -> Select[Any]:
-        """`readable` filtered and searched as `query` asks."""
+    def actor_ids(self, actor: Actor) -> dict[str, uuid.UUID]:
+        """The values `rows` binds: the records of the actor's own."""
+        return {"workspace_id": actor.workspace_id, "owner_id": actor.user_id}
+
+    async def listing(
+        self, session: AsyncSession, actor: Actor, query: Any, statement: Select[Any] | None = None
+    ) -> Select[Any]:
+        """`statement` (by default `readable`; `rows` for a page of a kind that has it)
+        filtered and searched as `query` asks."""
         raise NotImplementedError

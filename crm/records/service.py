@@ -65,8 +65,21 @@ class RecordService(Generic[M]):
         return await self._shown_page(session, actor, found)
 
     async def page(self, session: AsyncSession, actor: Actor, *, query: Any) -> Page[Any]:
-        """A page of `list` as the API shows it."""
-        return (await self.list(session, actor, query=query)).page(self.Out.of)
+        """A page of `list` as the API shows it: read as rows and shaped once when the kind's
+        repository has `rows` (the hot path), else from the records `list` loads."""
+        rows = self.repository.rows
+        if rows is None:
+            return (await self.list(session, actor, query=query)).page(self.Out.of)
+        found = await paginate(
+            session,
+            await self.repository.listing(session, actor, query, rows),
+            self.repository.sorts[query.sort],
+            limit=query.limit,
+            cursor=query.cursor,
+            rows=True,
+            params=self.repository.actor_ids(actor),
+        )
+        return found.page_of(self.Out)
 
     async def get(self, session: AsyncSession, actor: Actor, **key: Any) -> Any:
         """One record the actor reads; 404 for any other."""
