@@ -4,13 +4,18 @@ read (`readable`, the domain's own rule)."""
 import uuid
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.kit.pagination import SortKey
 
 M = TypeVar("M", bound=Any)
+
+
+def ref(model: Any) -> ColumnElement[Any]:
+    """A related record as a response shows it (`{id, name}`, crm.kit.records.Ref), in SQL."""
+    return func.json_build_object("id", model.id, "name", model.name)
 
 
 class RecordRepository(Generic[M]):

@@ -54,7 +54,7 @@ class RecordService(Generic[M]):
 
     async def list(self, session: AsyncSession, actor: Actor, *, query: Any) -> Slice[Any]:
         """The actor's records, filtered, searched and sorted, one page at a time."""
-        statement = await self.repository.listing(session, actor, query)
+        statement = await self._listing(session, actor, query)
         found = await paginate(
             session,
             statement,
@@ -72,7 +72,7 @@ class RecordService(Generic[M]):
             return (await self.list(session, actor, query=query)).page(self.Out.of)
         found = await paginate(
             session,
-            await self.repository.listing(session, actor, query, rows),
+            await self._listing(session, actor, query, rows),
             self.repository.sorts[query.sort],
             limit=query.limit,
             cursor=query.cursor,
@@ -80,6 +80,12 @@ class RecordService(Generic[M]):
             params=self.repository.actor_ids(actor),
         )
         return found.page_of(self.Out)
+
+    async def _listing(
+        self, session: AsyncSession, actor: Actor, query: Any, statement: Select[Any] | None = None
+    ) -> Select[Any]:
+        """The repository's `listing` for `list` and `page` (a task's needs the actor's day)."""
+        return await self.repository.listing(session, actor, query, statement)
 
     async def get(self, session: AsyncSession, actor: Actor, **key: Any) -> Any:
         """One record the actor reads; 404 for any other."""

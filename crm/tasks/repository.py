@@ -5,17 +5,18 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, Uuid, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from crm.auth.actor import Actor
 from crm.kit.pagination import sort_keys
 from crm.kit.search import find
-from crm.models import ProjectAssignee, Task, TaskStatus
+from crm.models import Project, ProjectAssignee, Task, TaskStatus, UserAccount
 from crm.models.project import PRIORITY_RANKS, STATUS_KEYS
-from crm.records.repository import RecordRepository
+from crm.records.repository import RecordRepository, ref
 from crm.tasks.schemas import TaskQuery
 
 SORTS = sort_keys(
@@ -28,31 +29,68 @@ SORTS = sort_keys(
 )
 
 
+def _seen(workspace_id: Any, user_id: Any) -> ColumnElement[bool]:
+    """The tasks of the projects the user owns (the owner is copied on the task) or is
+    assigned to: tests of the task's own columns, which the planner estimates well."""
+    assigned = select(ProjectAssignee.project_id).where(
+        ProjectAssignee.workspace_id == workspace_id, ProjectAssignee.user_id == user_id
+    )
+    return and_(
+        Task.workspace_id == workspace_id,
+        or_(Task.project_owner_id == user_id, Task.project_id.in_(assigned)),
+    )
+
+
+# A task as the API shows it (crm.tasks.schemas.TaskOut), as plain rows built once per
+# process (the actor's ids bound by name): its pages skip the ORM.
+_ROWS = select(
+    Task.id,
+    Task.name,
+    Task.status,
+    Task.priority,
+    Task.project_id,
+    select(ref(Project)).where(Project.id == Task.project_id).scalar_subquery().label("project"),
+    Task.assignee_id,
+    select(ref(UserAccount))
+    .where(UserAccount.id == Task.assignee_id)
+    .scalar_subquery()
+    .label("assignee"),
+    Task.due_date,
+    Task.description,
+    Task.custom_fields.label("metadata"),
+    Task.version,
+    Task.created_at,
+    Task.updated_at,
+).where(_seen(bindparam("workspace_id", type_=Uuid), bindparam("user_id", type_=Uuid)))
+
+
 class TaskRepository(RecordRepository[Task]):
     model = Task
     sorts = SORTS
+    rows = _ROWS
 
     def readable(self, actor: Actor) -> Select[tuple[Task]]:
-        """The tasks of the projects the actor owns (the owner is copied on the task) or is
-        assigned to: tests of the task's own columns, which the planner estimates well."""
-        assigned = select(ProjectAssignee.project_id).where(
-            ProjectAssignee.workspace_id == actor.workspace_id,
-            ProjectAssignee.user_id == actor.user_id,
-        )
         return (
             select(Task)
-            .where(
-                Task.workspace_id == actor.workspace_id,
-                or_(Task.project_owner_id == actor.user_id, Task.project_id.in_(assigned)),
-            )
+            .where(_seen(actor.workspace_id, actor.user_id))
             .options(selectinload(Task.project), selectinload(Task.assignee))
         )
 
+    def actor_ids(self, actor: Actor) -> dict[str, uuid.UUID]:
+        return {"workspace_id": actor.workspace_id, "user_id": actor.user_id}
+
     async def listing(
-        self, session: AsyncSession, actor: Actor, query: TaskQuery, *, today: date | None = None
-    ) -> Select[tuple[Task]]:
-        """`today` (the actor's) is needed when the query asks for overdue tasks."""
-        statement = self.readable(actor)
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        query: TaskQuery,
+        statement: Select[Any] | None = None,
+        *,
+        today: date | None = None,
+    ) -> Select[Any]:
+        """`statement` (by default `readable`) filtered and searched as `query` asks; `today`
+        (the actor's) is needed when the query asks for overdue tasks."""
+        statement = self.readable(actor) if statement is None else statement
         if query.q:
             found = await find(session, "task", query.q)
             statement = statement.where(found.condition(Task.id, [Task.name]))

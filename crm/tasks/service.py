@@ -6,16 +6,16 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.auth.service import user_zone
 from crm.errors import Invalid
-from crm.kit.pagination import Slice, paginate
 from crm.models import Project, Task
 from crm.projects.service import project as project_service
 from crm.records.service import RecordService
-from crm.tasks.repository import SORTS, task_repository
+from crm.tasks.repository import task_repository
 from crm.tasks.schemas import TaskInput, TaskOut, TaskPatch, TaskQuery
 from crm.workspaces.service import workspace as workspace_service
 
@@ -34,13 +34,16 @@ class TaskService(RecordService[Task]):
         # (crm.reminders.service), which read tasks, so tasks do not import them.
         self.due_date_followers: list[DueDateFollower] = []
 
-    async def list(self, session: AsyncSession, actor: Actor, *, query: TaskQuery) -> Slice[Task]:
-        """Every task the actor sees, across projects, filtered and sorted, one page at a time."""
+    async def _listing(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        query: TaskQuery,
+        statement: Select[Any] | None = None,
+    ) -> Select[Any]:
+        """Every task the actor sees, across projects; overdue ones by the actor's day."""
         today = await self._today(session, actor) if query.overdue is not None else None
-        statement = await task_repository.listing(session, actor, query, today=today)
-        return await paginate(
-            session, statement, SORTS[query.sort], limit=query.limit, cursor=query.cursor
-        )
+        return await task_repository.listing(session, actor, query, statement, today=today)
 
     def snapshot(self, task: Task) -> dict[str, Any]:
         return {
