@@ -73,7 +73,7 @@ _TASK_COUNTS = (
             )
         )
     )
-    .where(Task.workspace_id == Project.workspace_id, Task.project_id == Project.id)
+    .where(Task.project_id == Project.id)  # its workspace's: ix_task_project_status serves it
     .scalar_subquery()
 )
 # A project as the API shows it (crm.projects.schemas.ProjectOut), as plain rows built once per
