@@ -10,11 +10,12 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy import ColumnElement, Select, cast, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.db import core
@@ -105,6 +106,15 @@ def decode_cursor(key: SortKey, cursor: str) -> tuple[Any, uuid.UUID]:
         raise Invalid("cursor", BAD_CURSOR) from exc
 
 
+def _bound(value: Any, type_: Any) -> ColumnElement[Any]:
+    """A cursor's sort value as a bound parameter. A date goes as its ISO text, cast: asyncpg
+    sends `date.max` as `infinity`, and 9999-12-31 is the sort key of "no due date", so a
+    cursor on an undated record would compare past every row (or before all of them)."""
+    if isinstance(value, date):
+        return cast(literal(value.isoformat()), type_)
+    return literal(value, type_)
+
+
 async def paginate(
     session: AsyncSession,
     statement: Select[Any],
@@ -121,7 +131,7 @@ async def paginate(
     ordered = tuple_(key.expression, key.tiebreak)
     if cursor is not None:
         value, last_id = decode_cursor(key, cursor)
-        bound = tuple_(literal(value, key.expression.type), literal(last_id, key.tiebreak.type))
+        bound = tuple_(_bound(value, key.expression.type), literal(last_id, key.tiebreak.type))
         statement = statement.where(ordered < bound if key.descending else ordered > bound)
     order = (
         (key.expression.desc(), key.tiebreak.desc())

@@ -261,6 +261,26 @@ async def test_sort_by_updated_pages_through_all(client):
     assert seen == ["t0", "t4", "t3", "t2", "t1"]
 
 
+async def test_undated_tasks_page_through_by_due_date_both_ways(client):
+    ada = await sign_up(client)
+    p = await project(client, ada)
+    dated = await create(client, ada, p["id"], "dated", due_date="2027-01-04")
+    undated = [await create(client, ada, p["id"], f"undated {i}") for i in range(3)]
+    last_first = sorted((t["id"], t["name"]) for t in undated)  # ties broken by id
+    for sort, expected in (
+        ("due_date", [dated["name"]] + [name for _, name in last_first]),
+        ("-due_date", [name for _, name in reversed(last_first)] + [dated["name"]]),
+    ):
+        seen, cursor = [], None
+        for _ in range(10):  # a cursor that does not move would loop forever
+            params = {"sort": sort, "limit": 1, **({"cursor": cursor} if cursor else {})}
+            body = (await client.get(TASKS, params=params, headers=ada.headers)).json()
+            seen += [t["name"] for t in body["items"]]
+            if not (cursor := body["next_cursor"]):
+                break
+        assert seen == expected, sort
+
+
 async def test_bad_filter_values_are_422_naming_the_parameter(client):
     ada = await sign_up(client)
     for params, field in (

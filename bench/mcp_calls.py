@@ -4,7 +4,7 @@ and in process (the tool run by the same code the MCP server runs: a transaction
 context, then the service). Sequential calls, one client; prints p50/p95 of each and the
 difference MCP minus in process.
 
-    python bench/mcp.py [--calls 300]
+    python bench/mcp_calls.py [--calls 300]
 
 BENCH_DATABASE_URL names the server (a superuser connection; default: the local test server);
 the benchmark creates and uses the database `crm_bench_mcp` on it.
