@@ -47,7 +47,7 @@ _ROWS = (
     .outerjoin(Organization, Organization.id == Contact.organization_id)
     .where(
         Contact.workspace_id == bindparam("workspace_id", type_=Uuid),
-        Contact.owner_id == bindparam("owner_id", type_=Uuid),
+        Contact.owner_id == bindparam("user_id", type_=Uuid),
     )
 )
 _ONE_ROW = _ROWS.where(Contact.id == bindparam("id", type_=Uuid))

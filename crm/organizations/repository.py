@@ -33,7 +33,7 @@ _ROWS = select(
     Organization.updated_at,
 ).where(
     Organization.workspace_id == bindparam("workspace_id", type_=Uuid),
-    Organization.owner_id == bindparam("owner_id", type_=Uuid),
+    Organization.owner_id == bindparam("user_id", type_=Uuid),
 )
 
 

@@ -111,9 +111,6 @@ class ProjectRepository(RecordRepository[Project]):
             selectinload(Project.organization), selectinload(Project.assignees)
         )
 
-    def actor_ids(self, actor: Actor) -> dict[str, uuid.UUID]:
-        return {"workspace_id": actor.workspace_id, "user_id": actor.user_id}
-
     async def listing(
         self,
         session: AsyncSession,

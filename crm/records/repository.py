@@ -44,8 +44,8 @@ class RecordRepository(Generic[M]):
         return await session.scalar(statement.execution_options(populate_existing=True))
 
     def actor_ids(self, actor: Actor) -> dict[str, uuid.UUID]:
-        """The values `rows` binds: the records of the actor's own."""
-        return {"workspace_id": actor.workspace_id, "owner_id": actor.user_id}
+        """The values `rows` binds by name: the actor's workspace and user."""
+        return {"workspace_id": actor.workspace_id, "user_id": actor.user_id}
 
     async def listing(
         self, session: AsyncSession, actor: Actor, query: Any, statement: Select[Any] | None = None

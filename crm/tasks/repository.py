@@ -76,9 +76,6 @@ class TaskRepository(RecordRepository[Task]):
             .options(selectinload(Task.project), selectinload(Task.assignee))
         )
 
-    def actor_ids(self, actor: Actor) -> dict[str, uuid.UUID]:
-        return {"workspace_id": actor.workspace_id, "user_id": actor.user_id}
-
     async def listing(
         self,
         session: AsyncSession,
