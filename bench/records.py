@@ -6,7 +6,8 @@ server processes' CPU from /proc, uvicorn included, over the requests measured) 
 per second per core of the machine.
 
     python bench/records.py [--contacts 1000000] [--tasks 100000] [--requests 1000] [--reuse]
-                            [--clients 16] [--database crm_bench] [--only "get by id,first page"]
+                            [--clients 16] [--client lean|httpx] [--database crm_bench]
+                            [--only "get by id,first page"]
 
 BENCH_DATABASE_URL names the server (a superuser connection; default: the local test server);
 the benchmark creates and uses the database `crm_bench` (or --database) on it.
@@ -25,11 +26,13 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 import asyncpg
 import httpx
 import psycopg
 from psycopg import sql
+from pydantic_core import to_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,6 +43,7 @@ from crm.kit.pagination import encode_cursor
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASE = "crm_bench"
 CONCURRENCY = 16  # --clients
+CLIENT = "lean"  # --client
 PASSWORD = "bench password 2026"
 SYLLABLES = [c + v for c in "bdfghklmnprstvz" for v in "aeiou"] + ["an", "el", "or", "is"]
 CONTACT_COLUMNS = (
@@ -251,18 +255,83 @@ class Scenario:
         self.ids, self.cursors, self.fragments = ids, cursors, fragments
 
 
+class LeanClient:
+    """HTTP/1.1 keep-alive requests over asyncio streams, one connection per concurrent
+    client: about 0.1 ms of the benchmark's CPU a request where httpx's `AsyncClient` spends
+    1.0-1.3 ms (measured against a bare ASGI app). The server shares this machine's cores with
+    the benchmark, so a heavy client slows the server it measures (docs/performance.md)."""
+
+    def __init__(self, base: str, headers: dict[str, str]) -> None:
+        self.host, port = base.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.headers = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def request(self, method: str, path: str, json: dict | None = None) -> tuple[int, bytes]:
+        body = b"" if json is None else to_json(json)
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        message = head.encode() + body
+        while self.idle:  # a kept connection the server may have closed (its keep-alive ends)
+            reader, writer = self.idle.pop()
+            try:
+                return await self.exchange(reader, writer, message)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                writer.close()
+        return await self.exchange(*await asyncio.open_connection(self.host, self.port), message)
+
+    async def exchange(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, message: bytes
+    ) -> tuple[int, bytes]:
+        writer.write(message)
+        status_line, *lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+        length = next(
+            int(line.split(b":", 1)[1]) for line in lines if line[:15].lower() == b"content-length:"
+        )
+        content = await reader.readexactly(length)
+        self.idle.append((reader, writer))
+        return int(status_line.split(b" ", 2)[1]), content
+
+    async def get(self, path: str, params: dict | None = None) -> tuple[int, bytes]:
+        return await self.request("GET", path + ("?" + urlencode(params) if params else ""))
+
+    async def post(self, path: str, json: dict) -> tuple[int, bytes]:
+        return await self.request("POST", path, json)
+
+    async def patch(self, path: str, json: dict) -> tuple[int, bytes]:
+        return await self.request("PATCH", path, json)
+
+
+class HttpxClient:
+    """The same requests through httpx's `AsyncClient` (`--client httpx`), as this benchmark
+    made them before the lean client: for comparing with earlier figures."""
+
+    def __init__(self, base: str, headers: dict[str, str]) -> None:
+        limits = httpx.Limits(max_connections=CONCURRENCY)
+        self.client = httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60)
+
+    async def get(self, path: str, params: dict | None = None) -> tuple[int, bytes]:
+        response = await self.client.get(path, params=params)
+        return response.status_code, response.content
+
+    async def post(self, path: str, json: dict) -> tuple[int, bytes]:
+        response = await self.client.post(path, json=json)
+        return response.status_code, response.content
+
+    async def patch(self, path: str, json: dict) -> tuple[int, bytes]:
+        response = await self.client.patch(path, json=json)
+        return response.status_code, response.content
+
+
 async def api_ops(base: str, s: Scenario) -> dict[str, Callable[[int], Awaitable[None]]]:
     headers = {"Authorization": f"Bearer {s.user['access_token']}"}
-    client = httpx.AsyncClient(
-        base_url=base,
-        headers=headers,
-        limits=httpx.Limits(max_connections=CONCURRENCY),
-        timeout=60,
-    )
+    client = (HttpxClient if CLIENT == "httpx" else LeanClient)(base, headers)
 
-    async def ok(response: httpx.Response) -> None:
-        if response.status_code >= 300:
-            raise SystemExit(f"{response.request.url}: {response.status_code} {response.text}")
+    async def ok(response: tuple[int, bytes]) -> None:
+        if response[0] >= 300:
+            raise SystemExit(f"{response[0]} {response[1].decode()}")
 
     async def get(i: int) -> None:
         await ok(await client.get(f"/api/v1/contacts/{s.ids[i % len(s.ids)]}"))
@@ -408,7 +477,8 @@ async def run_all(
     )
     api, floor = await api_ops(base, s), await floor_ops(pool, s)
     print(
-        f"\n{CONCURRENCY} concurrent clients, {requests} requests per operation, "
+        f"\n{CONCURRENCY} concurrent clients ({CLIENT} HTTP client), {requests} requests per "
+        f"operation, "
         f"load average {os.getloadavg()[0]:.1f} at the start\n"
     )
     print(
@@ -432,17 +502,18 @@ async def run_all(
 
 
 def main() -> None:
-    global CONCURRENCY, DATABASE  # one run, one setting
+    global CONCURRENCY, CLIENT, DATABASE  # one run, one setting
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true", help="keep the data of the last run")
     parser.add_argument("--clients", type=int, default=CONCURRENCY, help="concurrent clients")
+    parser.add_argument("--client", choices=("lean", "httpx"), default=CLIENT, help="HTTP client")
     parser.add_argument("--database", default=DATABASE, help="the benchmark's own database")
     parser.add_argument("--only", help="comma-separated operations (default: all)")
     args = parser.parse_args()
-    CONCURRENCY, DATABASE = args.clients, args.database
+    CONCURRENCY, CLIENT, DATABASE = args.clients, args.client, args.database
 
     if not args.reuse:
         print(f"creating {DATABASE} and migrating")
