@@ -5,7 +5,7 @@ details, dates and tasks, with its status and its tasks' statuses changeable in 
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.dependencies import SessionDep
@@ -91,7 +91,9 @@ def _uuid(text: str | None) -> uuid.UUID | None:
 
 
 pages = ProjectPages()
-router = APIRouter(include_in_schema=False)
+# The record pages' router, with this kind's status change beside them (one router, so the
+# route table can check its paths at once: crm/kit/routing.py).
+router = record_router(pages)
 
 
 @router.post("/projects/{project_id}/status")
@@ -108,6 +110,3 @@ async def change_status(
         request, shell, project, url=f"/projects/{project.id}/status", choices=PROJECT_STATUS,
         text=f"“{project.name}” is now {label.lower()}.", go_to=f"/projects/{project.id}",
     )  # fmt: skip
-
-
-router.include_router(record_router(pages))

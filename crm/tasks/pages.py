@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,7 +83,9 @@ class TaskPages(RecordPages[TaskQuery, TaskOut]):
 
 
 pages = TaskPages()
-router = APIRouter(include_in_schema=False)
+# The record pages' router, with this kind's status change beside them (one router, so the
+# route table can check its paths at once: crm/kit/routing.py).
+router = record_router(pages)
 
 
 @router.post("/tasks/{task_id}/status")
@@ -98,6 +100,3 @@ async def change_status(
         text=f"“{task.name}” is now {label.lower()}.", go_to=f"/projects/{task.project_id}",
         row_template="tasks/_row.html", row_name="task",
     )  # fmt: skip
-
-
-router.include_router(record_router(pages))
