@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnElement, Select, cast, literal, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, String, Uuid, bindparam, cast, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.db import core
@@ -106,13 +107,45 @@ def decode_cursor(key: SortKey, cursor: str) -> tuple[Any, uuid.UUID]:
         raise Invalid("cursor", BAD_CURSOR) from exc
 
 
-def _bound(value: Any, type_: Any) -> ColumnElement[Any]:
-    """A cursor's sort value as a bound parameter. A date goes as its ISO text, cast: asyncpg
+# A statement in each order it is paged in, built once: a kind's rows statement is one
+# object for the process, so its pages skip building the statement and its cache key (0.1 ms).
+_PAGED: WeakKeyDictionary[Select[Any], dict[tuple[str, bool], Select[Any]]] = WeakKeyDictionary()
+
+
+def _paged(statement: Select[Any], key: SortKey, *, after: bool) -> Select[Any]:
+    """`statement` in `key`'s order, after the cursor's values when `after`, its limit and the
+    cursor's values bound by name (`page_limit`, `page_after_value`, `page_after_id`)."""
+    orders = _PAGED.setdefault(statement, {})
+    paged = orders.get((key.name, after))
+    if paged is not None:
+        return paged
+    paged = statement
+    if after:
+        ordered = tuple_(key.expression, key.tiebreak)
+        bound = tuple_(_bound(key.expression.type), bindparam("page_after_id", type_=Uuid))
+        paged = paged.where(ordered < bound if key.descending else ordered > bound)
+    order = (
+        (key.expression.desc(), key.tiebreak.desc())
+        if key.descending
+        else (key.expression.asc(), key.tiebreak.asc())
+    )
+    paged = (
+        paged.add_columns(key.expression.label("_sort_value"), key.tiebreak.label("_sort_id"))
+        .order_by(None)
+        .order_by(*order)
+        .limit(bindparam("page_limit", type_=Integer))
+    )
+    orders[(key.name, after)] = paged
+    return paged
+
+
+def _bound(type_: Any) -> ColumnElement[Any]:
+    """The cursor's sort value as a bound parameter. A date goes as its ISO text, cast: asyncpg
     sends `date.max` as `infinity`, and 9999-12-31 is the sort key of "no due date", so a
     cursor on an undated record would compare past every row (or before all of them)."""
-    if isinstance(value, date):
-        return cast(literal(value.isoformat()), type_)
-    return literal(value, type_)
+    if issubclass(type_.python_type, date):
+        return cast(bindparam("page_after_value", type_=String), type_)
+    return bindparam("page_after_value", type_=type_)
 
 
 async def paginate(
@@ -128,23 +161,12 @@ async def paginate(
     """Run `statement` (selecting one entity first, or with `rows` the columns each item is
     made of, read as Core rows) for the page after `cursor`, with the values it binds by name
     in `params`."""
-    ordered = tuple_(key.expression, key.tiebreak)
+    values = {**(params or {}), "page_limit": limit + 1}
     if cursor is not None:
-        value, last_id = decode_cursor(key, cursor)
-        bound = tuple_(_bound(value, key.expression.type), literal(last_id, key.tiebreak.type))
-        statement = statement.where(ordered < bound if key.descending else ordered > bound)
-    order = (
-        (key.expression.desc(), key.tiebreak.desc())
-        if key.descending
-        else (key.expression.asc(), key.tiebreak.asc())
-    )
-    statement = (
-        statement.add_columns(key.expression.label("_sort_value"), key.tiebreak.label("_sort_id"))
-        .order_by(None)
-        .order_by(*order)
-        .limit(limit + 1)
-    )
-    found = (await (await core(session) if rows else session).execute(statement, params)).all()
+        value, values["page_after_id"] = decode_cursor(key, cursor)
+        values["page_after_value"] = value.isoformat() if isinstance(value, date) else value
+    paged = _paged(statement, key, after=cursor is not None)
+    found = (await (await core(session) if rows else session).execute(paged, values)).all()
     items = found[:limit] if rows else [row[0] for row in found[:limit]]
     next_cursor = None
     if len(found) > limit:
