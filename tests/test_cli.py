@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +25,9 @@ def crm_env(data_dir: Path) -> dict[str, str]:
 
 
 class Served:
+    """`crm serve` in a subprocess, its output read as it comes (a thread), ready once it said
+    "Ready:" (what its user waits for), stopped with Ctrl-C."""
+
     def __init__(self, data_dir: Path, *args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -34,26 +38,34 @@ class Served:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         self._wait_ready()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
 
     # Generous: the time to ready is a benchmark figure (bench/startup.py), not a test's.
     def _wait_ready(self, timeout: float = 60) -> None:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
+            if any(line.startswith("Ready: ") for line in self.lines):
+                return
             if self.process.poll() is not None:
-                raise AssertionError(f"crm serve exited: {self.process.stdout.read()}")
-            try:
-                if httpx.get(f"{self.url}/ready").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+                self._reader.join(5)
+                raise AssertionError("crm serve exited: " + "\n".join(self.lines))
+            time.sleep(0.05)
         self.process.kill()
-        raise AssertionError(f"crm serve not ready in {timeout}s")
+        raise AssertionError(f"crm serve not ready in {timeout}s: " + "\n".join(self.lines))
 
     def stop(self) -> str:
         self.process.send_signal(signal.SIGINT)
-        output, _ = self.process.communicate(timeout=20)
+        self.process.wait(timeout=20)
+        self._reader.join(5)
+        output = "\n".join(self.lines)
         assert self.process.returncode == 0, output
         return output
 
