@@ -25,3 +25,24 @@ async def test_secrets_never_reach_the_logs(client, monkeypatch):
     probe = next(line for line in lines if line["event"] == "probe")
     assert probe["password"] == probe["refresh_token"] == "[redacted]"
     assert probe["user"] == "jane"
+
+
+def test_each_log_line_is_one_write_with_its_newline(monkeypatch):
+    # A line printed meanwhile by another thread (`crm serve`'s "Ready: …") cannot land
+    # inside it: stdout and stderr are the same terminal.
+    writes: list[str] = []
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return super().write(text)
+
+    monkeypatch.setattr("sys.stderr", Recording())
+    configure_logging("INFO")
+    try:
+        structlog.get_logger("crm.test").info("probe", n=1)
+    finally:
+        monkeypatch.undo()
+        configure_logging("INFO")
+    assert len(writes) == 1, writes
+    assert writes[0].endswith("}\n") and json.loads(writes[0])["event"] == "probe"

@@ -42,7 +42,10 @@ def configure_logging(level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        # Each line in one write, its newline included: `print` writes the newline apart, and
+        # a line `crm serve` printed from another thread meanwhile ("Ready: …") landed inside
+        # a log line (stdout and stderr are the same terminal).
+        logger_factory=structlog.WriteLoggerFactory(sys.stderr),
         # Not cached, so a reconfiguration (tests, `crm` commands) reaches every logger.
         cache_logger_on_first_use=False,
     )
