@@ -55,7 +55,6 @@ try:
     from crm.kit.middleware import RequestContext
     from crm.kit.problems import problem_response
     from crm.kit.ratelimit import RateLimits
-    from crm.kit.routing import indexed
     from crm.kit.secrets import load_secret_keys
     from crm.notifications.endpoints import router as notification_router
     from crm.notifications.live import NotificationHub
@@ -236,7 +235,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     install_web(app)
     for router in ROUTERS:
-        app.include_router(indexed(router))
+        app.include_router(router)
     mcp_routes = DeferredRoutes(
         MCP_PREFIXES, lambda: mcp_routes_of(app), lambda: app.state.mcp.running()
     )

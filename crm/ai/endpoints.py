@@ -1,7 +1,7 @@
 """REST endpoints of the AI settings: the workspace's provider, your personal key, and a test
 of the connection. Keys are accepted, never returned."""
 
-from fastapi import APIRouter, Request, status
+from fastapi import Request, status
 
 from crm.ai import providers
 from crm.ai.schemas import (
@@ -14,8 +14,9 @@ from crm.ai.schemas import (
 from crm.ai.service import ai as ai_service
 from crm.ai.views import run_test, settings_out
 from crm.auth.dependencies import ActorDep, SecretBoxDep, SessionDep
+from crm.kit.routing import Router
 
-router = APIRouter(prefix="/api/v1/ai", tags=["ai"])
+router = Router(prefix="/api/v1/ai", tags=["ai"])
 
 
 @router.get("/settings")

@@ -3,7 +3,7 @@ admins; members see them read-only), your personal key, and a "Test connection" 
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,13 +14,14 @@ from crm.ai.service import ai as ai_service
 from crm.ai.views import run_test
 from crm.auth.dependencies import SecretBoxDep, SessionDep
 from crm.errors import Forbidden, Invalid
+from crm.kit.routing import Router
 from crm.models import AIProvider
 from crm.web.forms import FormState, parse, read_form
 from crm.web.session import Shell, ShellDep
 from crm.web.settings import SettingsTab, render_settings
 from crm.web.templating import toast
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 TAB = "ai"
 HOSTED = (AIProvider.anthropic, AIProvider.openai, AIProvider.gemini)
 

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from crm.assistant.model_choice import choose_model
@@ -27,12 +27,13 @@ from crm.auth.websocket import authenticate, origin_allowed
 from crm.db import Database
 from crm.errors import CRMError
 from crm.kit.openapi import problems
+from crm.kit.routing import Router
 from crm.kit.schemas import Page
 from crm.models import Conversation
 from crm.notifications.service import announce
 
 log = structlog.get_logger()
-router = APIRouter(prefix="/api/v1/chat", tags=["chat"], responses=problems(401))
+router = Router(prefix="/api/v1/chat", tags=["chat"], responses=problems(401))
 
 
 @router.post("", responses=problems(404, 422))

@@ -4,7 +4,7 @@ streams over the WebSocket (static/assistant.js); without JavaScript the form po
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
@@ -13,12 +13,13 @@ from crm.assistant.proposals import edit_url
 from crm.assistant.schemas import MESSAGE_MAX, ChatInput
 from crm.auth.dependencies import SessionDep
 from crm.errors import NotFound
+from crm.kit.routing import Router
 from crm.records.kinds import KINDS
 from crm.web.forms import read_form
 from crm.web.session import ShellDep
 from crm.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 # How an answered question reads, and its pill's tone.
 DECISIONS = {
     "confirmed": ("Confirmed", "green"),

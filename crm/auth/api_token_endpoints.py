@@ -2,15 +2,16 @@
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from crm.auth.api_tokens import api_token as api_token_service
 from crm.auth.api_tokens import out
 from crm.auth.dependencies import ActorDep, SessionDep
 from crm.auth.schemas import ApiTokenCreated, ApiTokenInput, ApiTokenOut
+from crm.kit.routing import Router
 from crm.kit.schemas import Page
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = Router(prefix="/api/v1/tokens", tags=["tokens"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +16,13 @@ from crm.auth.api_tokens import api_token as api_token_service
 from crm.auth.dependencies import SessionDep
 from crm.auth.schemas import ApiTokenInput
 from crm.errors import CRMError
+from crm.kit.routing import Router
 from crm.web.forms import FormState, parse, read_form
 from crm.web.session import Shell, ShellDep
 from crm.web.settings import SettingsTab, render_settings
 from crm.web.templating import environment, toast
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 TAB = "api"
 LIFETIMES = [("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year")]
 

@@ -1,6 +1,6 @@
 """REST endpoints of accounts and authentication (DESIGN.md section 4)."""
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 
 from crm.auth import cookies
 from crm.auth.dependencies import (
@@ -26,9 +26,10 @@ from crm.auth.schemas import (
 from crm.auth.service import Tokens
 from crm.auth.service import auth as auth_service
 from crm.errors import Unauthorized
+from crm.kit.routing import Router
 from crm.workspaces.service import workspace as workspace_service
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = Router(prefix="/api/v1", tags=["auth"])
 
 
 def _tokens_out(tokens: Tokens) -> TokensOut:

@@ -6,7 +6,7 @@ import zoneinfo
 from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from crm.auth.schemas import (
 from crm.auth.service import auth as auth_service
 from crm.errors import Conflict, CRMError, Invalid, TooManyRequests, Unauthorized
 from crm.kit.clock import CLOCKS
+from crm.kit.routing import Router
 from crm.web.forms import FormState, parse, read_form
 from crm.web.session import (
     CSRF_STATE,
@@ -42,7 +43,7 @@ from crm.web.settings import SettingsTab, render_settings
 from crm.web.templating import render, toast
 from crm.workspaces.service import workspace as workspace_service
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _signed_in(request: Request) -> bool:

@@ -5,7 +5,7 @@ alone; everything the calendar shows in a range."""
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from crm.calendar.schemas import (
 from crm.calendar.service import event as event_service
 from crm.kit.etags import IfMatch, etag, parse_if_match
 from crm.kit.openapi import problems, with_etag
+from crm.kit.routing import Router
 from crm.models import CalendarEvent
 from crm.records.endpoints import crud_router
 
@@ -36,7 +37,7 @@ DOCS = {
 router = crud_router(
     event_service, plural="events", path="calendar/events", docs=DOCS, own=("list",)
 )
-items_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=problems(401))
+items_router = Router(prefix="/api/v1/calendar", tags=["calendar"], responses=problems(401))
 
 
 async def _answer(

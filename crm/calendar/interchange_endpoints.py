@@ -4,7 +4,7 @@ connection with its sync (DESIGN.md section 4)."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from fastapi import File, Request, Response, UploadFile, status
 from fastapi.responses import PlainTextResponse
 
 from crm.auth.dependencies import ActorDep, SecretBoxDep, SessionDep
@@ -38,9 +38,10 @@ from crm.calendar.sync import SyncReport, total
 from crm.calendar.sync import sync as sync_service
 from crm.errors import Invalid, PayloadTooLarge
 from crm.kit.openapi import problems
+from crm.kit.routing import Router
 from crm.models import CalendarConnection
 
-router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=problems(401))
+router = Router(prefix="/api/v1/calendar", tags=["calendar"], responses=problems(401))
 MAX_ICS_BYTES = 5 * 1024 * 1024
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
 

@@ -4,7 +4,7 @@ connection. Every form here also works without JavaScript."""
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from crm.calendar.sync import sync as sync_service
 from crm.contacts.schemas import ContactQuery
 from crm.contacts.service import contact as contact_service
 from crm.errors import CRMError
+from crm.kit.routing import Router
 from crm.organizations.schemas import OrganizationQuery
 from crm.organizations.service import organization as organization_service
 from crm.projects.schemas import ProjectQuery
@@ -31,7 +32,7 @@ from crm.web.session import Shell, ShellDep
 from crm.web.settings import SettingsTab, render_settings
 from crm.web.templating import render, toast
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 TAB = "calendar"
 
 

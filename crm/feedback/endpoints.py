@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from crm.auth.dependencies import ActorDep, SessionDep
 from crm.feedback.schemas import FeedbackAuthor, FeedbackInput, FeedbackOut
 from crm.feedback.service import FeedbackEntry
 from crm.feedback.service import feedback as feedback_service
+from crm.kit.routing import Router
 from crm.kit.schemas import Page
 
-router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
+router = Router(prefix="/api/v1/feedback", tags=["feedback"])
 
 
 def feedback_out(entry: FeedbackEntry) -> FeedbackOut:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.dependencies import SessionDep
 from crm.feedback.schemas import FeedbackInput
 from crm.feedback.service import feedback as feedback_service
+from crm.kit.routing import Router
 from crm.models import FeedbackCategory
 from crm.models.feedback import MESSAGE_MAX
 from crm.web.forms import FormState, parse, read_form
 from crm.web.session import Shell, ShellDep
 from crm.web.templating import render, toast
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 CATEGORY_LABELS = {
     FeedbackCategory.bug: "Something is broken",

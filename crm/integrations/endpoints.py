@@ -4,7 +4,7 @@ callback (reached by the browser, on the cookie session) and disconnect."""
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import Query, Request, status
 from fastapi.responses import RedirectResponse
 
 from crm.auth.dependencies import ActorDep, IssuerDep, RateLimitsDep, SecretBoxDep, SessionDep
@@ -18,9 +18,10 @@ from crm.integrations.schemas import (
 from crm.integrations.service import SETTINGS_PAGE, CallbackRefused, IntegrationStatus
 from crm.integrations.service import integration as integration_service
 from crm.kit.openapi import problems
+from crm.kit.routing import Router
 from crm.web.session import SignInRequired, login_url, page_actor
 
-router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"], responses=problems(401))
+router = Router(prefix="/api/v1/integrations", tags=["integrations"], responses=problems(401))
 QueryText = Annotated[str | None, Query(max_length=2000)]
 
 

@@ -5,7 +5,7 @@ it also works without JavaScript), and the outcome of the provider's callback in
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,11 +17,12 @@ from crm.integrations.calendars import CALENDARS
 from crm.integrations.providers import PROVIDERS
 from crm.integrations.service import CALLBACK_ERRORS, redirect_uri
 from crm.integrations.service import integration as integration_service
+from crm.kit.routing import Router
 from crm.web.session import Shell, ShellDep, is_htmx
 from crm.web.settings import SettingsTab, render_settings
 from crm.web.templating import toast
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 TAB = "integrations"
 STATUS_LABELS = {
     "not_configured": ("Not set up", "tone-gray"),

@@ -10,12 +10,13 @@ import hmac
 import ipaddress
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from sqlalchemy import text
 
 from crm.kit.problems import problem_response
+from crm.kit.routing import Router
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(
@@ -105,7 +106,7 @@ def _allowed(request: Request) -> bool:
     )
 
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/metrics", include_in_schema=False)

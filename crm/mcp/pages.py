@@ -5,19 +5,20 @@ and write. A signed-out visitor signs in first and comes back here."""
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.auth.dependencies import SessionDep
+from crm.kit.routing import Router
 from crm.mcp.oauth import ConsentRequest, OAuthProvider
 from crm.models import TokenScope
 from crm.web.security import FORM_ACTION
 from crm.web.session import ShellDep
 from crm.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _provider(request: Request) -> OAuthProvider:

@@ -4,13 +4,14 @@ import asyncio
 import contextlib
 from typing import Annotated
 
-from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from fastapi import Query, WebSocket, WebSocketDisconnect
 
 from crm.auth.dependencies import ActorDep, SessionDep, actor_for
 from crm.auth.websocket import authenticate, origin_allowed
 from crm.db import Database
 from crm.errors import CRMError
 from crm.kit.openapi import problems
+from crm.kit.routing import Router
 from crm.notifications.live import NotificationHub
 from crm.notifications.schemas import (
     NotificationOut,
@@ -21,7 +22,7 @@ from crm.notifications.schemas import (
 )
 from crm.notifications.service import notification as notification_service
 
-router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"], responses=problems(401))
+router = Router(prefix="/api/v1/notifications", tags=["notifications"], responses=problems(401))
 
 
 @router.get("", responses=problems(422))

@@ -3,7 +3,7 @@
 from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,13 +11,14 @@ from crm.auth.dependencies import SessionDep
 from crm.errors import Invalid
 from crm.integrations.mail import choose_mailbox, chosen_mailbox, mailbox_choices
 from crm.kit.pagination import PageQuery
+from crm.kit.routing import Router
 from crm.notifications.service import notification as notification_service
 from crm.web.forms import read_form
 from crm.web.session import Shell, ShellDep
 from crm.web.settings import SettingsTab, render_settings
 from crm.web.templating import render, toast
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 async def _mailboxes(session: AsyncSession, shell: Shell) -> dict[str, Any]:

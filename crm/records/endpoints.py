@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import Depends, Path, Query, Response
 from pydantic import BaseModel
 
 from crm.activity.schemas import ActivityOut
@@ -17,6 +17,7 @@ from crm.auth.dependencies import ActorDep, SessionDep
 from crm.kit.etags import IfMatch, etag, parse_if_match
 from crm.kit.openapi import problems, with_etag
 from crm.kit.pagination import PageQuery
+from crm.kit.routing import Router
 from crm.kit.schemas import Page
 from crm.records.service import RecordService
 
@@ -55,7 +56,7 @@ def crud_router(
     nested: Nested | None = None,
     problems_of: Mapping[str, tuple[int, ...]] | None = None,
     docs: Mapping[str, str] | None = None,
-) -> APIRouter:
+) -> Router:
     """The kind's REST routes under `/api/v1/{path}` (`path`: the plural by default, tagged
     with its first part), but for those it routes on its own (`own`: "list"). `problems_of` and
     `docs`, by operation ("create", "update"...): the statuses it adds (409, 403) and what it
@@ -65,7 +66,7 @@ def crud_router(
     path = path or plural
     home = f"/api/v1/{path}"
     base = f"/api/v1/{nested.plural}/{{{parent}}}/{plural}" if nested else home
-    router = APIRouter(prefix=base, tags=[path.split("/")[0]], responses=problems(401))
+    router = Router(prefix=base, tags=[path.split("/")[0]], responses=problems(401))
     op = f"project_{name}" if nested else name  # operation names: get_task, get_project_task
     Out, Input, Patch = service.Out, service.Input, service.Patch
     Body, PatchBody = (nested.body, nested.patch) if nested else (Input, Patch)

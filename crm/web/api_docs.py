@@ -1,11 +1,12 @@
 """The API's interactive documentation: Swagger UI at /docs and ReDoc at /redoc, both from
 files vendored in the package (static/vendor/), so they work with no internet."""
 
-from fastapi import APIRouter
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-router = APIRouter(include_in_schema=False)
+from crm.kit.routing import Router
+
+router = Router(include_in_schema=False)
 OPENAPI_URL = "/api/v1/openapi.json"
 VENDOR = "/static/vendor"
 FAVICON = "/static/favicon.svg"

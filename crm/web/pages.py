@@ -1,9 +1,10 @@
 """Routes of the web app itself (the static files are mounted in crm.web.install)."""
 
-from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
-router = APIRouter(include_in_schema=False)
+from crm.kit.routing import Router
+
+router = Router(include_in_schema=False)
 
 
 @router.get("/")

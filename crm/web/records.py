@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from crm.auth.cookies import CSRF_FIELD
 from crm.auth.dependencies import SessionDep
 from crm.errors import Conflict, Invalid, PreconditionFailed
 from crm.kit.pagination import PageQuery, Slice
+from crm.kit.routing import Router
 from crm.records.service import RecordService
 from crm.web.forms import FormState, parse
 from crm.web.labels import PRIORITY, PROJECT_STATUS, TASK_STATUS, Choice
@@ -417,9 +418,9 @@ class RecordPages(Generic[Q, R]):
         return self.done(request, shell, text, go_to=self.url)
 
 
-def record_router(pages: RecordPages[Any, Any]) -> APIRouter:
+def record_router(pages: RecordPages[Any, Any]) -> Router:
     """The routes every kind of record has: list, new, create, view, edit, save, delete."""
-    router = APIRouter(include_in_schema=False)
+    router = Router(include_in_schema=False)
     base = pages.url
 
     @router.get(base)

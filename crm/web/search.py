@@ -4,16 +4,17 @@ security, the per-user rate limit of every signed-in request)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import StringConstraints
 
 from crm.auth.dependencies import SessionDep
+from crm.kit.routing import Router
 from crm.records.kinds import KINDS
 from crm.web.session import PageActorDep
 from crm.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 EACH = 5  # records of each kind
 
 

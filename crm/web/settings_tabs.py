@@ -1,6 +1,6 @@
 """The tabs of /settings, in order, and its routes. A domain adds its tab with one line here."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from crm.ai.pages import ai_tab
@@ -9,6 +9,7 @@ from crm.auth.dependencies import SessionDep
 from crm.auth.pages import profile_tab
 from crm.calendar.pages import calendar_tab
 from crm.integrations.pages import integrations_tab
+from crm.kit.routing import Router
 from crm.notifications.pages import notifications_tab
 from crm.web.session import ShellDep
 from crm.web.settings import SETTINGS_TABS, render_settings
@@ -26,7 +27,7 @@ SETTINGS_TABS.extend(
         api_tab,
     )
 )
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 # The command palette lists the tabs too.
 environment.globals["palette_tabs"] = SETTINGS_TABS

@@ -3,11 +3,12 @@
 import uuid
 
 import structlog
-from fastapi import APIRouter, BackgroundTasks, Request, status
+from fastapi import BackgroundTasks, Request, status
 
 from crm.auth.dependencies import ActorDep, SessionDep
 from crm.auth.schemas import UserOut
 from crm.kit import mail
+from crm.kit.routing import Router
 from crm.kit.schemas import Page
 from crm.workspaces.schemas import (
     ChangeRoleInput,
@@ -21,7 +22,7 @@ from crm.workspaces.schemas import (
 from crm.workspaces.service import Member, invite_link
 from crm.workspaces.service import workspace as workspace_service
 
-router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
+router = Router(prefix="/api/v1/workspace", tags=["workspace"])
 log = structlog.get_logger()
 
 

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import BackgroundTasks, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 from crm.auth.dependencies import SessionDep
 from crm.errors import Conflict, Forbidden, Invalid, NotFound
 from crm.kit import mail
+from crm.kit.routing import Router
 from crm.models import Role
 from crm.web.forms import FormState, parse, read_form
 from crm.web.session import PageActorDep, Shell, ShellDep, load_shell
@@ -21,7 +22,7 @@ from crm.workspaces.schemas import ChangeRoleInput, InviteInput, UpdateWorkspace
 from crm.workspaces.service import LOGO_MAX_BYTES, invite_link
 from crm.workspaces.service import workspace as workspace_service
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 TAB = "workspace"
 
 
