@@ -49,7 +49,7 @@ try:
     from crm.jobs import running_worker
     from crm.kit import openapi, problems
     from crm.kit.crypto import SecretBox
-    from crm.kit.deferred import DeferredRoutes, in_background, preloaded
+    from crm.kit.deferred import DeferredRoutes, in_background
     from crm.kit.logging import configure_logging
     from crm.kit.metrics import router as metrics_router
     from crm.kit.middleware import RequestContext
@@ -186,11 +186,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await stack.enter_async_context(
                         in_background(lambda: running_worker(database_url, settings), "worker")
                     )
-                # The first chat turn's modules (pydantic-ai and the agent: 0.75 s of import),
-                # loaded while the app answers rather than while that turn waits.
-                await stack.enter_async_context(
-                    in_background(lambda: preloaded("crm.assistant.agent"), "preload")
-                )
                 stack.push_async_callback(mcp_routes.close)
                 stack.enter_context(collecting_for_requests())
                 yield

@@ -1,13 +1,13 @@
 """Parts of the app made when first asked for, or after it is ready, so a process pays for
 what it serves when it serves it: routes built on the first request under their path prefixes
 (the MCP server and its OAuth, which pull in the `mcp` SDK), with what they need running
-started then and stopped with the app; services started in the background (the in-process
-job worker), so the app answers meanwhile; and modules imported in the background once it
-answers (the assistant's agent), so the first request that needs them does not wait."""
+started then and stopped with the app; and services started in the background (the in-process
+job worker), so the app answers meanwhile. What requests need is imported by the first request
+that needs it, in the event loop's thread: the assistant's modules imported in a thread of
+their own while requests came in let two threads import the `mcp` SDK at once (its modules
+import each other in a circle), and one of them found a module half made: an ImportError."""
 
 import asyncio
-import gc
-import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
@@ -42,15 +42,6 @@ async def in_background(
     finally:
         stop.set()
         await asyncio.gather(task, return_exceptions=True)
-
-
-@asynccontextmanager
-async def preloaded(*modules: str) -> AsyncIterator[None]:
-    """Import `modules` in a thread (run it `in_background`), then leave what they made out of
-    the collector's passes, as the app's own import is: it lives as long as the process."""
-    await asyncio.to_thread(lambda: [importlib.import_module(name) for name in modules])
-    gc.freeze()
-    yield
 
 
 class DeferredRoutes(BaseRoute):
