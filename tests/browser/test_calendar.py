@@ -20,6 +20,12 @@ SLOW = 15_000  # ms: what waits on the server may take a while on a loaded machi
 KINDS_SHOWN = ("event", "reminder", "project-due")
 # The colour an item is drawn in (FullCalendar puts it in a custom property of the element).
 COLOUR = "e => getComputedStyle(e).getPropertyValue('--fc-event-color')"
+# Scrolls a row of the week view to the middle unless it shows below the (sticky) day header.
+SHOW_ROW = """(e, day) => {
+  const top = document.querySelector(`[data-date="${day}"]`).getBoundingClientRect().bottom;
+  const box = e.getBoundingClientRect();
+  if (box.top < top || box.bottom > window.innerHeight) e.scrollIntoView({block: 'center'});
+}"""
 
 
 def use_zone(page: Page) -> None:
@@ -41,8 +47,11 @@ def use_clock(page: Page, clock: str) -> None:
 
 
 def slot(page: Page, day: str, time: str):
-    """The middle of the week view's cell of `day` at `time` (HH:MM:SS)."""
-    page.locator(f'[data-time="{time}"]').last.scroll_into_view_if_needed()
+    """The middle of the week view's cell of `day` at `time` (HH:MM:SS), scrolled to the middle
+    of the window if it is not in view below the sticky headers (scrolled only as far as
+    needed, a row above the view, as the week opens at the current hour, stopped under them,
+    where a press lands on the header)."""
+    page.locator(f'[data-time="{time}"]').last.evaluate(SHOW_ROW, day)
     column = page.locator(f'[data-date="{day}"]').last.bounding_box()
     row = page.locator(f'[data-time="{time}"]').last.bounding_box()
     assert column and row, (day, time)
