@@ -46,10 +46,10 @@ try:
     from crm.feedback.pages import router as feedback_pages
     from crm.integrations.endpoints import router as integration_router
     from crm.integrations.pages import router as integration_pages
-    from crm.jobs import running_worker
+    from crm.jobs import TASK_MODULES, running_worker
     from crm.kit import openapi, problems
     from crm.kit.crypto import SecretBox
-    from crm.kit.deferred import DeferredRoutes, in_background
+    from crm.kit.deferred import DeferredRoutes, Warmed, Warming, in_background
     from crm.kit.logging import configure_logging
     from crm.kit.metrics import router as metrics_router
     from crm.kit.middleware import RequestContext
@@ -182,9 +182,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with AsyncExitStack() as stack:
                 stack.push_async_callback(app.state.close)
+                # The first chat turn's modules (pydantic-ai and the agent: over a second of
+                # import) and the worker's, imported while the app answers /health.
+                await stack.enter_async_context(warming.started())
                 if settings.crm_worker_in_process:  # started while the app already answers
                     await stack.enter_async_context(
-                        in_background(lambda: running_worker(database_url, settings), "worker")
+                        in_background(
+                            lambda: warming.then(running_worker(database_url, settings)), "worker"
+                        )
                     )
                 stack.push_async_callback(mcp_routes.close)
                 stack.enter_context(collecting_for_requests())
@@ -210,6 +215,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.refresh_token_days,
     )
     app.state.rate_limits = RateLimits(settings)
+    worker = ("procrastinate", *TASK_MODULES) if settings.crm_worker_in_process else ()
+    app.state.warming = warming = Warming("crm.assistant.agent", *worker)
 
     # First in the table: FastAPI builds each included router's routes on the first request
     # that walks past them (0.1 s), which a health check (and "Ready:") need not wait for.
@@ -237,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.append(mcp_routes)
     app.openapi = lambda: app.openapi_schema or _openapi(app)  # type: ignore[method-assign]
 
+    app.add_middleware(Warmed, warming=warming)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     return app

@@ -110,6 +110,8 @@ def make_settings(admin_url: str, **overrides: Any) -> Settings:
 async def app(admin_url: str) -> AsyncIterator[FastAPI]:
     application = create_app(make_settings(admin_url))
     async with application.router.lifespan_context(application):
+        # Tests call the app's parts directly too, not only through requests that wait.
+        await application.state.warming.done.wait()
         yield application
 
 
@@ -133,6 +135,7 @@ def custom_app(admin_url: str) -> Callable[..., AbstractAsyncContextManager[Fast
     async def build(**overrides: Any) -> AsyncIterator[FastAPI]:
         application = create_app(make_settings(admin_url, **overrides))
         async with application.router.lifespan_context(application):
+            await application.state.warming.done.wait()
             await application.state.rate_limits.reset()
             yield application
 

@@ -12,12 +12,11 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from starlette.responses import PlainTextResponse
 from structlog.testing import capture_logs
 
 from crm.app import MCP_PREFIXES, collecting_for_requests, mcp_routes_of
-from crm.db import app_url
-from crm.kit.deferred import in_background
-from tests.conftest import SECRET
+from crm.kit.deferred import Warmed, Warming, in_background
 
 # Libraries that only some requests need (docs/performance.md, "Start-up").
 DEFERRED = ("pydantic_ai", "mcp", "authlib", "caldav", "requests", "procrastinate")
@@ -63,32 +62,40 @@ async def test_the_mcp_server_and_its_oauth_answer_once_asked_for(client: httpx.
     assert (await client.get("/mcp-nothing-here")).status_code == 404
 
 
-def test_a_started_app_imports_nothing_in_the_background_then_answers_mcp(admin_url: str):
-    """Nothing is imported in a thread of its own as the app starts: the assistant's modules,
-    once imported so, met the first MCP request's import of the `mcp` SDK (whose modules
-    import each other in a circle), and one of the two found a module half made."""
-    script = (
-        "import asyncio, json, sys, httpx\n"
-        "from crm.app import create_app\n"
-        "async def main():\n"
-        "    app = create_app()\n"
-        "    async with app.router.lifespan_context(app):\n"
-        "        await asyncio.sleep(1.5)\n"
-        "        loaded = sorted({m.split('.')[0] for m in sys.modules})\n"
-        "        t, url = httpx.ASGITransport(app=app), 'http://localhost'\n"
-        "        async with httpx.AsyncClient(transport=t, base_url=url) as c:\n"
-        "            r = await c.get('/.well-known/oauth-authorization-server/oauth')\n"
-        "        print(json.dumps([loaded, r.status_code]))\n"
-        "asyncio.run(main())\n"
-    )
-    env = {**os.environ, "DATABASE_URL": app_url(admin_url), "CRM_SECRET_KEY": SECRET}
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    loaded, status = json.loads(out.stdout.splitlines()[-1])
-    assert [name for name in DEFERRED if name in loaded] == []
-    assert status == 200  # the MCP server's routes, built by this first request
+async def test_requests_and_the_worker_wait_for_the_warming_imports_but_health_checks_not(
+    tmp_path, monkeypatch
+):
+    """While modules are imported in the background nothing else imports: two threads
+    importing at once (the `mcp` SDK's modules import each other in a circle) handed one of
+    them a module half made, an ImportError."""
+    (tmp_path / "crm_warm_probe.py").write_text("import time\ntime.sleep(0.3)\nDONE = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "crm_warm_probe", raising=False)
+
+    def imported() -> bool:
+        return getattr(sys.modules.get("crm_warm_probe"), "DONE", False)
+
+    seen: dict[str, bool] = {}
+
+    async def endpoint(scope, receive, send) -> None:
+        seen[scope["path"]] = imported()
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    @asynccontextmanager
+    async def worker() -> AsyncIterator[None]:
+        seen["worker"] = imported()
+        yield
+
+    warming = Warming("crm_warm_probe")
+    transport = httpx.ASGITransport(app=Warmed(endpoint, warming))
+    async with (
+        warming.started(),
+        in_background(lambda: warming.then(worker()), "worker"),
+        httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
+    ):
+        assert (await client.get("/health")).text == "ok"
+        assert (await client.get("/contacts")).text == "ok"
+    assert seen == {"/health": False, "worker": True, "/contacts": True}
 
 
 async def test_a_background_service_starts_without_holding_up_the_app_and_stops_with_it():

@@ -1,19 +1,20 @@
 """Parts of the app made when first asked for, or after it is ready, so a process pays for
 what it serves when it serves it: routes built on the first request under their path prefixes
 (the MCP server and its OAuth, which pull in the `mcp` SDK), with what they need running
-started then and stopped with the app; and services started in the background (the in-process
-job worker), so the app answers meanwhile. What requests need is imported by the first request
-that needs it, in the event loop's thread: the assistant's modules imported in a thread of
-their own while requests came in let two threads import the `mcp` SDK at once (its modules
-import each other in a circle), and one of them found a module half made: an ImportError."""
+started then and stopped with the app; services started in the background (the in-process
+job worker), so the app answers meanwhile; and modules imported in a thread once the app
+answers (`Warming`: the assistant's agent and the job worker's), so the first request that
+needs them does not wait for them."""
 
 import asyncio
+import gc
+import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 import structlog
 from starlette.routing import BaseRoute, Match
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = structlog.get_logger()
 
@@ -42,6 +43,60 @@ async def in_background(
     finally:
         stop.set()
         await asyncio.gather(task, return_exceptions=True)
+
+
+class Warming:
+    """Modules imported in a thread as the app starts to answer (`started`), and what waits
+    for them (`then`, `Warmed`). While they are imported,
+    nothing else imports: two threads importing at once can each hold a module the other
+    needs (the `mcp` SDK's modules import each other in a circle), and Python then hands one of
+    them a module half made, an ImportError. So the job worker starts after them, and requests
+    but for `/health`, `/ready` and static files wait for them (a second or two after a start,
+    once): every later import is the event loop's."""
+
+    def __init__(self, *modules: str) -> None:
+        self.modules = modules
+        self.done = asyncio.Event()
+        self.done.set()  # an app whose lifespan never ran warms nothing and waits for nothing
+
+    def started(self) -> AbstractAsyncContextManager[None]:
+        """The imports begun in the background for the block's duration; from now on what
+        waits for them waits (even before their thread begins)."""
+        self.done.clear()
+        return in_background(self._imported, "warming")
+
+    @asynccontextmanager
+    async def _imported(self) -> AsyncIterator[None]:
+        """Import the modules, then leave what they made out of the collector's passes, as
+        the app's own import is: it lives as long as the process."""
+        try:
+            await asyncio.to_thread(lambda: [importlib.import_module(m) for m in self.modules])
+            gc.freeze()
+        finally:
+            self.done.set()
+        yield
+
+    @asynccontextmanager
+    async def then(self, service: AbstractAsyncContextManager[object]) -> AsyncIterator[None]:
+        """`service` entered once the modules are imported."""
+        await self.done.wait()
+        async with service:
+            yield
+
+
+class Warmed:
+    """Middleware holding each request (but health checks and static files) until `warming`
+    is done; once it is, a flag check."""
+
+    EXEMPT = ("/health", "/ready", "/static/")
+
+    def __init__(self, app: ASGIApp, warming: Warming) -> None:
+        self.app, self.warming = app, warming
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.warming.done.is_set() and not scope.get("path", "").startswith(self.EXEMPT):
+            await self.warming.done.wait()
+        await self.app(scope, receive, send)
 
 
 class DeferredRoutes(BaseRoute):
