@@ -47,12 +47,12 @@ async def in_background(
 
 class Warming:
     """Modules imported in a thread as the app starts to answer (`started`), and what waits
-    for them (`then`, `Warmed`). While they are imported,
-    nothing else imports: two threads importing at once can each hold a module the other
-    needs (the `mcp` SDK's modules import each other in a circle), and Python then hands one of
-    them a module half made, an ImportError. So the job worker starts after them, and requests
-    but for `/health`, `/ready` and static files wait for them (a second or two after a start,
-    once): every later import is the event loop's."""
+    for them (`then`, `Warmed`). While they are imported nothing else imports: two threads
+    importing at once can each hold a module the other needs (the `mcp` SDK's modules import
+    each other in a circle), and Python then hands one of them a module half made, an
+    ImportError. So the job worker starts after them, and requests but for `/health`, `/ready`
+    and static files wait for them (a second or two after a start, once): every later import
+    is the event loop's."""
 
     def __init__(self, *modules: str) -> None:
         self.modules = modules
@@ -94,7 +94,11 @@ class Warmed:
         self.app, self.warming = app, warming
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.warming.done.is_set() and not scope.get("path", "").startswith(self.EXEMPT):
+        if (
+            not self.warming.done.is_set()
+            and scope["type"] in ("http", "websocket")
+            and not scope["path"].startswith(self.EXEMPT)
+        ):
             await self.warming.done.wait()
         await self.app(scope, receive, send)
 
