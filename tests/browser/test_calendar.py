@@ -75,6 +75,7 @@ def test_create_drag_edit_and_delete_an_event(open_tab, admin_url):  # noqa: F81
     page = tab.go("/calendar")
     expect(page.get_by_role("heading", name="Calendar", exact=True)).to_be_visible()
     page.get_by_role("tab", name="Week view").click()
+    expect(page.locator('[data-time="14:00:00"]').first).to_have_text("14:00")  # the hours
     # A weekday of this week that is not today's column edge: tomorrow, unless it is Sunday.
     today = datetime.now(ZoneInfo(ZONE)).date()
     day = today + timedelta(days=1) if today.weekday() < 5 else today - timedelta(days=1)
@@ -150,6 +151,8 @@ def test_a_12_hour_user_reads_and_types_times_on_that_clock(open_tab, admin_url)
     page.get_by_role("tab", name="Week view").click()
     expect(page.get_by_text("2:00 PM", exact=True).first).to_be_attached(timeout=SLOW)
     expect(page.get_by_text("14:00", exact=True)).to_have_count(0)
+    hours = page.locator('[data-time="14:00:00"]').first
+    expect(hours).to_have_text(re.compile(r"^2:00\s*PM$"))
     today = datetime.now(ZoneInfo(ZONE)).date()
     day = today + timedelta(days=1) if today.weekday() < 5 else today - timedelta(days=1)
     iso = day.isoformat()

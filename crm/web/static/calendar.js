@@ -442,7 +442,7 @@
     height: "auto",
     nowIndicator: true,
     eventTimeFormat: HOURS,
-    slotLabelFormat: HOURS,
+    slotHeaderFormat: HOURS, // FullCalendar 7's name (6 called it slotLabelFormat)
     selectable: true,
     editable: true,
     dayMaxEvents: 4,
