@@ -31,9 +31,11 @@ def test_serving_keeps_startup_objects_out_of_collections_and_collects_less_ofte
     assert gc.get_freeze_count() == 0
 
 
-def test_importing_the_app_loads_no_library_only_some_requests_need():
+def imported(modules: str) -> tuple[list[str], bool, int]:
+    """The top-level packages loaded by importing `modules` in a new process, and whether the
+    collector runs and how many objects it leaves out after."""
     script = (
-        "import gc, json, sys; import crm.app; "
+        f"import gc, json, sys; import {modules}; "
         "print(json.dumps([sorted({m.split('.')[0] for m in sys.modules}), gc.isenabled(), "
         "gc.get_freeze_count()]))"
     )
@@ -41,10 +43,22 @@ def test_importing_the_app_loads_no_library_only_some_requests_need():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=os.environ
     )
     loaded, collecting, frozen = json.loads(out.stdout)
+    return loaded, collecting, frozen
+
+
+def test_importing_the_app_loads_no_library_only_some_requests_need():
+    loaded, collecting, frozen = imported("crm.app")
     assert [name for name in DEFERRED if name in loaded] == []
     assert "fastapi" in loaded and "sqlalchemy" in loaded  # the check sees imports at all
     assert collecting  # paused only while the app's modules load
     assert frozen > 100_000  # what they made is left out of the collector's passes
+
+
+def test_the_assistant_loads_the_mcp_sdk_only_to_reach_a_connected_service():
+    """The warming imports the agent; the SDK (half a second) waits for a connected service."""
+    loaded, _, _ = imported("crm.assistant.agent")
+    assert "pydantic_ai" in loaded
+    assert [name for name in ("mcp", "mcp_types") if name in loaded] == []
 
 
 def test_every_mcp_route_is_under_the_prefixes_that_build_them(app: FastAPI):

@@ -3,22 +3,36 @@ Workspace): its MCP server, its tools' groups (offered by need, crm.assistant.gr
 writes that leave the CRM (held with a preview of exactly what goes out), and the words that
 name its mailbox ("Outlook or Gmail?" when both are connected)."""
 
+import importlib
 import re
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from mcp import Client
-
 from crm.assistant.groups import GroupSpec
-from crm.integrations.google import mcp_server as google_server
-from crm.integrations.ms365 import mcp_server as ms365_server
+
+if TYPE_CHECKING:
+    from mcp import Client
 
 # (token, settings, http, limits) -> a connected MCP client acting as that token's account
-Connect = Callable[..., AbstractAsyncContextManager[Client]]
+Connect = Callable[..., AbstractAsyncContextManager["Client"]]
+
+
+def server_of(module: str) -> Connect:
+    """The `connect` of the service's MCP server module, imported at the first connection:
+    the `mcp` SDK is half a second of import that a user with no connected service, and a
+    process that has served none, never needs."""
+
+    def connect(*args: Any, **kwargs: Any) -> AbstractAsyncContextManager["Client"]:
+        connecting: Connect = importlib.import_module(module).connect
+        return connecting(*args, **kwargs)
+
+    return connect
+
+
 # (account, arguments, the user's time zone) -> what the user is shown before it goes out
 Preview = Callable[[str, dict[str, Any], str], str]
 
@@ -215,7 +229,7 @@ MICROSOFT365 = ServiceTools(
     name="Microsoft 365",
     mailbox="Outlook",
     names_it=re.compile(_words("outlook", "microsoft", "365", "office", "work"), re.I),
-    connect=ms365_server.connect,
+    connect=server_of("crm.integrations.ms365.mcp_server"),
     specs=(
         GroupSpec(
             "outlook",
@@ -284,7 +298,7 @@ GOOGLE_WORKSPACE = ServiceTools(
     name="Google Workspace",
     mailbox="Gmail",
     names_it=re.compile(_words("gmail", "google"), re.I),
-    connect=google_server.connect,
+    connect=server_of("crm.integrations.google.mcp_server"),
     specs=(
         GroupSpec(
             "gmail",

@@ -35,13 +35,11 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pydantic_core
 import structlog
-from mcp import Client
-from mcp_types import CallToolResult, TextContent
 from pydantic_ai import RunContext
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.toolsets import AbstractToolset
@@ -64,10 +62,13 @@ from crm.integrations.service import (
     ReconnectNeeded,
 )
 from crm.integrations.service import integration as integration_service
-from crm.integrations.toolkit import refused_token
 from crm.kit.crypto import SecretBox
 from crm.kit.ratelimit import RateLimits
 from crm.models import IntegrationConnection
+
+if TYPE_CHECKING:  # the `mcp` SDK is imported at the first connection (connected_services)
+    from mcp import Client
+    from mcp_types import CallToolResult
 
 log = structlog.get_logger()
 ARGUMENTS = pydantic_core.SchemaValidator(
@@ -251,6 +252,8 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
     async def call(self, deps: TurnDeps, name: str, arguments: dict[str, Any]) -> Answer:
         """Call one tool (by the server's name) as the user; a refused token is refreshed and
         the call tried once more. Failures are answers with a sentence, never exceptions."""
+        from crm.integrations.toolkit import refused_token  # with the SDK the call imports
+
         rejected: str | None = None
         for _attempt in range(2):
             token = await self._token(deps.session, deps.actor, rejected)
@@ -314,7 +317,7 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
         except CRMError as exc:
             return Answer(False, error=exc.detail)
 
-    def _client(self, token: str) -> AbstractAsyncContextManager[Client]:
+    def _client(self, token: str) -> AbstractAsyncContextManager["Client"]:
         return self.tools.connect(
             token, settings=self.owner.settings, http=self.owner.http, limits=self.owner.limits
         )
@@ -455,8 +458,8 @@ async def confirm_held(deps: TurnDeps, pending: Pending) -> list[Action]:
     return done
 
 
-def _answer(result: CallToolResult) -> Answer:
-    text = "\n".join(c.text for c in result.content if isinstance(c, TextContent))
+def _answer(result: "CallToolResult") -> Answer:
+    text = "\n".join(c.text for c in result.content if c.type == "text")
     if result.is_error:
         return Answer(False, error=text or "The service did not answer.")
     try:
