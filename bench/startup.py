@@ -13,8 +13,12 @@ the address at "Ready:" sees the CRM.
 written by the user's first run and by an untimed import here before the runs), even where
 the environment says PYTHONDONTWRITEBYTECODE (as this development machine's does: there, unless
 the tree was compiled first, each run compiled the CRM's 185 modules again, 0.3 s of CPU that a
-user's second run does not pay)."""
+user's second run does not pay).
 
+    python bench/startup.py [runs] [--trees <checkout before> <checkout after>]
+"""
+
+import argparse
 import http.client
 import os
 import signal
@@ -54,18 +58,20 @@ def answers(port: int, path: str = "/ready") -> bool:
         connection.close()
 
 
-def user_env() -> dict[str, str]:
-    """The environment `crm serve` runs in: no database or CRM settings, bytecode cached."""
+def user_env(tree: str | None = None) -> dict[str, str]:
+    """The environment `crm serve` runs in: no database or CRM settings, bytecode cached; the
+    CRM imported from `tree` when given."""
     skip = ("DATABASE_", "CRM_", "PYTHONDONTWRITEBYTECODE")
-    return {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+    return env | {"PYTHONPATH": tree} if tree else env
 
 
-def time_to_ready(data_dir: str) -> tuple[float, float, float, float]:
+def time_to_ready(data_dir: str, tree: str | None = None) -> tuple[float, float, float, float]:
     """Seconds to ready, CPU seconds by then, seconds to the database line, and seconds to
     the answer of a page asked for at once after ready (the sign-in page: a page waits for
     the modules the app imports in the background once it answers)."""
     port = free_port()
-    env = {**user_env(), "CRM_DATA_DIR": data_dir}
+    env = {**user_env(tree), "CRM_DATA_DIR": data_dir}
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "crm.cli", "serve", "--port", str(port)],
@@ -108,16 +114,34 @@ def summary(label: str, runs: list[tuple[float, float, float, float]]) -> str:
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    subprocess.run([sys.executable, "-c", "import crm.cli, crm.app"], env=user_env(), check=True)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", type=int, nargs="?", default=3, help="runs of each (default 3)")
+    parser.add_argument(
+        "--trees",
+        nargs="+",
+        metavar="DIR",
+        help="checkouts to compare (A/B), taken in turn run by run so that the machine's "
+        "drift weighs on each alike (default: the CRM this Python imports)",
+    )
+    args = parser.parse_args()
+    trees: list[str | None] = args.trees or [None]
+    for tree in trees:
+        subprocess.run(
+            [sys.executable, "-c", "import crm.cli, crm.app"], env=user_env(tree), check=True
+        )
     print(f"load average {os.getloadavg()[0]:.1f} at the start")
-    first, again = [], []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as data_dir:
-            first.append(time_to_ready(data_dir))
-            again.append(time_to_ready(data_dir))
-    print(summary("first run (initdb + migrations)", first))
-    print(summary("second run (existing data)     ", again))
+    runs: dict[str | None, tuple[list, list]] = {tree: ([], []) for tree in trees}
+    for n in range(args.runs):
+        for tree in trees if n % 2 == 0 else trees[::-1]:
+            first, again = runs[tree]
+            with tempfile.TemporaryDirectory() as data_dir:
+                first.append(time_to_ready(data_dir, tree))
+                again.append(time_to_ready(data_dir, tree))
+    for tree, (first, again) in runs.items():
+        if tree:
+            print(tree)
+        print(summary("first run (initdb + migrations)", first))
+        print(summary("second run (existing data)     ", again))
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
