@@ -76,6 +76,7 @@ def time_to_ready(data_dir: str, tree: str | None = None) -> tuple[float, float,
     process = subprocess.Popen(
         [sys.executable, "-m", "crm.cli", "serve", "--port", str(port)],
         env=env,
+        cwd=tree,  # `-m` imports from the working directory before PYTHONPATH
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -127,7 +128,10 @@ def main() -> None:
     trees: list[str | None] = args.trees or [None]
     for tree in trees:
         subprocess.run(
-            [sys.executable, "-c", "import crm.cli, crm.app"], env=user_env(tree), check=True
+            [sys.executable, "-c", "import crm.cli, crm.app"],
+            env=user_env(tree),
+            cwd=tree,
+            check=True,
         )
     print(f"load average {os.getloadavg()[0]:.1f} at the start")
     runs: dict[str | None, tuple[list, list]] = {tree: ([], []) for tree in trees}
