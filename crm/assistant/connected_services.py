@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 Connect = Callable[..., AbstractAsyncContextManager["Client"]]
 
 
-def server_of(module: str) -> Connect:
+def connect_via(module: str) -> Connect:
     """The `connect` of the service's MCP server module, imported at the first connection:
     the `mcp` SDK is half a second of import that a user with no connected service, and a
     process that has served none, never needs."""
@@ -229,7 +229,7 @@ MICROSOFT365 = ServiceTools(
     name="Microsoft 365",
     mailbox="Outlook",
     names_it=re.compile(_words("outlook", "microsoft", "365", "office", "work"), re.I),
-    connect=server_of("crm.integrations.ms365.mcp_server"),
+    connect=connect_via("crm.integrations.ms365.mcp_server"),
     specs=(
         GroupSpec(
             "outlook",
@@ -298,7 +298,7 @@ GOOGLE_WORKSPACE = ServiceTools(
     name="Google Workspace",
     mailbox="Gmail",
     names_it=re.compile(_words("gmail", "google"), re.I),
-    connect=server_of("crm.integrations.google.mcp_server"),
+    connect=connect_via("crm.integrations.google.mcp_server"),
     specs=(
         GroupSpec(
             "gmail",
