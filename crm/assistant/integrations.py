@@ -252,7 +252,7 @@ class ConnectedToolset(AbstractToolset[TurnDeps]):
     async def call(self, deps: TurnDeps, name: str, arguments: dict[str, Any]) -> Answer:
         """Call one tool (by the server's name) as the user; a refused token is refreshed and
         the call tried once more. Failures are answers with a sentence, never exceptions."""
-        from crm.integrations.toolkit import refused_token  # with the SDK the call imports
+        from crm.integrations.toolkit import refused_token  # the `mcp` SDK: the call needs it
 
         rejected: str | None = None
         for _attempt in range(2):
