@@ -125,7 +125,7 @@ def main() -> None:
         "drift weighs on each alike (default: the CRM this Python imports)",
     )
     args = parser.parse_args()
-    trees: list[str | None] = args.trees or [None]
+    trees: list[str | None] = [os.path.abspath(tree) for tree in args.trees or ()] or [None]
     for tree in trees:
         subprocess.run(
             [sys.executable, "-c", "import crm.cli, crm.app"],
