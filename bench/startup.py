@@ -7,7 +7,7 @@ since on a shared machine the wall time follows the load and the CPU time much l
 the wall time splits into the database's part and the rest (the web app, up to ready); and
 when the sign-in page, asked for as soon as /ready answers, answered: a page waits for the
 modules the app imports in the background once it answers, so this is when a user who opens
-the address at "Ready:" sees the CRM.
+the address at "Ready:" sees the CRM, and the server's resident memory then.
 
 `crm serve` runs as from a user's shell: Python caches the CRM's bytecode (its __pycache__,
 written by the user's first run and by an untimed import here before the runs), even where
@@ -45,6 +45,13 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / TICKS
 
 
+def resident_mb(pid: int) -> float:
+    """A process's resident memory (VmRSS), from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        kb = next(line.split()[1] for line in f if line.startswith("VmRSS:"))
+    return int(kb) / 1024
+
+
 def answers(port: int, path: str = "/ready") -> bool:
     """`path` answers 200. Asked with http.client, not httpx: on a loaded 2-core machine a
     new httpx client every 20 ms took CPU from the server whose start it measures."""
@@ -66,10 +73,14 @@ def user_env(tree: str | None = None) -> dict[str, str]:
     return env | {"PYTHONPATH": tree} if tree else env
 
 
-def time_to_ready(data_dir: str, tree: str | None = None) -> tuple[float, float, float, float]:
-    """Seconds to ready, CPU seconds by then, seconds to the database line, and seconds to
-    the answer of a page asked for at once after ready (the sign-in page: a page waits for
-    the modules the app imports in the background once it answers)."""
+Run = tuple[float, float, float, float, float]
+
+
+def time_to_ready(data_dir: str, tree: str | None = None) -> Run:
+    """Seconds to ready, CPU seconds by then, seconds to the database line, seconds to the
+    answer of a page asked for at once after ready (the sign-in page: a page waits for the
+    modules the app imports in the background once it answers), and the server's resident
+    memory (MB) then."""
     port = free_port()
     env = {**user_env(tree), "CRM_DATA_DIR": data_dir}
     started = time.perf_counter()
@@ -97,20 +108,22 @@ def time_to_ready(data_dir: str, tree: str | None = None) -> tuple[float, float,
         ready, cpu = time.perf_counter() - started, cpu_seconds(process.pid)
         if not answers(port, "/login"):
             raise SystemExit("the sign-in page did not answer")
-        return ready, cpu, database_line[0], time.perf_counter() - started
+        page = time.perf_counter() - started
+        return ready, cpu, database_line[0], page, resident_mb(process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(30)
 
 
-def summary(label: str, runs: list[tuple[float, float, float, float]]) -> str:
-    wall, cpu, database, page = (sorted(column) for column in zip(*runs, strict=True))
+def summary(label: str, runs: list[Run]) -> str:
+    wall, cpu, database, page, memory = (sorted(column) for column in zip(*runs, strict=True))
     middle = len(runs) // 2
     return (
         f"{label}: ready in median {wall[middle]:.2f} s (max {wall[-1]:.2f} s), "
         f"CPU median {cpu[middle]:.2f} s (max {cpu[-1]:.2f} s), "
         f"database line at median {database[middle]:.2f} s, a page asked for at ready "
-        f"answered at median {page[middle]:.2f} s (max {page[-1]:.2f} s), over {len(runs)} runs"
+        f"answered at median {page[middle]:.2f} s (max {page[-1]:.2f} s), resident memory "
+        f"then median {memory[middle]:.0f} MB, over {len(runs)} runs"
     )
 
 
@@ -134,7 +147,7 @@ def main() -> None:
             check=True,
         )
     print(f"load average {os.getloadavg()[0]:.1f} at the start")
-    runs: dict[str | None, tuple[list, list]] = {tree: ([], []) for tree in trees}
+    runs: dict[str | None, tuple[list[Run], list[Run]]] = {tree: ([], []) for tree in trees}
     for n in range(args.runs):
         for tree in trees if n % 2 == 0 else trees[::-1]:
             first, again = runs[tree]
