@@ -46,3 +46,23 @@ def test_each_log_line_is_one_write_with_its_newline(monkeypatch):
         configure_logging("INFO")
     assert len(writes) == 1, writes
     assert writes[0].endswith("}\n") and json.loads(writes[0])["event"] == "probe"
+
+
+async def test_health_checks_that_answer_are_logged_only_at_debug(client):
+    """A platform asks /health every few seconds, and `crm serve` asks it before "Ready:"."""
+    stream = io.StringIO()
+    try:
+        for level in ("INFO", "DEBUG"):
+            configure_logging(level)
+            structlog.configure(logger_factory=structlog.PrintLoggerFactory(stream))
+            for path in ("/health", "/ready", "/api/v1/me"):
+                await client.get(path)
+    finally:
+        configure_logging("INFO")
+    said = [(line["level"], line["path"]) for line in map(json.loads, stream.getvalue().splitlines())]
+    assert said == [
+        ("info", "/api/v1/me"),  # a 401: every other request is logged as before
+        ("debug", "/health"),
+        ("debug", "/ready"),
+        ("info", "/api/v1/me"),
+    ]

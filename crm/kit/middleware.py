@@ -14,6 +14,9 @@ from crm.kit.problems import problem_response
 
 log = structlog.get_logger("crm.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Health checks a platform (or `crm serve`'s own readiness probe) asks every few seconds: logged
+# when they fail, not each time they answer.
+_PROBES = frozenset({"/health", "/ready"})
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -86,7 +89,8 @@ class RequestContext:
         finally:
             seconds = time.perf_counter() - started
             observe_request(scope, status, seconds)
-            log.info(
+            said = log.debug if status == 200 and scope["path"] in _PROBES else log.info
+            said(
                 "request",
                 method=scope["method"],
                 path=loggable_path(scope),
