@@ -100,6 +100,7 @@ def test_serve_starts_embedded_keeps_data_across_restarts_and_stops_cleanly(data
     said = [line.split(":")[0] for line in lines]  # what `crm serve` said, in order
     starting = lines.index(f"Starting the CRM {__version__} at {url}…")
     assert starting < said.index("Database") < lines.index(f"Ready: {url}"), lines
+    assert not [line for line in lines if '"/health"' in line], lines  # its own probe unlogged
     assert not postgres_running(data_dir)
 
     second = Served(data_dir)
