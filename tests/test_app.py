@@ -19,7 +19,9 @@ from crm.app import MCP_PREFIXES, collecting_for_requests, mcp_routes_of
 from crm.kit.deferred import Warmed, Warming, in_background
 
 # Libraries that only some requests need (docs/performance.md, "Start-up").
-DEFERRED = ("pydantic_ai", "mcp", "authlib", "caldav", "requests", "procrastinate")
+DEFERRED = (
+    "pydantic_ai", "mcp", "authlib", "caldav", "requests", "procrastinate", "httpx", "icalendar",
+)  # fmt: skip
 
 
 def test_serving_keeps_startup_objects_out_of_collections_and_collects_less_often():

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.ai.service import Rotation
 from crm.auth.actor import Actor
-from crm.calendar.caldav_server import CalDAVServer
 from crm.calendar.interchange_schemas import CalDAVConnectInput
 from crm.calendar.remote import CalendarServer, RemoteAuthError, RemoteCalendar, RemoteError
 from crm.calendar.schedule import schedule_sync
@@ -21,12 +20,20 @@ NOT_CONNECTED = "No calendar server is connected; connect one in Settings → Ca
 ServerFactory = Callable[[str, str, str], CalendarServer]
 
 
+def caldav_server(url: str, username: str, password: str) -> CalendarServer:
+    """A CalDAV account's server; its client (caldav, icalendar) is imported when a CalDAV
+    account is first reached, not with the web app."""
+    from crm.calendar.caldav_server import CalDAVServer
+
+    return CalDAVServer(url, username, password)
+
+
 def password_context(connection: CalendarConnection) -> str:
     return f"calendar_connection.password:{connection.workspace_id}:{connection.user_id}"
 
 
 class ConnectionService:
-    def __init__(self, server_for: ServerFactory = CalDAVServer) -> None:
+    def __init__(self, server_for: ServerFactory = caldav_server) -> None:
         self.server_for = server_for
 
     async def get(self, session: AsyncSession, actor: Actor) -> CalendarConnection | None:

@@ -7,16 +7,14 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from icalendar import Alarm
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.auth.service import user_zone
 from crm.auth.tokens import hash_token, new_opaque_token
-from crm.calendar import ics
 from crm.calendar.service import event as event_service
 from crm.db import set_context
 from crm.errors import NotFound
@@ -36,6 +34,9 @@ from crm.reminders.schemas import ReminderQuery
 from crm.reminders.service import reminder as reminder_service
 from crm.tasks.schemas import TaskQuery
 from crm.tasks.service import task as task_service
+
+if TYPE_CHECKING:
+    from icalendar import Alarm
 
 NO_FEED = "No such calendar feed (it may have been replaced by a new one)."
 OPEN_TASKS = [TaskStatus.todo, TaskStatus.in_progress, TaskStatus.blocked]
@@ -108,6 +109,8 @@ class FeedService:
 
     async def render(self, session: AsyncSession, *, token: str, base_url: str) -> bytes:
         """The feed of `token`: the owner's events (recurrence kept), reminders and due dates."""
+        from crm.calendar import ics  # icalendar: with the first calendar read or written
+
         actor = await self.owner(session, token=token)
         zone = (await user_zone(session, actor)).key
         page = f"{base_url.rstrip('/')}/calendar"
@@ -154,9 +157,11 @@ async def _reminders(
     return alarms, standalone
 
 
-def _alarm(reminder: Reminder) -> Alarm:
+def _alarm(reminder: Reminder) -> "Alarm":
     """An event's reminder as its VALARM: relative to each occurrence's start when it was
     set that way, else at its moment."""
+    from crm.calendar import ics
+
     if reminder.anchor is ReminderAnchor.event and reminder.minutes_before is not None:
         return ics.alarm(reminder.message, before=timedelta(minutes=reminder.minutes_before))
     return ics.alarm(reminder.message, at=reminder.remind_at)

@@ -1,58 +1,28 @@
 """iCalendar (RFC 5545) text: events written out for the feed and for CalDAV, and calendars
-read back (an imported .ics file, a CalDAV object). Plain functions over icalendar's types;
-what to read or write is the services' business."""
+read back (an imported .ics file, a CalDAV object) as crm.calendar.parsed's events. Plain
+functions over icalendar's types; what to read or write is the services' business. Imported
+where a calendar is first read or written, not with the web app (icalendar: 30 ms)."""
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Component, Event, vRecur
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from crm.calendar.parsed import (
+    LOCATION_LIMIT,
+    TITLE_LIMIT,
+    ParsedEvent,
+    Skipped,
+    UnreadableCalendar,
+    known_zone,
+    zone_of,
+)
 from crm.calendar.recurrence import Override, Series
 from crm.models import CalendarEvent
 
 PRODID = "-//CRM//Calendar//EN"
-TITLE_LIMIT = 200
-LOCATION_LIMIT = 500
-
-
-class UnreadableCalendar(ValueError):
-    """The text is not iCalendar the CRM can read."""
-
-
-@dataclass
-class Skipped:
-    """Something of a calendar the CRM did not store, and why."""
-
-    uid: str
-    title: str
-    reason: str
-
-
-@dataclass
-class ParsedEvent:
-    """One VEVENT as the CRM stores events: the first occurrence, its zone and recurrence."""
-
-    uid: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    all_day: bool
-    time_zone: str
-    description: str | None = None
-    location: str | None = None
-    meeting_url: str | None = None
-    rrule: str | None = None
-    exdates: list[datetime] = field(default_factory=list)
-    attendees: list[str] = field(default_factory=list)
-    sequence: int = 0
-    last_modified: datetime | None = None
-    overrides: list[Override] = field(default_factory=list)
-    ours: bool = False  # tagged by the CRM when it wrote it there (Graph, Google)
-    organizer: str | None = None  # someone else's meeting: the user is an attendee
-    response: str | None = None  # the user's: accepted, tentative, declined, none
 
 
 def new_calendar(name: str | None = None) -> Calendar:
@@ -204,7 +174,7 @@ def parse(text: bytes | str, *, default_zone: str) -> Parsed:
     if calendar.name != "VCALENDAR":
         raise UnreadableCalendar("this is not an iCalendar file (no VCALENDAR)")
     declared = str(calendar.get("x-wr-timezone", "")) or default_zone
-    zone_name = declared if _known(declared) else default_zone
+    zone_name = declared if known_zone(declared) else default_zone
     events: dict[str, ParsedEvent] = {}
     changed, left_out = [], []
     for component in calendar.subcomponents:
@@ -336,7 +306,7 @@ def _zone_name(value: datetime) -> str | None:
     if value.tzinfo is None:
         return None
     key = getattr(value.tzinfo, "key", None) or getattr(value.tzinfo, "zone", None)
-    if key and _known(str(key)):
+    if key and known_zone(str(key)):
         return str(key)
     return "UTC" if value.utcoffset() == timedelta(0) else None
 
@@ -344,7 +314,7 @@ def _zone_name(value: datetime) -> str | None:
 def _iana(tzid: str) -> str | None:
     """The IANA name of a TZID: itself, or Outlook's Windows name mapped ("W. Europe
     Standard Time" is Europe/Berlin)."""
-    if tzid and _known(tzid):
+    if tzid and known_zone(tzid):
         return tzid
     return WINDOWS_TO_OLSON.get(tzid)
 
@@ -352,18 +322,6 @@ def _iana(tzid: str) -> str | None:
 def _text(value: Any, limit: int | None = None) -> str | None:
     text = str(value).strip() if value is not None else ""
     return (text[:limit] if limit else text) or None
-
-
-def _known(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def zone_of(name: str) -> ZoneInfo:
-    return ZoneInfo(name) if _known(name) else ZoneInfo("UTC")
 
 
 def object_text(event: CalendarEvent, *, previous: str | None = None) -> bytes:

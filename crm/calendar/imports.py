@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.actor import Actor
 from crm.auth.service import user_zone
-from crm.calendar import ics
-from crm.calendar.ics import Skipped
 from crm.calendar.links import RECORD_LINKS
+from crm.calendar.parsed import ParsedEvent, Skipped, UnreadableCalendar, zone_of
 from crm.calendar.recurrence import Override, RecurrenceError, Series, normalize
 from crm.calendar.schemas import EventInput
 from crm.calendar.service import event as event_service
@@ -32,9 +31,9 @@ class ImportReport:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def as_input(parsed: ics.ParsedEvent, **links: Any) -> EventInput:
+def as_input(parsed: ParsedEvent, **links: Any) -> EventInput:
     """The event input of a parsed VEVENT (dates for an all-day event, else date-times)."""
-    zone = ics.zone_of(parsed.time_zone)
+    zone = zone_of(parsed.time_zone)
 
     def shown(moment: Any) -> Any:
         local = moment.astimezone(zone)
@@ -70,11 +69,11 @@ def as_input(parsed: ics.ParsedEvent, **links: Any) -> EventInput:
     )
 
 
-def _made(parsed: ics.ParsedEvent) -> list[Override]:
+def _made(parsed: ParsedEvent) -> list[Override]:
     """The overrides of occurrences the series' rule makes (a RECURRENCE-ID may name an
     RDATE, which the CRM does not model); none when the rule does not parse (the event is
     then refused for its rule)."""
-    zone = ics.zone_of(parsed.time_zone)
+    zone = zone_of(parsed.time_zone)
     try:
         rule = normalize(parsed.rrule, zone, parsed.starts_at) if parsed.rrule else None
     except RecurrenceError:
@@ -97,7 +96,7 @@ async def by_uid(session: AsyncSession, actor: Actor, uid: str) -> CalendarEvent
 async def save(
     session: AsyncSession,
     actor: Actor,
-    parsed: ics.ParsedEvent,
+    parsed: ParsedEvent,
     event_id: uuid.UUID | None,
     *,
     from_calendar: bool = False,
@@ -143,10 +142,12 @@ class ImportService:
         """Add the file's events to the actor's calendar; an event whose UID is already there
         is updated. Events the CRM cannot store, and what is not an event (to-dos, journal
         entries), are skipped and reported; the rest is imported."""
+        from crm.calendar import ics  # icalendar: with the first calendar read or written
+
         zone = (await user_zone(session, actor)).key
         try:
             events, left_out = ics.parse(text, default_zone=zone)
-        except ics.UnreadableCalendar as exc:
+        except UnreadableCalendar as exc:
             raise Invalid("file", str(exc)) from exc
         if len(events) > MAX_EVENTS:
             raise Invalid("file", f"has {len(events)} events; at most {MAX_EVENTS} per import")

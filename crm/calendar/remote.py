@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from crm.calendar.ics import ParsedEvent
+from crm.calendar.parsed import ParsedEvent
 from crm.models import CalendarEvent
 
 # The span of time a provider's calendar is synced over, around now (the providers that read
@@ -91,7 +91,7 @@ class CalendarServer(Protocol):
 
     def read(self, obj: RemoteObject, *, default_zone: str) -> "ParsedEvent | None":
         """The object as the CRM stores events; None for what is not an event (a to-do).
-        Raises ics.UnreadableCalendar, said in words, for what cannot be read."""
+        Raises UnreadableCalendar, said in words, for what cannot be read."""
         ...
 
     async def put(

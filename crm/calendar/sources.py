@@ -14,7 +14,6 @@ from crm.calendar.service import event as event_service
 from crm.config import Settings
 from crm.errors import Invalid, NotFound
 from crm.integrations.calendars import CALENDARS
-from crm.integrations.http import new_http_client
 from crm.integrations.service import integration as integration_service
 from crm.kit.crypto import SecretBox
 from crm.models import CalendarEvent, CalendarSource, CalendarSyncItem, IntegrationConnection
@@ -51,6 +50,8 @@ class SourceService:
         token = await integration_service.access_token(
             session, actor, service=service, settings=settings, box=box
         )
+        from crm.integrations.http import new_http_client  # httpx, at the first call out
+
         async with new_http_client() as http:
             try:
                 return await CALENDARS[service](http, settings, token).calendars()

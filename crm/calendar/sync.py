@@ -28,10 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.auth.service import user_zone
 from crm.auth.tokens import hash_token
-from crm.calendar import ics
 from crm.calendar.connection import connection as connection_service
-from crm.calendar.ics import Skipped
 from crm.calendar.imports import by_uid, reason, save
+from crm.calendar.parsed import ParsedEvent, Skipped, UnreadableCalendar
 from crm.calendar.remote import (
     CalendarServer,
     RemoteConflict,
@@ -46,7 +45,6 @@ from crm.calendar.service import event as event_service
 from crm.config import Settings
 from crm.errors import CRMError, Invalid, NotFound
 from crm.integrations.calendars import CALENDARS
-from crm.integrations.http import new_http_client
 from crm.integrations.service import integration as integration_service
 from crm.kit.crypto import SecretBox
 from crm.kit.metrics import SYNC_RUNS
@@ -197,6 +195,8 @@ class SyncService:
                 IntegrationConnection.service.in_(CALENDARS),
             )
         )
+        from crm.integrations.http import new_http_client  # httpx, at the first call out
+
         async with new_http_client() as http:
             for row in list(rows):
                 try:
@@ -419,7 +419,7 @@ class SyncService:
     async def _pull_object(self, run: Run, obj: RemoteObject) -> None:
         try:
             remote = run.server.read(obj, default_zone=run.zone)
-        except ics.UnreadableCalendar as exc:
+        except UnreadableCalendar as exc:
             run.report.skip(obj.href, "", str(exc), way="brought in")
             return
         if remote is None:
@@ -594,7 +594,7 @@ class SyncService:
         await run.session.delete(item)
 
 
-def _remote_wins(remote: ics.ParsedEvent, event: CalendarEvent) -> bool:
+def _remote_wins(remote: ParsedEvent, event: CalendarEvent) -> bool:
     if remote.last_modified is None:
         return True
     return remote.last_modified >= event.updated_at.replace(microsecond=0)

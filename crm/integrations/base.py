@@ -3,11 +3,12 @@
 domain code never imports a vendor module."""
 
 from dataclasses import dataclass
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from crm.config import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Provider(Protocol):
         ...
 
     async def read_account(
-        self, http: httpx.AsyncClient, settings: Settings, access_token: str
+        self, http: "httpx.AsyncClient", settings: Settings, access_token: str
     ) -> Account:
         """Who the token belongs to."""
         ...

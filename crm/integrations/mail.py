@@ -6,9 +6,8 @@ never imports a provider's module."""
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-import httpx
 import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth.actor import Actor
 from crm.config import Settings
 from crm.errors import CRMError, Invalid
-from crm.integrations.http import ServiceError, new_http_client
 from crm.integrations.service import CONNECTED, NotConfigured, NotConnected, ReconnectNeeded
 from crm.integrations.service import integration as integration_service
 from crm.kit.crypto import SecretBox
 from crm.kit.mail import Mail, Mailer, compose
 from crm.models import UserAccount
+
+if TYPE_CHECKING:
+    import httpx
 
 log = structlog.get_logger()
 
@@ -29,7 +30,7 @@ log = structlog.get_logger()
 # (rejected token or None) -> the user's current token, refreshed when the last was refused
 TokenSource = Callable[[str | None], Awaitable[str]]
 # (http, settings, token, mail) -> None once the service accepted it; raises ServiceError
-Deliver = Callable[[httpx.AsyncClient, Settings, str, Mail], Awaitable[None]]
+Deliver = Callable[["httpx.AsyncClient", Settings, str, Mail], Awaitable[None]]
 
 
 class MailSender(Protocol):
@@ -71,6 +72,9 @@ class MailboxSender:
     async def send(self, mails: Sequence[Mail]) -> list[bool]:
         """Each message in turn; a refused token is refreshed once and the message sent
         again. After a failure the rest are not tried (the service just failed)."""
+        # httpx, at the first call out
+        from crm.integrations.http import ServiceError, new_http_client
+
         accepted: list[bool] = []
         async with new_http_client() as http:
             token = await self.token(None)
@@ -101,13 +105,17 @@ class Mailbox:
 
 
 # The providers' modules are imported on first use: their API clients are 13 ms of start-up.
-def _graph(http: httpx.AsyncClient, settings: Settings, token: str, mail: Mail) -> Awaitable[None]:
+def _graph(
+    http: "httpx.AsyncClient", settings: Settings, token: str, mail: Mail
+) -> Awaitable[None]:
     from crm.integrations.ms365.mail import send_with_graph
 
     return send_with_graph(http, settings, token, mail)
 
 
-def _gmail(http: httpx.AsyncClient, settings: Settings, token: str, mail: Mail) -> Awaitable[None]:
+def _gmail(
+    http: "httpx.AsyncClient", settings: Settings, token: str, mail: Mail
+) -> Awaitable[None]:
     from crm.integrations.google.mail import send_with_gmail
 
     return send_with_gmail(http, settings, token, mail)

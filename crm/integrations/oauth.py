@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-import httpx
-
 from crm.integrations.base import OAuthEndpoints, Provider
 
 # authlib (with joserfc and httpx2) is imported on the first OAuth request, not with the web
@@ -46,6 +44,8 @@ def new_secret() -> str:
 def _http_errors() -> tuple[type[Exception], ...]:
     """authlib's client speaks httpx2 when it is installed (pydantic-ai and mcp bring it),
     httpx otherwise: a transport failure may come from either."""
+    import httpx
+
     try:
         import httpx2
     except ImportError:  # pragma: no cover

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -255,6 +254,8 @@ class IntegrationService:
         verifier = _open(box, pending.code_verifier_sealed, _verifier_context(actor, service))
         if verifier is None:  # sealed under a key dropped from CRM_SECRET_KEY since
             raise CallbackRefused("state_expired")
+        import httpx  # at the first call out, not with the web app
+
         try:
             grant = await oauth.exchange_code(
                 provider,

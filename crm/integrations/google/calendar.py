@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from crm.calendar import ics
+from crm.calendar.parsed import LOCATION_LIMIT, TITLE_LIMIT, ParsedEvent, UnreadableCalendar
 from crm.calendar.recurrence import Override, Series
 from crm.calendar.remote import (
     RemoteCalendar,
@@ -168,12 +168,12 @@ class GoogleCalendar:
         etag = hashlib.sha256("|".join(marks).encode()).hexdigest()[:32]
         return RemoteObject(master_id, etag, json.dumps({"event": master, "instances": kept}))
 
-    def read(self, obj: RemoteObject, *, default_zone: str) -> ics.ParsedEvent | None:
+    def read(self, obj: RemoteObject, *, default_zone: str) -> ParsedEvent | None:
         try:
             data = json.loads(obj.text)
             return parse(data["event"], data.get("instances"), default_zone)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ics.UnreadableCalendar(
+            raise UnreadableCalendar(
                 f"Google Calendar answered an event the CRM cannot read ({exc})"
             ) from exc
 
@@ -298,7 +298,7 @@ def _zone(name: str | None) -> str | None:
 
 def parse(
     event: dict[str, Any], instances: list[dict[str, Any]] | None, default_zone: str
-) -> ics.ParsedEvent:
+) -> ParsedEvent:
     """A Google event (single, or a recurring one with its instances) in the CRM's terms."""
     zone = _zone(event["start"].get("timeZone")) or default_zone
     tz = ZoneInfo(zone)
@@ -318,15 +318,15 @@ def parse(
         for e in (event.get("conferenceData") or {}).get("entryPoints") or []
         if e.get("entryPointType") == "video"
     ]
-    parsed = ics.ParsedEvent(
+    parsed = ParsedEvent(
         uid=tag or event.get("iCalUID") or event["id"],
-        title=(event.get("summary") or "").strip()[: ics.TITLE_LIMIT] or "(no title)",
+        title=(event.get("summary") or "").strip()[:TITLE_LIMIT] or "(no title)",
         starts_at=starts_at,
         ends_at=max(ends_at, starts_at),
         all_day=all_day,
         time_zone=zone,
         description=(event.get("description") or "").strip() or None,
-        location=(event.get("location") or "").strip()[: ics.LOCATION_LIMIT] or None,
+        location=(event.get("location") or "").strip()[:LOCATION_LIMIT] or None,
         meeting_url=event.get("hangoutLink") or (video[0] if video else None),
         attendees=[a["email"] for a in event.get("attendees") or [] if a.get("email")],
         last_modified=_instant({"dateTime": event["updated"]}) if event.get("updated") else None,
@@ -364,7 +364,7 @@ def _exdates(lines: list[str], tz: ZoneInfo) -> list[datetime]:
     return found
 
 
-def _exceptions(parsed: ics.ParsedEvent, instances: list[dict[str, Any]]) -> None:
+def _exceptions(parsed: ParsedEvent, instances: list[dict[str, Any]]) -> None:
     """Overrides for the occurrences changed alone; exdates for the cancelled ones."""
     skipped = {d.astimezone(UTC) for d in parsed.exdates}
     for instance in instances:
@@ -377,7 +377,7 @@ def _exceptions(parsed: ics.ParsedEvent, instances: list[dict[str, Any]]) -> Non
             _instant(instance["start"], parsed.time_zone),
             _instant(instance["end"], parsed.time_zone),
         )
-        title = (instance.get("summary") or parsed.title)[: ics.TITLE_LIMIT]
+        title = (instance.get("summary") or parsed.title)[:TITLE_LIMIT]
         location = (instance.get("location") or "").strip() or None
         if (
             start != rid

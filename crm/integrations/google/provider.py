@@ -5,11 +5,13 @@ and Google's own ways of refusing a grant, in words. The REST client is
 crm.integrations.google.api."""
 
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from crm.config import Settings
 from crm.integrations.base import Account, OAuthEndpoints
+
+if TYPE_CHECKING:
+    import httpx
 
 AUTH = "https://www.googleapis.com/auth/"
 # The least the tools need, with what each lets the CRM do; docs/integrations.md says why each.
@@ -87,7 +89,7 @@ class GoogleWorkspace:
         )
 
     async def read_account(
-        self, http: httpx.AsyncClient, settings: Settings, access_token: str
+        self, http: "httpx.AsyncClient", settings: Settings, access_token: str
     ) -> Account:
         response = await http.get(
             f"{settings.google_api_url.rstrip('/')}/oauth2/v3/userinfo",

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from crm.calendar import ics
+from crm.calendar.parsed import LOCATION_LIMIT, TITLE_LIMIT, ParsedEvent, UnreadableCalendar
 from crm.calendar.recurrence import Override, Series
 from crm.calendar.remote import (
     RemoteCalendar,
@@ -226,12 +226,12 @@ class GraphCalendar:
                 ]
                 changed[index] = RemoteObject(obj.href, obj.etag, json.dumps(data))
 
-    def read(self, obj: RemoteObject, *, default_zone: str) -> ics.ParsedEvent | None:
+    def read(self, obj: RemoteObject, *, default_zone: str) -> ParsedEvent | None:
         try:
             data = json.loads(obj.text)
             return parse(data["event"], data.get("instances"), default_zone)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ics.UnreadableCalendar(
+            raise UnreadableCalendar(
                 f"Outlook answered an event the CRM cannot read ({exc})"
             ) from exc
 
@@ -380,7 +380,7 @@ def _zone_name(name: str | None) -> str | None:
 
 def parse(
     event: dict[str, Any], instances: list[dict[str, Any]] | None, default_zone: str
-) -> ics.ParsedEvent:
+) -> ParsedEvent:
     """A Graph event (a single one, or a series master with its instances) in the CRM's terms."""
     zone = _zone_name(event.get("originalStartTimeZone")) or default_zone
     tz = ZoneInfo(zone)
@@ -400,15 +400,15 @@ def parse(
     if body.get("contentType") == "html":
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
     location = ((event.get("location") or {}).get("displayName") or "").strip()
-    parsed = ics.ParsedEvent(
+    parsed = ParsedEvent(
         uid=tag or event.get("iCalUId") or event["id"],
-        title=(event.get("subject") or "").strip()[: ics.TITLE_LIMIT] or "(no title)",
+        title=(event.get("subject") or "").strip()[:TITLE_LIMIT] or "(no title)",
         starts_at=starts_at,
         ends_at=max(ends_at, starts_at),
         all_day=all_day,
         time_zone=zone,
         description=text.strip() or None,
-        location=location[: ics.LOCATION_LIMIT] or None,
+        location=location[:LOCATION_LIMIT] or None,
         meeting_url=((event.get("onlineMeeting") or {}).get("joinUrl")) or None,
         attendees=[
             a["emailAddress"]["address"]
@@ -431,7 +431,7 @@ def parse(
     return parsed
 
 
-def _exceptions(parsed: ics.ParsedEvent, instances: list[dict[str, Any]]) -> None:
+def _exceptions(parsed: ParsedEvent, instances: list[dict[str, Any]]) -> None:
     """Overrides from the exceptions; exdates for the occurrences the rule makes in the window
     that Graph no longer lists (cancelled)."""
     listed = {}
@@ -445,7 +445,7 @@ def _exceptions(parsed: ics.ParsedEvent, instances: list[dict[str, Any]]) -> Non
                     rid,
                     _instant(instance["start"]),
                     _instant(instance["end"]),
-                    (instance.get("subject") or parsed.title)[: ics.TITLE_LIMIT],
+                    (instance.get("subject") or parsed.title)[:TITLE_LIMIT],
                     location or None,
                 )
             )

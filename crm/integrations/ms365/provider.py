@@ -3,11 +3,13 @@ MICROSOFT_AUTHORITY_URL and the tenant), the delegated Graph scopes the tools ne
 account read from Graph's `GET /me`. The Graph client itself is crm.integrations.ms365's."""
 
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from crm.config import Settings
 from crm.integrations.base import Account, OAuthEndpoints
+
+if TYPE_CHECKING:
+    import httpx
 
 # The least the Microsoft 365 tools need; docs/integrations.md says why each.
 SCOPES = (
@@ -70,7 +72,7 @@ class Microsoft365:
         return None
 
     async def read_account(
-        self, http: httpx.AsyncClient, settings: Settings, access_token: str
+        self, http: "httpx.AsyncClient", settings: Settings, access_token: str
     ) -> Account:
         response = await http.get(
             f"{settings.microsoft_graph_url.rstrip('/')}/me",
