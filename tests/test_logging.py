@@ -59,7 +59,8 @@ async def test_health_checks_that_answer_are_logged_only_at_debug(client):
                 await client.get(path)
     finally:
         configure_logging("INFO")
-    said = [(line["level"], line["path"]) for line in map(json.loads, stream.getvalue().splitlines())]
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    said = [(line["level"], line["path"]) for line in lines]
     assert said == [
         ("info", "/api/v1/me"),  # a 401: every other request is logged as before
         ("debug", "/health"),
