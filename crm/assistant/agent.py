@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx2
+import pydantic_ai
 import structlog
 from pydantic_ai import Agent, RunContext
 from pydantic_ai.exceptions import AgentRunError, ModelAPIError, UnexpectedModelBehavior
@@ -60,6 +61,9 @@ from crm.kit.metrics import ASSISTANT_TURNS
 from crm.models import Conversation, UserAccount
 
 log = structlog.get_logger()
+# pydantic-ai prints a banner on a process's first agent run when stderr is a terminal (an
+# invitation to its observability service): in `crm serve`'s console, among the CRM's own lines.
+pydantic_ai.BANNER_ENABLED = False
 
 OFFLINE = "offline assistant"
 OFFLINE_NOTE = (

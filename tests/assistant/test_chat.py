@@ -1,5 +1,10 @@
 """The chat turn end to end: POST /api/v1/chat on the real database, offline and scripted."""
 
+import contextlib
+import os
+import pty
+import subprocess
+import sys
 import uuid
 
 from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
@@ -259,3 +264,31 @@ async def test_the_reminder_reply_says_how_it_will_arrive(client, monkeypatch):
         monkeypatch.delenv("SMTP_HOST")
         get_settings.cache_clear()
     assert "to call John. In the app and by e-mail." in answer["reply"]
+
+
+def test_no_banner_of_pydantic_ai_reaches_the_console():
+    """On a terminal (as `crm serve` runs), outside CI and pytest, pydantic-ai prints a banner
+    on the first agent run of a process, unless the program owns its output."""
+    script = (
+        "import crm.assistant.agent\n"
+        "from pydantic_ai import Agent\n"
+        "from pydantic_ai.models.test import TestModel\n"
+        "print(Agent(TestModel()).run_sync('hello').output)\n"
+    )
+    quiet = ("CI", "PYTEST_VERSION", "PYDANTIC_AI_NO_BANNER")
+    env = {k: v for k, v in os.environ.items() if k not in quiet}
+    terminal, its_end = pty.openpty()
+    try:
+        subprocess.run(
+            [sys.executable, "-c", script],
+            stdout=its_end, stderr=its_end, env=env, check=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(its_end)
+    said = b""
+    with contextlib.suppress(OSError):  # EIO once the terminal has no writer left
+        while chunk := os.read(terminal, 4096):
+            said += chunk
+    os.close(terminal)
+    assert "success (no tool calls)" in said.decode()  # the run happened, on the terminal
+    assert "pydantic-ai" not in said.decode().lower()
