@@ -74,6 +74,8 @@ CAPABILITIES = (
     '"how is the Website project going?", "who do I know at Acme?", and "undo" reverts the last '
     "change."
 )
+# "add Jane Doe, CTO at Acme, and remind me Friday to call her": a command, then a reminder.
+THEN_REMIND = re.compile(r"\s*[,;.]?\s+(?:and\s+)?(?:then\s+)?(?=remind me\b)", re.I)
 TASK_STATUSES = {"todo", "in_progress", "done", "blocked"}
 PROJECT_STATUSES = {"planned", "in_progress", "completed", "on_hold", "cancelled"}
 CONTACT_FIELDS = {"phone", "email", "job_position", "organization", "name"}
@@ -155,6 +157,8 @@ class Interpreter(CalendarPlans, FreePlans):
     def plan_for(self, text: str) -> Plan:
         """A question about the records; else a template's command when its slots read as
         what they are (a name, not a clause); else the message read for its parts."""
+        if (then := THEN_REMIND.search(text)) is not None and text[: then.start()].strip():
+            return self._then_remind(text[: then.start()], text[then.end() :])
         if (asked := self.question(text)) is not None:
             return asked
         if (read := integration_plan(text, self.services)) is not None:  # mail and documents
@@ -169,6 +173,24 @@ class Interpreter(CalendarPlans, FreePlans):
             return self.free(text)
         intent, slots = understood
         return getattr(self, f"_{intent}")(slots)
+
+    def _then_remind(self, first: str, reminder: str) -> Plan:
+        """A command, then a reminder: a pronoun in the reminder ("call her") stands for the
+        record the command made."""
+        plan, outcome = self.plan_for(first), None
+        while True:
+            try:
+                call = next(plan) if outcome is None else plan.send(outcome)
+            except StopIteration as stop:
+                said = stop.value
+                break
+            outcome = yield call
+            made = outcome.data if outcome.ok and call.tool.startswith("create_") else None
+            if isinstance(made, dict) and {"id", "name"} <= made.keys():
+                kind = call.tool.removeprefix("create_")
+                self.entities.append(Entity(kind, uuid.UUID(made["id"]), made["name"]))
+        then = yield from self.plan_for(reminder)
+        return f"{said} {then}"
 
     def plain(self, intent: str, slots: dict[str, Any], *, text: str) -> bool:
         """Whether a template's wildcards hold what they stand for: a person's name without

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from crm.assistant.offline_plan import Call, Plan
+from crm.assistant.tools import Entity
 from crm.kit.clock import time_of_day
 
 SENTENCES = Path(__file__).parent / "sentences_calendar.yaml"
@@ -50,6 +51,8 @@ ONLINE = re.compile(
 # "a Teams call with Acme…", "an online meeting…": the kind said before the title.
 LEADING_ONLINE = re.compile(r"^(?:teams|google\s+meet|online)\s+(?=(?:call|meeting)\b)", re.I)
 TIME_GIVEN = re.compile(r"\d\s*(am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bat\s+\d", re.I)
+# "call her", "email them": the record last touched (a contact; "them" an organization too)
+PRONOUN = re.compile(r"\b(her|him|them)\b", re.I)
 DEFAULT_HOUR = 9  # a reminder or an event given a day without a time
 LOOK_AHEAD = timedelta(days=120)  # how far "move"/"cancel" look for the event named
 
@@ -99,6 +102,9 @@ class CalendarPlans:
     time_zone: str
     clock: str  # crm.kit.clock
     today: date
+
+    def latest(self, kinds: tuple[str, ...]) -> Entity | None:  # provided by the Interpreter
+        raise NotImplementedError
 
     def moment(self, text: str) -> datetime | None:
         """A date and time in the user's time zone (naive: the API reads it there). A day
@@ -271,9 +277,13 @@ class CalendarPlans:
     ) -> Generator[Any, Any, tuple[str, uuid.UUID, str, str | None] | None]:
         """The one contact (else organization) of the user named in `text` ("call Jane",
         "call with Acme"), with its e-mail address if it is a contact with one: tried on
-        its capitalised words, longest first."""
+        its capitalised words, longest first, else on the record a pronoun stands for."""
         after_first = text.split(maxsplit=1)[1] if " " in text.strip() else ""  # not "Call"
         words = re.findall(r"\b[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*)*", after_first)
+        if not words and (pronoun := PRONOUN.search(after_first)):
+            kinds = ("contact", "organization") if pronoun[1].lower() == "them" else ("contact",)
+            if (meant := self.latest(kinds)) is not None:
+                words = [meant.name]
         for phrase in sorted(set(words), key=len, reverse=True):
             for kind in ("contact", "organization"):
                 outcome = yield _call(f"search_{kind}s", {"q": phrase, "limit": 5})

@@ -6,7 +6,9 @@ import pty
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import FunctionModel
 
@@ -63,6 +65,39 @@ async def test_offline_adds_a_contact_at_an_organization_and_follows_up(client, 
         "SELECT name, job_position, phone, email, organization_id IS NOT NULL FROM contact",
     )
     assert rows == [("Jane Doe", "CTO", "+14155550100", "jane@acme.com", True)]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "add Jane Doe, CTO at Acme, and remind me Friday to call her",
+        "Add contact Jane Doe, CTO at Acme. Remind me on Friday to call her.",
+    ],
+)
+async def test_a_contact_and_a_reminder_to_call_her_in_one_sentence(client, admin_url, said):
+    ada = await sign_up(client)
+    answer = await say(client, ada, said)
+    assert [a["summary"] for a in answer["actions"]] == [
+        "Created contact Jane Doe",
+        "Created reminder call her",
+    ]
+    assert answer["reply"].startswith("Added contact Jane Doe, CTO, Acme. I'll remind you on "), (
+        answer["reply"]
+    )
+    assert "to call her (about contact Jane Doe)" in answer["reply"]
+    [(jane, title, organization)] = fetch(
+        admin_url, "SELECT id, job_position, organization_name FROM contact"
+    )
+    assert (title, organization) == ("CTO", "Acme")
+    [(message, at, about)] = fetch(admin_url, "SELECT message, remind_at, contact_id FROM reminder")
+    assert (message, about) == ("call her", jane)
+    today = datetime.now(UTC).date()  # the user's zone: UTC
+    assert at.astimezone(UTC).weekday() == 4 and (at.hour, at.minute) == (9, 0)
+    assert timedelta(0) < at.astimezone(UTC).date() - today <= timedelta(days=7)
+    # A pronoun in a later turn is the contact the conversation last touched.
+    later = await say(client, ada, "remind me Monday to email her", answer["conversation_id"])
+    assert "(about contact Jane Doe)" in later["reply"], later["reply"]
+    assert fetch(admin_url, "SELECT count(*) FROM reminder WHERE contact_id = %s", jane) == [(2,)]
 
 
 async def test_ambiguous_name_asks_which_and_writes_nothing(client, admin_url):
