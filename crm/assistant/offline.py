@@ -175,8 +175,8 @@ class Interpreter(CalendarPlans, FreePlans):
         return getattr(self, f"_{intent}")(slots)
 
     def _then_remind(self, first: str, reminder: str) -> Plan:
-        """A command, then a reminder: a pronoun in the reminder ("call her") stands for the
-        record the command made."""
+        """A command, then a reminder: the reminder is about the record the command made when
+        it names no other ("call her", "follow up")."""
         plan, outcome = self.plan_for(first), None
         while True:
             try:
@@ -188,7 +188,8 @@ class Interpreter(CalendarPlans, FreePlans):
             made = outcome.data if outcome.ok and call.tool.startswith("create_") else None
             if isinstance(made, dict) and {"id", "name"} <= made.keys():
                 kind = call.tool.removeprefix("create_")
-                self.entities.append(Entity(kind, uuid.UUID(made["id"]), made["name"]))
+                self.made = Entity(kind, uuid.UUID(made["id"]), made["name"])
+                self.entities.append(self.made)
         then = yield from self.plan_for(reminder)
         return f"{said} {then}"
 

@@ -102,6 +102,7 @@ class CalendarPlans:
     time_zone: str
     clock: str  # crm.kit.clock
     today: date
+    made: Entity | None = None  # the record the message's first command made
 
     def latest(self, kinds: tuple[str, ...]) -> Entity | None:  # provided by the Interpreter
         raise NotImplementedError
@@ -277,13 +278,16 @@ class CalendarPlans:
     ) -> Generator[Any, Any, tuple[str, uuid.UUID, str, str | None] | None]:
         """The one contact (else organization) of the user named in `text` ("call Jane",
         "call with Acme"), with its e-mail address if it is a contact with one: tried on
-        its capitalised words, longest first, else on the record a pronoun stands for."""
+        its capitalised words, longest first, else on the record a pronoun stands for, else
+        on the record the message's first command made."""
         after_first = text.split(maxsplit=1)[1] if " " in text.strip() else ""  # not "Call"
         words = re.findall(r"\b[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*)*", after_first)
         if not words and (pronoun := PRONOUN.search(after_first)):
             kinds = ("contact", "organization") if pronoun[1].lower() == "them" else ("contact",)
             if (meant := self.latest(kinds)) is not None:
                 words = [meant.name]
+        elif not words and self.made is not None:  # "add Maria …, remind me Monday to follow up"
+            words = [self.made.name]
         for phrase in sorted(set(words), key=len, reverse=True):
             for kind in ("contact", "organization"):
                 outcome = yield _call(f"search_{kind}s", {"q": phrase, "limit": 5})

@@ -100,6 +100,22 @@ async def test_a_contact_and_a_reminder_to_call_her_in_one_sentence(client, admi
     assert fetch(admin_url, "SELECT count(*) FROM reminder WHERE contact_id = %s", jane) == [(2,)]
 
 
+async def test_a_note_after_a_meeting_with_a_reminder_to_follow_up_links_the_new_contact(
+    client, admin_url
+):
+    ada = await sign_up(client)
+    said = (
+        "met Maria Garcia from Initech today, she's their head of sales, maria@initech.com, "
+        "remind me next Tuesday to follow up"
+    )
+    answer = await say(client, ada, said)
+    assert "(about contact Maria Garcia)" in answer["reply"], answer["reply"]
+    assert fetch(
+        admin_url,
+        "SELECT c.name, c.email, r.message FROM reminder r JOIN contact c ON c.id = r.contact_id",
+    ) == [("Maria Garcia", "maria@initech.com", "follow up")]
+
+
 async def test_ambiguous_name_asks_which_and_writes_nothing(client, admin_url):
     ada = await sign_up(client)
     for name in ("Jane Doe", "Jane Roe"):
