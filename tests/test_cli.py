@@ -114,6 +114,18 @@ def test_serve_starts_embedded_keeps_data_across_restarts_and_stops_cleanly(data
         second.stop()
 
 
+def test_serve_whose_terminal_closes_stops_its_database(data_dir):
+    served = Served(data_dir)
+    assert postgres_running(data_dir)
+    served.process.send_signal(signal.SIGHUP)  # what a closed terminal window sends
+    served.process.wait(timeout=20)
+    left_running = postgres_running(data_dir)
+    if left_running:  # not left behind for the rest of the run
+        pid_file = data_dir / "postgres" / "postmaster.pid"
+        os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
+    assert not left_running, "\n".join(served.lines)
+
+
 def test_second_serve_on_the_same_data_dir_says_so_and_exits(data_dir):
     first = Served(data_dir)
     try:
