@@ -119,7 +119,8 @@ def serve(
     # lets the embedded database stop cleanly as it does on Ctrl-C.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     # Its terminal closed (SIGHUP): stopped as by SIGTERM, not gone with its database left running.
-    signal.signal(signal.SIGHUP, lambda _signum, _frame: os.kill(os.getpid(), signal.SIGTERM))
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: os.kill(os.getpid(), signal.SIGTERM))
     embedded = get_settings().database_url is None
     with database(lock=True) as (admin, url):
         if embedded:  # the one place a user could lose everything keeps its own backups
