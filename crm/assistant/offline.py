@@ -185,9 +185,9 @@ class Interpreter(CalendarPlans, FreePlans):
                 said = stop.value
                 break
             outcome = yield call
-            made = outcome.data if outcome.ok and call.tool.startswith("create_") else None
-            if isinstance(made, dict) and {"id", "name"} <= made.keys():
-                kind = call.tool.removeprefix("create_")
+            kind = call.tool.removeprefix("create_")
+            made = outcome.data if outcome.ok and kind in ("contact", "organization") else None
+            if isinstance(made, dict) and {"id", "name"} <= made.keys():  # what a reminder links
                 self.made = Entity(kind, uuid.UUID(made["id"]), made["name"])
                 self.entities.append(self.made)
         then = yield from self.plan_for(reminder)
