@@ -2,10 +2,12 @@
 
 import asyncio
 import contextlib
+import errno
 import http.client
 import importlib
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -109,6 +111,10 @@ def serve(
     """Serve the CRM. Without DATABASE_URL it runs an embedded PostgreSQL in CRM_DATA_DIR,
     applies the migrations, and keeps the data there for the next run. Background jobs run
     in the same process unless --no-worker (then run `crm worker`)."""
+    # Said before the database starts, not after it (the web server takes the port last).
+    if (reason := why_not_listening(host, port)) is not None:
+        typer.secho(f"Not started: {reason}.", fg="red", err=True)
+        raise typer.Exit(1)
     # Said at once: the next line comes when the database is up, a second or more later.
     typer.echo(f"Starting the CRM {__version__} at {served_url(host, port)}…")
     # Import the web app while the database starts (a subprocess): about a second saved.
@@ -153,6 +159,37 @@ def served_url(host: str, port: int) -> str:
     elif host == "::":
         host = "::1"
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+_HOSTS = "use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every network)"
+
+
+def why_not_listening(host: str, port: int) -> str | None:
+    """Why `crm serve` could not listen on `host`:`port`, in words; None when it can."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except socket.gaierror:
+            return f"{host} is not a name or address of this machine; {_HOSTS}"
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                other = port + 1 if port < 65535 else 8000
+                return (
+                    f"port {port} of {host} is in use by another program (a CRM already "
+                    f"running? Then open {served_url(host, port)}); stop it, or choose "
+                    f"another port: crm serve --port {other}"
+                )
+            if exc.errno == errno.EACCES:
+                return (
+                    f"this user may not listen on port {port} (ports below 1024 need an "
+                    "administrator); choose another: crm serve --port 8000"
+                )
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return f"{host} is not an address of this machine; {_HOSTS}"
+            return f"the CRM cannot listen on port {port} of {host}: {exc.strerror}"
+    return None
 
 
 def _announce_ready(host: str, port: int) -> None:

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from crm import __version__
+from crm.cli import why_not_listening
 from crm.db import app_url
 from tests.conftest import PASSWORD, SECRET
 from tests.smtp import free_port
@@ -141,6 +143,36 @@ def test_second_serve_on_the_same_data_dir_says_so_and_exits(data_dir):
         assert httpx.get(f"{first.url}/ready").status_code == 200
     finally:
         first.stop()
+
+
+def test_serve_on_a_port_in_use_says_so_before_making_the_database(data_dir):
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # another program's server
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*CRM, "serve", "--port", str(port)],
+            env=crm_env(data_dir),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"Not started: port {port} of 127.0.0.1 is in use by another program" in result.stderr
+    assert f"crm serve --port {port + 1}." in result.stderr
+    assert "Starting" not in result.stdout
+    assert not (data_dir / "postgres").exists()  # no database made (and none left running)
+
+
+@pytest.mark.parametrize(
+    ("host", "said"),
+    [
+        ("192.0.2.1", "192.0.2.1 is not an address of this machine"),  # RFC 5737: nobody's
+        ("nowhere.invalid", "nowhere.invalid is not a name or address of this machine"),
+    ],
+)
+def test_serve_on_an_address_not_of_this_machine_says_which_to_use(host, said):
+    reason = why_not_listening(host, free_port())
+    assert reason is not None and reason.startswith(said)
+    assert "--host 127.0.0.1" in reason and "--host 0.0.0.0" in reason
 
 
 def test_user_create_then_login(data_dir):
