@@ -60,13 +60,22 @@ def database(*, lock: bool = False, migrated: bool = True) -> Iterator[tuple[str
 
     settings = get_settings()
     if settings.database_url is not None:
-        from crm.db import database_url, migrate
+        from crm.db import database_url, migrate, unreachable
 
         url = settings.database_url.get_secret_value()
         admin = (
             settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
         )
-        typer.echo(f"Database: {database_url(url).render_as_string(hide_password=True)}")
+        shown = database_url(url).render_as_string(hide_password=True)
+        if (reason := unreachable(url)) is not None:
+            typer.secho(
+                f"Not started: the database at {shown} cannot be reached ({reason}); check "
+                "DATABASE_URL and that its server runs.",
+                fg="red",
+                err=True,
+            )
+            raise typer.Exit(1)
+        typer.echo(f"Database: {shown}")
         if migrated and settings.crm_migrate_on_start:
             migrate(admin)
         yield admin, url
@@ -111,8 +120,8 @@ def serve(
     """Serve the CRM. Without DATABASE_URL it runs an embedded PostgreSQL in CRM_DATA_DIR,
     applies the migrations, and keeps the data there for the next run. Background jobs run
     in the same process unless --no-worker (then run `crm worker`)."""
-    # Said before the database starts, not after it (the web server takes the port last).
-    if (reason := why_not_listening(host, port)) is not None:
+    # Said before the database starts, not after it, as a traceback of the web app's start.
+    if (reason := why_not_started(host, port)) is not None:
         typer.secho(f"Not started: {reason}.", fg="red", err=True)
         raise typer.Exit(1)
     # Said at once: the next line comes when the database is up, a second or more later.
@@ -161,6 +170,28 @@ def served_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def why_not_started(host: str, port: int) -> str | None:
+    """What would stop `crm serve` once its database is up, in words (settings it cannot use,
+    its data directory, its port); None when nothing would."""
+    from crm.kit.secrets import load_secret_keys
+
+    settings = get_settings()
+    if settings.database_url is None or settings.crm_secret_key is None:
+        data_dir = settings.crm_data_dir  # the embedded database's, or the generated key's
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"the data directory {data_dir} cannot be made ({exc.strerror}); {_DATA_DIR}"
+        if not os.access(data_dir, os.W_OK | os.X_OK):
+            return f"this user may not write in the data directory {data_dir}; {_DATA_DIR}"
+    try:
+        load_secret_keys(settings)
+    except ValueError as exc:  # its message names the setting and what it needs
+        return str(exc)
+    return why_not_listening(host, port)
+
+
+_DATA_DIR = "set CRM_DATA_DIR to a directory this user can write"
 _HOSTS = "use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every network)"
 
 

@@ -153,12 +153,31 @@ def head_revisions() -> set[str]:
     return revisions - followed
 
 
+def unreachable(url: str) -> str | None:
+    """Why the database at `url` cannot be reached, in the server's (or the system's) words;
+    None when it answers."""
+    import psycopg
+
+    try:
+        with psycopg.connect(_libpq(url), connect_timeout=10) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return first.rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
+    return None
+
+
+def _libpq(url: str) -> str:
+    """`url` as libpq (psycopg) takes it."""
+    conninfo = database_url(url, "psycopg").set(drivername="postgresql")
+    return conninfo.render_as_string(hide_password=False)
+
+
 def _at_head(admin_url: str) -> bool:
     import psycopg
 
-    conninfo = database_url(admin_url, "psycopg").set(drivername="postgresql")
     try:
-        with psycopg.connect(conninfo.render_as_string(hide_password=False)) as conn:
+        with psycopg.connect(_libpq(admin_url)) as conn:
             current = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
     except psycopg.Error:
         return False  # no schema yet (or no access): alembic says what it is

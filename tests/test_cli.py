@@ -163,6 +163,43 @@ def test_serve_on_a_port_in_use_says_so_before_making_the_database(data_dir):
 
 
 @pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        (
+            {"CRM_SECRET_KEY": "too short"},
+            "CRM_SECRET_KEY must hold keys of at least 32 characters",
+        ),
+        ({"CRM_DATA_DIR": "{file}/data"}, "the data directory {file}/data cannot be made"),
+        (
+            {"DATABASE_URL": "postgresql://crm@127.0.0.1:{port}/crm"},
+            "the database at postgresql+asyncpg://crm@127.0.0.1:{port}/crm cannot be reached "
+            "(Connection refused); check DATABASE_URL",
+        ),
+    ],
+    ids=["short secret key", "data dir under a file", "database not answering"],
+)
+def test_serve_with_settings_it_cannot_use_says_which_and_starts_nothing(
+    data_dir, tmp_path, setting, said
+):
+    file = tmp_path / "a file"
+    file.write_text("not a directory")
+    values = {"file": file, "port": free_port()}  # nothing listens on that port
+    env = {name: value.format(**values) for name, value in setting.items()}
+    result = subprocess.run(
+        [*CRM, "serve", "--port", str(free_port())],
+        env={**crm_env(data_dir), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"Not started: {said.format(**values)}" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Database:" not in result.stdout
+    assert not (data_dir / "postgres").exists()
+
+
+@pytest.mark.parametrize(
     ("host", "said"),
     [
         ("192.0.2.1", "192.0.2.1 is not an address of this machine"),  # RFC 5737: nobody's

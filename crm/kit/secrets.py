@@ -5,9 +5,6 @@ import os
 import secrets
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from crm.config import Settings
 
 
@@ -16,7 +13,10 @@ def load_secret_keys(settings: Settings) -> list[str]:
         keys = [k.strip() for k in settings.crm_secret_key.get_secret_value().split(",")]
         keys = [k for k in keys if k]
         if not keys or any(len(k) < 32 for k in keys):
-            raise ValueError("CRM_SECRET_KEY must hold keys of at least 32 characters")
+            raise ValueError(
+                "CRM_SECRET_KEY must hold keys of at least 32 characters, separated by commas "
+                "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         return keys
     return [_data_dir_key(settings.crm_data_dir)]
 
@@ -42,6 +42,10 @@ def _data_dir_key(data_dir: Path) -> str:
 
 def derive_key(secret: str, purpose: str) -> bytes:
     """A 32-byte key for one purpose (JWT signing, encryption at rest) from a server secret."""
+    # Imported here: `crm serve` checks the keys (load_secret_keys) before the app is imported.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         secret.encode()
     )
