@@ -52,30 +52,27 @@ def saying_if_slow(message: str, *, after: float = 1.0) -> Iterator[None]:
 
 
 @contextmanager
-def database(*, lock: bool = False, migrated: bool = True) -> Iterator[tuple[str, str]]:
+def database(
+    *, lock: bool = False, migrated: bool = True, application: bool = False
+) -> Iterator[tuple[str, str]]:
     """The (admin URL, application URL) to use: DATABASE_URL (and DATABASE_ADMIN_URL) when set,
-    migrated if CRM_MIGRATE_ON_START, else the embedded server in the data directory, migrated
-    to the latest schema (unless not `migrated`)."""
+    refused if it does not answer (or, for the `application`, if its role bypasses row-level
+    security), migrated if CRM_MIGRATE_ON_START; else the embedded server in the data
+    directory, migrated to the latest schema (unless not `migrated`)."""
     from crm import embedded  # light: the server starts before SQLAlchemy is imported
 
     settings = get_settings()
     if settings.database_url is not None:
-        from crm.db import database_url, migrate, unreachable
+        from crm.db import database_url, migrate, unusable
 
         url = settings.database_url.get_secret_value()
         admin = (
             settings.database_admin_url.get_secret_value() if settings.database_admin_url else url
         )
-        shown = database_url(url).render_as_string(hide_password=True)
-        if (reason := unreachable(url)) is not None:
-            typer.secho(
-                f"Not started: the database at {shown} cannot be reached ({reason}); check "
-                "DATABASE_URL and that its server runs.",
-                fg="red",
-                err=True,
-            )
+        if (reason := unusable(url, application=application)) is not None:
+            typer.secho(f"Not started: {reason}.", fg="red", err=True)
             raise typer.Exit(1)
-        typer.echo(f"Database: {shown}")
+        typer.echo(f"Database: {database_url(url).render_as_string(hide_password=True)}")
         if migrated and settings.crm_migrate_on_start:
             migrate(admin)
         yield admin, url
@@ -137,7 +134,7 @@ def serve(
     if hasattr(signal, "SIGHUP"):  # not on Windows
         signal.signal(signal.SIGHUP, lambda _signum, _frame: os.kill(os.getpid(), signal.SIGTERM))
     embedded = get_settings().database_url is None
-    with database(lock=True) as (admin, url):
+    with database(lock=True, application=True) as (admin, url):
         if embedded:  # the one place a user could lose everything keeps its own backups
             from crm.backup import start_daily_backups
 
@@ -255,7 +252,7 @@ def worker_command(
     let the current jobs finish). Run as many as needed, on any host, next to `crm serve
     --no-worker`."""
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    with database() as (_, url):
+    with database(application=True) as (_, url):
         typer.secho("The worker is running.", fg="green")
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             asyncio.run(_work(url, concurrency))

@@ -70,19 +70,9 @@ class Database:
     async def check_role(self) -> None:
         """Refuse to serve through a role that would bypass row-level security."""
         async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    text(
-                        "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles "
-                        "WHERE rolname = current_user"
-                    )
-                )
-            ).one()
-        if row[1]:
-            raise RuntimeError(
-                f"the database role {row[0]!r} bypasses row-level security; connect the "
-                f"application as {APP_ROLE!r} (see README, 'Running in production')"
-            )
+            role, bypasses = (await conn.execute(text(_ROLE))).one()
+        if bypasses:
+            raise RuntimeError(bypassing_rls(role))
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -153,18 +143,34 @@ def head_revisions() -> set[str]:
     return revisions - followed
 
 
-def unreachable(url: str) -> str | None:
-    """Why the database at `url` cannot be reached, in the server's (or the system's) words;
-    None when it answers."""
+_ROLE = "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+
+
+def bypassing_rls(role: str) -> str:
+    return (
+        f"the database role {role!r} bypasses row-level security; connect the application as "
+        f"{APP_ROLE!r} (see README, 'Running in production')"
+    )
+
+
+def unusable(url: str, *, application: bool = False) -> str | None:
+    """Why the database at `url` cannot be used, in words: it does not answer (with the
+    server's or the system's reason), or, for the `application`, its role would bypass
+    row-level security; None when it can."""
     import psycopg
 
     try:
         with psycopg.connect(_libpq(url), connect_timeout=10) as conn:
-            conn.execute("SELECT 1")
+            role, bypasses = conn.execute(_ROLE).fetchone() or ("", False)
     except psycopg.OperationalError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return first.rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
-    return None
+        reason = first.rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
+        shown = database_url(url).render_as_string(hide_password=True)
+        return (
+            f"the database at {shown} cannot be reached ({reason}); check DATABASE_URL and "
+            "that its server runs"
+        )
+    return bypassing_rls(role) if application and bypasses else None
 
 
 def _libpq(url: str) -> str:

@@ -199,6 +199,21 @@ def test_serve_with_settings_it_cannot_use_says_which_and_starts_nothing(
     assert not (data_dir / "postgres").exists()
 
 
+def test_serve_as_a_role_that_bypasses_row_level_security_refuses_before_it_starts(
+    data_dir, admin_url
+):
+    result = subprocess.run(
+        [*CRM, "serve", "--port", str(free_port())],
+        env={**crm_env(data_dir), "DATABASE_URL": admin_url, "CRM_SECRET_KEY": SECRET},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "bypasses row-level security; connect the application as 'crm_app'" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("host", "said"),
     [
