@@ -177,19 +177,36 @@ async def compare(session: Session, case: Case, reply: str, pending: bool) -> li
     return problems
 
 
+def made_in_turn(value: Any, made: dict[str, str]) -> Any:
+    """ "@new:<name>" in a gold call is the id of the record an earlier call of the same turn
+    made (not yet committed, so not found by name before the turn)."""
+    if isinstance(value, str) and value.startswith("@new:"):
+        return made[value.removeprefix("@new:")]
+    if isinstance(value, dict):
+        return {k: made_in_turn(v, made) for k, v in value.items()}
+    if isinstance(value, list):
+        return [made_in_turn(v, made) for v in value]
+    return value
+
+
 def scripted(calls: list[list[Any]]) -> FunctionModel:
     """A model that makes exactly `calls` (resolved), then answers "Done."; a call whose tool
     the request does not offer is preceded by loading its group from the catalog, as a model
     reading the catalog does."""
     state = {"sent": 0}
     loaded: set[str] = set()
+    made: dict[str, str] = {}  # the records this turn's calls made, by name
 
     def respond(messages: list[Any], info: Any) -> ModelResponse:
-        returned = any(isinstance(p, ToolReturnPart) for p in messages[-1].parts)
-        if state["sent"] and not returned:
+        returns = [p for p in messages[-1].parts if isinstance(p, ToolReturnPart)]
+        for part in returns:
+            if isinstance(part.content, dict) and {"id", "name"} <= part.content.keys():
+                made[part.content["name"]] = str(part.content["id"])
+        if state["sent"] and not returns:
             return ModelResponse(parts=[TextPart("Done.")])
         if state["sent"] < len(calls):
             name, args = calls[state["sent"]]
+            args = made_in_turn(args, made)
             offered = {t.name for t in info.function_tools}
             group = group_of(name)
             if name not in offered and group is not None and group not in loaded:

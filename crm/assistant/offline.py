@@ -286,15 +286,7 @@ class Interpreter(CalendarPlans, FreePlans):
             if due is None:
                 return f"I did not understand the due date \u201c{slots['date']}\u201d."
             args["due_date"] = due.isoformat()
-        if slots.get("org"):
-            org = yield from self.resolve(slots["org"], ("organization",))
-            if isinstance(org, str):
-                return org
-            args["organization_id"] = str(org.id)
-        outcome = yield Call("create_project", args)
-        if not outcome.ok:
-            return f"I could not start the project: {outcome.error}"
-        return f"Started project {outcome.data['name']}."
+        return (yield from self.start_project(args, slots.get("org")))
 
     def _create_task(self, slots: dict[str, Any]) -> Plan:
         if not slots.get("name") and slots.get("named_kind") == "project":
@@ -481,6 +473,17 @@ class Interpreter(CalendarPlans, FreePlans):
             if entity is None:
                 return "I don't know which record you mean; name it, please."
             return entity
+        candidates = yield from self.matches(reference, kinds)
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            return f"I found no {' or '.join(kinds)} named \u201c{reference}\u201d."
+        return self.which(reference, candidates)
+
+    def matches(
+        self, reference: str, kinds: tuple[str, ...]
+    ) -> Generator[Call, Outcome, list[Entity]]:
+        """The records named `reference` exactly, else those whose name has it as whole words."""
         exact: list[Entity] = []
         partial: list[Entity] = []
         wanted = reference.lower()
@@ -495,12 +498,10 @@ class Interpreter(CalendarPlans, FreePlans):
                     exact.append(entity)
                 elif re.search(rf"\b{re.escape(wanted)}\b", name.lower()):
                     partial.append(entity)
-        candidates = exact or partial
-        if len(candidates) == 1:
-            return candidates[0]
-        kind_words = " or ".join(kinds)
-        if not candidates:
-            return f"I found no {kind_words} named \u201c{reference}\u201d."
+        return exact or partial
+
+    @staticmethod
+    def which(reference: str, candidates: list[Entity]) -> str:
         names = "; ".join(f"{c.name} ({c.type})" for c in candidates[:10])
         return f"Which {reference}? Several match: {names}. Say the full name."
 

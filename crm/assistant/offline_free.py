@@ -7,7 +7,9 @@ form) instead of writing."""
 
 import calendar
 import re
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,10 +20,21 @@ from crm.assistant.extract import (
     clean_title,
     read,
 )
-from crm.assistant.offline_plan import INTRO, Plan
+from crm.assistant.offline_plan import INTRO, Call, Outcome, Plan
 from crm.assistant.offline_questions import QuestionPlans, task_line
+from crm.assistant.tools import Entity
 
 Hold = Callable[[dict[str, Any], str], None]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A record a plan looked up, or made because the user named one they did not have."""
+
+    entity: Entity
+    new: bool
+
+
 # A command to make a record: a verb first ("please add …", "new contact …"), or "new <kind>".
 CREATE = re.compile(
     r"^\W*(?:(?:please|pls|can you|could you|would you|quickly|also|and)\s+)*(?:add|create|save|"
@@ -253,16 +266,45 @@ class FreePlans(QuestionPlans):
                 return f"I did not understand the due date \u201c{parts.due}\u201d."
             args["due_date"] = due.isoformat()
         org_named = re.search(rf"\b(?:for|with)\s+(?P<org>{ORG_SPAN})", text)
-        if org_named:
-            org = yield from self.resolve(clean_title(org_named["org"]) or "", ("organization",))  # type: ignore[attr-defined]
+        return (yield from self.start_project(args, org_named and clean_title(org_named["org"])))
+
+    def start_project(self, args: dict[str, Any], organization: str | None) -> Plan:
+        """A new project, for the organization named: one of the user's, else a new one of
+        that name (a project keeps its organization only as a record, and the user said it),
+        which the reply says."""
+        made = ""
+        if organization:
+            org = yield from self.organization_for(organization)
             if isinstance(org, str):
                 return org
-            args["organization_id"] = str(org.id)
+            if org.new:
+                made = f"Added organization {org.entity.name}. "
+            args["organization_id"] = str(org.entity.id)
         outcome = yield self.call("create_project", args)
         if not outcome.ok:
-            return f"I could not start the project: {outcome.error}"
+            return f"{made}I could not start the project: {outcome.error}"
+        for_text = f" for {org.entity.name}" if organization else ""
         due_text = f", due {args['due_date']}" if "due_date" in args else ""
-        return f"Started project {outcome.data['name']}{due_text}."
+        return f"{made}Started project {outcome.data['name']}{for_text}{due_text}."
+
+    def organization_for(self, said: str) -> Generator[Call, Outcome, Found | str]:
+        """The user's organization `said` names (the one of a pronoun, the one whose name it is
+        or has as words), else a new organization of that name; or what to tell the user when
+        several match."""
+        if said.lower() in ("it", "them", "they", "that", "this"):
+            entity = yield from self.resolve(said, ("organization",))  # type: ignore[attr-defined]
+            return entity if isinstance(entity, str) else Found(entity, new=False)
+        found = yield from self.matches(said, ("organization",))  # type: ignore[attr-defined]
+        if len(found) == 1:
+            return Found(found[0], new=False)
+        if found:
+            return self.which(said, found)  # type: ignore[attr-defined]
+        outcome = yield self.call("create_organization", {"name": said})
+        if not outcome.ok:
+            return f"I could not add the organization {said}: {outcome.error}"
+        return Found(
+            Entity("organization", uuid.UUID(outcome.data["id"]), outcome.data["name"]), new=True
+        )
 
     def _free_tasks(self, reference: str | None, items: list[str]) -> Plan:
         """Tasks, each with its own priority and due date, in the project named (else the

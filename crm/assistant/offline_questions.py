@@ -106,23 +106,26 @@ class QuestionPlans:
         return f"{heading}:\n" + "\n".join(lines)
 
     def _contacts_at(self, said: str) -> Plan:
+        """The organization's contacts and those with its name written as text (made before
+        the organization was, "add Jane Doe, CTO at Acme")."""
         org = yield from self.resolve(said.strip(), ("organization",))  # type: ignore[attr-defined]
-        if isinstance(org, str):  # no such organization: contacts with it written as text
-            outcome = yield self.call("search_contacts", {"q": said.strip(), "limit": 50})
-            wanted = said.strip().lower()
+        name = said.strip() if isinstance(org, str) else org.name
+        items = []
+        if not isinstance(org, str):
+            args = {"organization_id": str(org.id), "limit": 50}
+            outcome = yield self.call("list_contacts", args)
             items = outcome.data["items"] if outcome.ok else []
-            items = [c for c in items if wanted in (c.get("organization") or "").lower()]
-            if not items:
-                return org
-            lines = "\n".join(f"- {contact_line(c)}" for c in items)
-            return f"Your contacts at {said.strip()}:\n{lines}"
-        args = {"organization_id": str(org.id), "limit": 50}
-        outcome = yield self.call("list_contacts", args)
-        items = outcome.data["items"] if outcome.ok else []
+        outcome = yield self.call("search_contacts", {"q": name, "limit": 50})
+        items += [
+            c
+            for c in (outcome.data["items"] if outcome.ok else [])
+            if c.get("organization_id") is None
+            and name.lower() in (c.get("organization") or "").lower()
+        ]
         if not items:
-            return f"You have no contacts at {org.name} yet."
+            return org if isinstance(org, str) else f"You have no contacts at {name} yet."
         lines = "\n".join(f"- {contact_line(c)}" for c in items)
-        return f"Your contacts at {org.name}:\n{lines}"
+        return f"Your contacts at {name}:\n{lines}"
 
     def _project_status(self, said: str) -> Plan:
         project = yield from self.resolve(said.strip(), ("project",))  # type: ignore[attr-defined]
