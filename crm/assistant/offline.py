@@ -64,6 +64,19 @@ PRONOUNS = {
     "that project",
     "the project",
 }
+KIND_WORDS = {
+    "contact": "contact",
+    "person": "contact",
+    "organization": "organization",
+    "organisation": "organization",
+    "company": "organization",
+    "project": "project",
+    "task": "task",
+    "todo": "task",
+    "to-do": "task",
+}
+_KIND = "|".join(KIND_WORDS)
+KIND_WORD = re.compile(rf"(?:(?P<before>{_KIND})\s+)?(?P<name>.+?)(?:\s+(?P<after>{_KIND}))?", re.I)
 CAPABILITIES = (
     "I can add, change, find, list and delete contacts, organizations, projects and tasks. "
     'For example: "add Jane Doe, CTO at Acme", "her phone is +1 415 555 0100", '
@@ -465,9 +478,10 @@ class Interpreter(CalendarPlans, FreePlans):
         """The one record `reference` names (a pronoun: the latest one touched), or what to
         tell the user when none or several match."""
         reference = re.sub(r"^(the|my)\s+", "", reference.strip(), flags=re.I)
-        for kind in kinds:  # "the task Write spec"
-            if reference.lower().startswith(kind + " "):
-                kinds, reference = (kind,), reference[len(kind) + 1 :]
+        said = KIND_WORD.fullmatch(reference)  # "the task Write spec", "the proposal task"
+        word = said and (said["before"] or said["after"])
+        if said and word and (kind := KIND_WORDS[word.lower()]) in kinds:
+            kinds, reference = (kind,), said["name"]
         if reference.lower() in PRONOUNS:
             entity = self.latest(kinds)
             if entity is None:

@@ -1,6 +1,10 @@
 """Sentences people type after a meeting, through the chat with the offline interpreter: what
 each one writes in PostgreSQL and what the reply says."""
 
+from datetime import date
+
+import pytest
+
 from tests.assistant.test_chat import say
 from tests.people import sign_up
 from tests.rows import fetch
@@ -42,3 +46,41 @@ async def test_a_project_for_a_known_organization_makes_no_other(client, admin_u
         " GROUP BY o.name",
     ) == [("Acme", 1)]
     assert fetch(admin_url, "SELECT count(*) FROM organization") == [(1,)]
+
+
+async def project_with_tasks(client, person, *tasks):
+    project = await client.post(
+        "/api/v1/projects", json={"name": "Website relaunch"}, headers=person.headers
+    )
+    for name in tasks:
+        body = {"name": name, "project_id": project.json()["id"]}
+        await client.post("/api/v1/tasks", json=body, headers=person.headers)
+
+
+@pytest.mark.parametrize(
+    ("said", "column", "value"),
+    [
+        ("mark the proposal task as done", "status", "done"),
+        ("the proposal task is due 2031-05-02", "due_date", date(2031, 5, 2)),
+        ("set the priority of the proposal task to high", "priority", "high"),
+    ],
+)
+async def test_a_task_named_by_a_word_of_its_name_and_the_word_task(
+    client, admin_url, said, column, value
+):
+    ada = await sign_up(client)
+    await project_with_tasks(client, ada, "Send the proposal", "Book the kickoff")
+    answer = await say(client, ada, said)
+    assert answer["actions"] and answer["actions"][0]["status"] == "done", answer["reply"]
+    assert fetch(admin_url, f"SELECT name, {column} FROM task ORDER BY name") == [
+        ("Book the kickoff", {"status": "todo", "priority": "medium"}.get(column)),
+        ("Send the proposal", value),
+    ]
+
+
+async def test_a_project_named_by_a_word_of_its_name_and_the_word_project(client, admin_url):
+    ada = await sign_up(client)
+    await project_with_tasks(client, ada)
+    answer = await say(client, ada, "the relaunch project is on hold")
+    assert answer["reply"].startswith("Marked project Website relaunch as on hold."), answer
+    assert fetch(admin_url, "SELECT status FROM project") == [("on_hold",)]
