@@ -68,7 +68,7 @@ JOB_PATTERNS = [
         re.I,
     ),
     re.compile(
-        r"\b(?:is|as)\s+(?:now\s+)?(?:the|a|an|our|their)\s+(?P<job>[\w /&-]+?)"
+        r"\b(?:is|as)\s+(?:now\s+)?(?:(?:the|a|an|our|their)\s+)?(?P<job>[\w /&-]+?)"
         r"(?=\s+(?:at|for|of|with)\s+[A-Z])"
     ),
     re.compile(r"\bas\s+(?:the\s+|a\s+|an\s+)?(?P<job>[\w /&-]+?)(?=[,.;!]|\s+and\s|$)", re.I),
@@ -243,15 +243,36 @@ def organizations_in(text: str, own: list[str], people: list[str]) -> list[str]:
             continue
         if match["word"].lower() in ("with", "for") and not SUFFIXES.search(org):
             continue  # "coffee with Marco Rossi" is a person
+        if match["word"] == "of" and AREA_OF_TITLE.search(text[: match.end("word")]):
+            if re.match(r"\s+(?:at|for|with|in)\s+[A-Z]", text[match.end() :]):
+                continue  # "VP of Engineering at Acme": a title's area, then the organization
         if not any(org.lower() == f.lower() for f in found):
             found.append(org)
     return found
 
 
+def _first_names(text: str, names: list[str], found: list[str]) -> list[str]:
+    """The people of `names` a message calls by their first name alone ("Tom is now head of
+    sales": Tom Baker), when no one else of `names` has it and no surname follows it."""
+    by_first: dict[str, list[str]] = {}
+    for name in names:
+        if len(words := name.split()) > 1:
+            by_first.setdefault(words[0], []).append(name)
+    return [
+        people[0]
+        for first, people in by_first.items()
+        if len(people) == 1
+        and people[0] not in found
+        and re.search(rf"(?<![\w@.]){re.escape(first)}(?![\w@])(?!\s+{NAME_WORD})", text)
+    ]
+
+
 def people_in(text: str, contacts: list[str], members: list[str], own_orgs: list[str]) -> list[str]:
-    """People a message names: the user's contacts and members, then names of two or more
-    capitalised words not taken as an organization."""
+    """People a message names: the user's contacts and members (by their whole name, or their
+    first name when it is theirs alone), then names of two or more capitalised words not taken
+    as an organization."""
     found = _known(text, [*contacts, *members])
+    found += _first_names(text, [*contacts, *members], found)
     known_orgs = {o.lower() for o in own_orgs}
     for match in SPAN.finditer(text):
         before = text[: match.start()].rstrip().lower()
@@ -272,6 +293,7 @@ def people_in(text: str, contacts: list[str], members: list[str], own_orgs: list
 # "head of IT at X": a title word that takes "of <area>" before the organization.
 OF_AREA = re.compile(r"\s+of\s+(?P<area>[\w&/ -]+?)(?=\s+(?:at|for|with|in)\s+[A-Z]|[,.;!)]|$)")
 TAKES_AREA = {"head", "director", "vp", "vice president", "chief", "manager", "lead", "svp"}
+AREA_OF_TITLE = re.compile(rf"\b(?:{'|'.join(TAKES_AREA)})\s+of$", re.I)
 
 
 def job_in(text: str) -> str | None:

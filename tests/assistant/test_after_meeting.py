@@ -84,3 +84,34 @@ async def test_a_project_named_by_a_word_of_its_name_and_the_word_project(client
     answer = await say(client, ada, "the relaunch project is on hold")
     assert answer["reply"].startswith("Marked project Website relaunch as on hold."), answer
     assert fetch(admin_url, "SELECT status FROM project") == [("on_hold",)]
+
+
+@pytest.mark.parametrize(
+    ("said", "job", "organization"),
+    [
+        ("Tom is the head of sales at Acme", "head of sales", "Acme"),
+        ("Tom is now VP of Engineering at Acme", "VP of Engineering", "Acme"),
+        ("Tom moved to Initech", None, "Initech"),
+    ],
+)
+async def test_a_contact_called_by_their_first_name_is_updated(
+    client, admin_url, said, job, organization
+):
+    ada = await sign_up(client)
+    for name in ("Tom Baker", "Jane Doe"):
+        await client.post("/api/v1/contacts", json={"name": name}, headers=ada.headers)
+    answer = await say(client, ada, said)
+    assert answer["reply"].startswith("Updated contact Tom Baker"), answer["reply"]
+    assert fetch(
+        admin_url, "SELECT name, job_position, organization_name FROM contact ORDER BY name"
+    ) == [("Jane Doe", None, None), ("Tom Baker", job, organization)]
+
+
+async def test_a_first_name_two_contacts_share_is_not_taken_for_either(client, admin_url):
+    ada = await sign_up(client)
+    for name in ("Tom Baker", "Tom Hardy"):
+        await client.post("/api/v1/contacts", json={"name": name}, headers=ada.headers)
+    answer = await say(client, ada, "Tom is the head of sales at Acme")
+    assert answer["actions"] == [], answer["reply"]
+    assert fetch(admin_url, "SELECT count(*) FROM contact WHERE job_position IS NOT NULL") == [(0,)]
+
