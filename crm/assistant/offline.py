@@ -94,6 +94,13 @@ PROJECT_STATUSES = {"planned", "in_progress", "completed", "on_hold", "cancelled
 CONTACT_FIELDS = {"phone", "email", "job_position", "organization", "name"}
 ORGANIZATION_FIELDS = {"industry", "description", "name"}
 FIELD_LABELS = {"job_position": "title", "email": "e-mail"}
+# "my open tasks", "my done projects": the statuses each state stands for.
+STATE_STATUSES = {
+    ("task", "open"): ["todo", "in_progress", "blocked"],
+    ("task", "closed"): ["done"],
+    ("project", "open"): ["planned", "in_progress", "on_hold"],
+    ("project", "closed"): ["completed", "cancelled"],
+}
 
 
 class Interpreter(CalendarPlans, FreePlans):
@@ -459,14 +466,20 @@ class Interpreter(CalendarPlans, FreePlans):
         return "I found:\n" + "\n".join(f"- {describe(kind, item)}" for kind, item in found)
 
     def _list(self, slots: dict[str, Any]) -> Plan:
-        kind = slots["kinds"]
-        outcome = yield Call(f"list_{kind}s", {"limit": 50})
+        """The user's records of a kind; a task's or project's "open" or "done" ones."""
+        kind, state = slots["kinds"], slots.get("state")
+        args: dict[str, Any] = {"limit": 50}
+        statuses = STATE_STATUSES.get((kind, state))
+        if statuses:
+            args["status"] = statuses
+        outcome = yield Call(f"list_{kind}s", args)
         items = outcome.data["items"] if outcome.ok else []
+        said = f"{state} {kind}s" if statuses else f"{kind}s"
         if not items:
-            return f"You have no {kind}s yet."
+            return f"You have no {said}" + ("." if statuses else " yet.")
         more = " (and more)" if outcome.data.get("next_cursor") else ""
         lines = "\n".join(f"- {describe(kind, item)}" for item in items)
-        return f"Your {kind}s{more}:\n{lines}"
+        return f"Your {said}{more}:\n{lines}"
 
     # Helpers -------------------------------------------------------------------------------
     def latest(self, kinds: tuple[str, ...]) -> Entity | None:

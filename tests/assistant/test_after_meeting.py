@@ -115,3 +115,18 @@ async def test_a_first_name_two_contacts_share_is_not_taken_for_either(client, a
     assert answer["actions"] == [], answer["reply"]
     assert fetch(admin_url, "SELECT count(*) FROM contact WHERE job_position IS NOT NULL") == [(0,)]
 
+
+@pytest.mark.parametrize(
+    "said", ["show my open tasks", "what tasks do I have left?", "what are my open tasks?"]
+)
+async def test_open_tasks_are_listed_without_the_done_ones(client, admin_url, said):
+    ada = await sign_up(client)
+    await project_with_tasks(client, ada, "Send the proposal", "Book the kickoff")
+    await say(client, ada, "mark Book the kickoff as done")
+    answer = await say(client, ada, said)
+    assert answer["reply"].startswith("Your open tasks:\n- Send the proposal (task: todo"), answer
+    assert "Book the kickoff" not in answer["reply"]
+    assert fetch(admin_url, "SELECT name, status FROM task ORDER BY name") == [
+        ("Book the kickoff", "done"),
+        ("Send the proposal", "todo"),
+    ]
