@@ -56,7 +56,8 @@ TASK_LIST = re.compile(
 )
 TASK_ONE = re.compile(
     r"\b(?:add|create|new)\s+(?:a\s+|another\s+)?(?:new\s+)?(?:task|to-?do)\s+"
-    r"(?:(?:called|named|to)\s+)?(?P<rest>.+)$",
+    r"(?:(?:to|in|for|on|under)\s+(?P<ref>.+?)\s+(?:called|named)\s+|(?:called|named|to)\s+)?"
+    r"(?P<rest>.+)$",
     re.I | re.S,
 )
 MEETINGS = r"call|meeting|video call|catch-up|catch up|sync|demo|lunch|coffee|review|intro call"
@@ -136,8 +137,9 @@ class FreePlans(QuestionPlans):
         if found := TASK_LIST.search(text):
             reference = re.sub(r"\s+project$", "", found["ref"].strip(), flags=re.I)
             return self._free_tasks(reference, split_items(found["items"]))
-        if found := TASK_ONE.search(text):
-            return self._free_tasks(None, [found["rest"]])
+        if found := TASK_ONE.search(text):  # "add a task to the X project called Y due …"
+            reference = found["ref"] and re.sub(r"\s+project$", "", found["ref"], flags=re.I)
+            return self._free_tasks(reference, [found["rest"]])
         creates = CREATE.search(lower) is not None
         if creates and re.search(r"\b(org|organi[sz]ation|company|client|customer)\b", lower):
             return self._free_organization(text, parts)

@@ -130,3 +130,16 @@ async def test_open_tasks_are_listed_without_the_done_ones(client, admin_url, sa
         ("Book the kickoff", "done"),
         ("Send the proposal", "todo"),
     ]
+
+
+@pytest.mark.parametrize("project", ["Website relaunch", "Website"])
+async def test_a_task_added_to_a_project_called_its_name_due_a_day(client, admin_url, project):
+    ada = await sign_up(client)
+    await project_with_tasks(client, ada)
+    said = f"add a task to the {project} project called Send the proposal due 2031-05-02"
+    answer = await say(client, ada, said)
+    assert "Send the proposal" in answer["reply"], answer["reply"]
+    assert fetch(
+        admin_url,
+        "SELECT t.name, t.due_date, p.name FROM task t JOIN project p ON p.id = t.project_id",
+    ) == [("Send the proposal", date(2031, 5, 2), "Website relaunch")]
