@@ -188,7 +188,8 @@ class CalendarPlans:
         return f"{time_of_day(start, self.clock)}\u2013{time_of_day(end, self.clock)} {title}"
 
     def _schedule_event(self, slots: dict[str, Any]) -> Plan:
-        rest = re.sub(r"^(a|an|the)\s+", "", slots["rest"].strip(), flags=re.I)
+        rest = f"{slots.get('meeting', '')} {slots['rest']}".strip()
+        rest = re.sub(r"^(a|an|the)\s+", "", rest, flags=re.I)
         rest, online = online_of(rest)
         rest, length = duration_of(rest)
         title, when = split_when(rest)

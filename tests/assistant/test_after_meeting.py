@@ -143,3 +143,25 @@ async def test_a_task_added_to_a_project_called_its_name_due_a_day(client, admin
         admin_url,
         "SELECT t.name, t.due_date, p.name FROM task t JOIN project p ON p.id = t.project_id",
     ) == [("Send the proposal", date(2031, 5, 2), "Website relaunch")]
+
+
+async def test_a_meeting_booked_with_a_contact_is_titled_by_its_kind(client, admin_url):
+    ada = await sign_up(client)
+    await client.post(
+        "/api/v1/contacts",
+        json={"name": "Tom Baker", "email": "tom@globex.com"},
+        headers=ada.headers,
+    )
+    answer = await say(client, ada, "book a meeting with Tom on Thursday at 11am")
+    assert answer["reply"].startswith("Scheduled Meeting with Tom on Thursday"), answer["reply"]
+    [(title, starts_at, contact)] = fetch(
+        admin_url,
+        "SELECT e.title, e.starts_at, c.name FROM calendar_event e"
+        " JOIN contact c ON c.id = e.contact_id",
+    )
+    assert (title, contact) == ("Meeting with Tom", "Tom Baker")
+    assert (starts_at.weekday(), starts_at.hour) == (3, 11)  # the user's zone: UTC
+    moved = await say(client, ada, "move the meeting with Tom to Friday at 2pm")
+    assert moved["reply"].startswith("Moved Meeting with Tom to Friday"), moved["reply"]
+    [(starts_at,)] = fetch(admin_url, "SELECT starts_at FROM calendar_event")
+    assert (starts_at.weekday(), starts_at.hour) == (4, 14)
