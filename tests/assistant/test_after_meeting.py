@@ -165,3 +165,19 @@ async def test_a_meeting_booked_with_a_contact_is_titled_by_its_kind(client, adm
     assert moved["reply"].startswith("Moved Meeting with Tom to Friday"), moved["reply"]
     [(starts_at,)] = fetch(admin_url, "SELECT starts_at FROM calendar_event")
     assert (starts_at.weekday(), starts_at.hour) == (4, 14)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "new contact: Miles Dyson, CTO, Cyberdyne, miles@cyberdyne.com",
+        "add Miles Dyson, CTO, Cyberdyne, miles@cyberdyne.com",
+    ],
+)
+async def test_a_contact_written_as_name_title_organization(client, admin_url, said):
+    ada = await sign_up(client)
+    answer = await say(client, ada, said)
+    assert answer["reply"].startswith("Added contact Miles Dyson"), answer["reply"]
+    assert fetch(admin_url, "SELECT name, job_position, organization_name, email FROM contact") == [
+        ("Miles Dyson", "CTO", "Cyberdyne", "miles@cyberdyne.com")
+    ]
