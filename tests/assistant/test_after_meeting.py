@@ -181,3 +181,33 @@ async def test_a_contact_written_as_name_title_organization(client, admin_url, s
     assert fetch(admin_url, "SELECT name, job_position, organization_name, email FROM contact") == [
         ("Miles Dyson", "CTO", "Cyberdyne", "miles@cyberdyne.com")
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "query", "rows"),
+    [
+        (
+            "Acme is in the manufacturing industry",
+            "SELECT name, industry FROM organization",
+            [("Acme", "manufacturing")],
+        ),
+        ("Acme is a logistics company", "SELECT industry FROM organization", [("logistics",)]),
+        (
+            "rename Website relaunch to Website 2.0",
+            "SELECT name FROM project",
+            [("Website 2.0",)],
+        ),
+        (
+            "set the proposal task to high priority",
+            "SELECT name, priority FROM task ORDER BY name",
+            [("Book the kickoff", "medium"), ("Send the proposal", "high")],
+        ),
+    ],
+)
+async def test_a_field_said_as_people_say_it(client, admin_url, said, query, rows):
+    ada = await sign_up(client)
+    await client.post("/api/v1/organizations", json={"name": "Acme"}, headers=ada.headers)
+    await project_with_tasks(client, ada, "Send the proposal", "Book the kickoff")
+    answer = await say(client, ada, said)
+    assert [a["status"] for a in answer["actions"]] == ["done"], answer["reply"]
+    assert fetch(admin_url, query) == rows
