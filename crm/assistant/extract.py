@@ -225,9 +225,18 @@ def _trim(span: str) -> str:
     return " ".join(words)
 
 
+# "Tom left Globex, he's now at Initech": the organization someone left is not theirs.
+LEFT = r"\b(?i:left|leaving|quit|quitting|no longer at|no longer with|used to work at|ex-)\s*"
+
+
 def organizations_in(text: str, own: list[str], people: list[str]) -> list[str]:
     """Organizations a message names: the user's own first, then "at X" / "from X" (and
-    "with X" / "for X" when X reads as a company, not a person)."""
+    "with X" / "for X" when X reads as a company, not a person); not one someone left."""
+    left = {m[1].lower() for m in re.finditer(rf"{LEFT}({ORG_WORD}(?:\s+{ORG_WORD})*)", text)}
+    return [o for o in _organizations_in(text, own, people) if o.lower() not in left]
+
+
+def _organizations_in(text: str, own: list[str], people: list[str]) -> list[str]:
     found = _known(text, own)
     for match in ORG_AFTER.finditer(text):
         org = _trim(match["org"]) if match["org"].split()[0].lower() in COMMON else match["org"]
@@ -263,7 +272,7 @@ def _first_names(text: str, names: list[str], found: list[str]) -> list[str]:
         for first, people in by_first.items()
         if len(people) == 1
         and people[0] not in found
-        and re.search(rf"(?<![\w@.]){re.escape(first)}(?![\w@])(?!\s+{NAME_WORD})", text)
+        and re.search(rf"(?<![\w@.]){re.escape(first)}(?![\w@])(?!\s+{NAME_WORD}\b)", text)
     ]
 
 

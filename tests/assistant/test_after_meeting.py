@@ -211,3 +211,19 @@ async def test_a_field_said_as_people_say_it(client, admin_url, said, query, row
     answer = await say(client, ada, said)
     assert [a["status"] for a in answer["actions"]] == ["done"], answer["reply"]
     assert fetch(admin_url, query) == rows
+
+
+@pytest.mark.parametrize(
+    "said", ["Tom left Globex, he's now at Initech", "Tom Baker has left Globex and joined Initech"]
+)
+async def test_the_organization_a_contact_left_is_not_theirs(client, admin_url, said):
+    ada = await sign_up(client)
+    await client.post("/api/v1/organizations", json={"name": "Globex"}, headers=ada.headers)
+    body = {"name": "Tom Baker", "organization": "Globex"}
+    await client.post("/api/v1/contacts", json=body, headers=ada.headers)
+    answer = await say(client, ada, said)
+    assert answer["reply"].startswith("Updated contact Tom Baker"), answer["reply"]
+    assert "Globex" not in answer["reply"]
+    assert fetch(admin_url, "SELECT name, organization_name, organization_id FROM contact") == [
+        ("Tom Baker", "Initech", None)
+    ]
