@@ -546,7 +546,10 @@ class Interpreter(CalendarPlans, FreePlans):
         if len(found) == 1:
             return found[0]["id"], found[0]["name"]
         if not found:
-            return f"No member of your workspace is called \u201c{said}\u201d."
+            return (  # "add Tom to the project", Tom being a contact
+                f"No member of your workspace is called \u201c{said}\u201d; tasks and projects "
+                "are assigned to members, not to contacts."
+            )
         names = "; ".join(f"{p['name']} ({p['email']})" for p in found[:10])
         return f"Which {said}? Several members match: {names}. Say the full name."
 

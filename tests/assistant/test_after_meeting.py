@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from tests.assistant.test_chat import say
-from tests.people import sign_up
+from tests.people import join, sign_up
 from tests.rows import fetch
 
 
@@ -227,3 +227,53 @@ async def test_the_organization_a_contact_left_is_not_theirs(client, admin_url, 
     assert fetch(admin_url, "SELECT name, organization_name, organization_id FROM contact") == [
         ("Tom Baker", "Initech", None)
     ]
+
+
+async def test_a_member_added_to_a_project_is_assigned_to_it(client, admin_url):
+    ada = await sign_up(client)
+    grace = await join(client, ada)
+    await project_with_tasks(client, ada)
+    answer = await say(client, ada, "add Grace to the Website relaunch project")
+    assert answer["reply"].startswith("Assigned project Website relaunch to Grace Hopper."), answer
+    assert fetch(
+        admin_url,
+        "SELECT p.name, a.user_id FROM project_assignee a JOIN project p ON p.id = a.project_id",
+    ) == [("Website relaunch", grace.user_id)]
+
+
+async def test_a_contact_added_to_a_project_is_not_assigned_and_told_why(client, admin_url):
+    ada = await sign_up(client)
+    await client.post("/api/v1/contacts", json={"name": "Tom Baker"}, headers=ada.headers)
+    await project_with_tasks(client, ada)
+    answer = await say(client, ada, "add Tom to the Website relaunch project")
+    assert "assigned to members, not to contacts" in answer["reply"], answer["reply"]
+    assert fetch(admin_url, "SELECT count(*) FROM project_assignee") == [(0,)]
+    assert fetch(admin_url, "SELECT name FROM contact") == [("Tom Baker",)]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I finished the proposal",
+        "I've finished Send the proposal",
+        "I'm done with the proposal task",
+    ],
+)
+async def test_a_task_i_finished_is_done(client, admin_url, said):
+    ada = await sign_up(client)
+    await project_with_tasks(client, ada, "Send the proposal", "Book the kickoff")
+    answer = await say(client, ada, said)
+    assert answer["reply"].startswith("Marked task Send the proposal as done."), answer["reply"]
+    assert fetch(admin_url, "SELECT name, status FROM task ORDER BY name") == [
+        ("Book the kickoff", "todo"),
+        ("Send the proposal", "done"),
+    ]
+
+
+async def test_show_me_a_contact_by_first_name_finds_them(client, admin_url):
+    ada = await sign_up(client)
+    body = {"name": "Tom Baker", "email": "tom@globex.com"}
+    await client.post("/api/v1/contacts", json=body, headers=ada.headers)
+    answer = await say(client, ada, "show me Tom")
+    assert answer["reply"].startswith("I found:\n- Tom Baker (contact: tom@globex.com)"), answer
+    assert answer["actions"] == []
