@@ -223,6 +223,8 @@ class Interpreter(CalendarPlans, FreePlans):
                 return False
             if re.search(r"\b(he|she|they|is|are|was|who|his|her)\b|'", slots.get("job", "")):
                 return False  # "he's the plant manager": the free reading takes the title
+            if slots.get("org") and not is_organization_name(slots["org"]):
+                return False  # "as a client, a logistics company in Genoa" is no organization
             slots["name"] = name
         if intent in ("create_organization", "create_project", "create_task") and slots.get("name"):
             if clean_title(slots["name"]) != slots["name"].strip() or re.match(

@@ -277,3 +277,13 @@ async def test_show_me_a_contact_by_first_name_finds_them(client, admin_url):
     answer = await say(client, ada, "show me Tom")
     assert answer["reply"].startswith("I found:\n- Tom Baker (contact: tom@globex.com)"), answer
     assert answer["actions"] == []
+
+
+async def test_an_organization_added_as_a_client_is_no_contact(client, admin_url):
+    # "<name>, <title>, <organization>" is a contact only when the organization reads as one.
+    ada = await sign_up(client)
+    await say(client, ada, "add Quayside Logistics as a client, a logistics company in Genoa")
+    assert fetch(admin_url, "SELECT name, industry FROM organization") == [
+        ("Quayside Logistics", "logistics")
+    ]
+    assert fetch(admin_url, "SELECT count(*) FROM contact") == [(0,)]
