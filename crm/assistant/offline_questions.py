@@ -37,7 +37,9 @@ class QuestionPlans:
     def question(self, text: str) -> Plan | None:
         said = text.strip().rstrip("?!. ")
         lower = said.lower()
-        if not re.match(r"(what|which|who|how|show|list|any|is|are|do|where|tell|give)\b", lower):
+        asks = r"(what|which|who|how|show|list|any|is|are|do|where|tell|give)\b"
+        terse = r"(my\s+)?(open\s+|overdue\s+)?(tasks|to-?dos)\b"  # "tasks due this week"
+        if not re.match(asks, lower) and not re.match(terse, lower):
             if not text.strip().endswith("?"):
                 return None
         if re.search(r"\b(overdue|past due|late)\b", lower) and "calendar" not in lower:

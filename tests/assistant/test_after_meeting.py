@@ -1,7 +1,7 @@
 """Sentences people type after a meeting, through the chat with the offline interpreter: what
 each one writes in PostgreSQL and what the reply says."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -287,3 +287,26 @@ async def test_an_organization_added_as_a_client_is_no_contact(client, admin_url
         ("Quayside Logistics", "logistics")
     ]
     assert fetch(admin_url, "SELECT count(*) FROM contact") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("said", "heading"),
+    [("tasks due tomorrow", "Due tomorrow"), ("overdue tasks", "Overdue (1)")],
+)
+async def test_a_terse_question_about_tasks_is_answered(client, admin_url, said, heading):
+    ada = await sign_up(client)
+    project = await client.post("/api/v1/projects", json={"name": "Website"}, headers=ada.headers)
+    today = datetime.now(UTC).date()  # the user's zone: UTC
+    for name, due in (
+        ("Send the proposal", today + timedelta(days=1)),
+        ("Pay the invoice", today - timedelta(days=2)),
+    ):
+        body = {"name": name, "project_id": project.json()["id"], "due_date": due.isoformat()}
+        await client.post("/api/v1/tasks", json=body, headers=ada.headers)
+    answer = await say(client, ada, said)
+    assert answer["reply"].startswith(heading), answer["reply"]
+    expected = "Send the proposal" if "tomorrow" in said else "Pay the invoice"
+    other = "Pay the invoice" if "tomorrow" in said else "Send the proposal"
+    assert expected in answer["reply"] and other not in answer["reply"], answer["reply"]
+    assert answer["actions"] == []
+    assert fetch(admin_url, "SELECT count(*) FROM task WHERE status = 'todo'") == [(2,)]
