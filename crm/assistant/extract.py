@@ -59,6 +59,8 @@ TITLE_WORDS = (
     r"treasurer|scientist|researcher|professor|doctor|teacher|strategist|planner|agent"
 )
 TITLE = re.compile(rf"\b(?:{TITLE_WORDS})\b", re.I)
+# A clause about a move, not a title ("she's moved to X", "he's joined X", "they've left").
+MOVED = re.compile(r"(?:moved|joined|left|gone|switched|started|been)\b", re.I)
 JOB_PATTERNS = [
     # "he's the procurement lead at X", "she is now head of sales", "works as a buyer for X"
     re.compile(
@@ -314,6 +316,8 @@ def job_in(text: str) -> str | None:
             area = OF_AREA.match(text, match.end("job"))
             if job.lower().split(" ")[-1] in TAKES_AREA and area and len(area["area"].split()) <= 3:
                 job = f"{job} of {area['area']}"
+            if MOVED.match(job):
+                continue  # "she's moved to Initech as COO": the title is after "as"
             if TITLE.search(job) and len(job.split()) <= 5 and not EMAIL.search(job):
                 return job
     return None

@@ -50,8 +50,9 @@ NARRATIVE = re.compile(
 )
 PRONOUN_SUBJECT = re.compile(r"\b(he|she|they|his|her|their|him)\b", re.I)
 TASK_LIST = re.compile(
-    r"\b(?:add|create)\s+(?:a\s+few\s+|some\s+|the\s+|these\s+|a\s+|two\s+|three\s+|four\s+|\d+\s+)?"
-    r"(?:new\s+)?(?:tasks?|to-?dos?)\s+(?:to|for|on|in|under)\s+(?P<ref>[^:]+?)\s*:\s*(?P<items>.+)$",
+    r"\b(?:(?:add|create)\s+(?:a\s+few\s+|some\s+|the\s+|these\s+|a\s+|two\s+|three\s+|four\s+|"
+    r"\d+\s+)?(?:new\s+)?|new\s+)"  # "new task in Onboarding: Kickoff call"
+    r"(?:tasks?|to-?dos?)\s+(?:to|for|on|in|under)\s+(?P<ref>[^:]+?)\s*:\s*(?P<items>.+)$",
     re.I | re.S,
 )
 TASK_ONE = re.compile(
@@ -73,6 +74,13 @@ WHEN = re.compile(
 )
 
 
+# An item that only says a detail of the one before it ("A, due Friday, high priority").
+DETAIL_ONLY = re.compile(
+    r"(?:due|by|before|deadline|priority|(?:low|medium|normal|high|top|urgent)[- ]priority)\b",
+    re.I,
+)
+
+
 def split_items(text: str) -> list[str]:
     """ "A (high priority, due Friday), B and C" -> ["A (high priority, due Friday)", "B", "C"]:
     split at commas, semicolons and "and" outside brackets."""
@@ -89,7 +97,13 @@ def split_items(text: str) -> list[str]:
             continue
         position += 1
     items.append(text[start:])
-    return [i.strip(" .") for i in items if i.strip(" .")]
+    merged: list[str] = []
+    for item in (i.strip(" .") for i in items if i.strip(" .")):
+        if merged and DETAIL_ONLY.match(item):  # "Kickoff call, due Monday": one task
+            merged[-1] += f", {item}"
+        else:
+            merged.append(item)
+    return merged
 
 
 class FreePlans(QuestionPlans):

@@ -310,3 +310,23 @@ async def test_a_terse_question_about_tasks_is_answered(client, admin_url, said,
     assert expected in answer["reply"] and other not in answer["reply"], answer["reply"]
     assert answer["actions"] == []
     assert fetch(admin_url, "SELECT count(*) FROM task WHERE status = 'todo'") == [(2,)]
+
+
+async def test_a_contact_who_moved_gets_the_title_said_after_as(client, admin_url):
+    ada = await sign_up(client)
+    first = await say(client, ada, "add Jane Doe, CTO at Acme")
+    answer = await say(client, ada, "she's moved to Initech as COO", first["conversation_id"])
+    assert answer["reply"].startswith("Updated contact Jane Doe \u2014 COO, Initech"), answer
+    assert fetch(admin_url, "SELECT name, job_position, organization_name FROM contact") == [
+        ("Jane Doe", "COO", "Initech")
+    ]
+
+
+async def test_a_new_task_in_a_project_after_a_colon(client, admin_url):
+    ada = await sign_up(client)
+    await client.post("/api/v1/projects", json={"name": "Onboarding"}, headers=ada.headers)
+    await say(client, ada, "new task in Onboarding: Kickoff call, due 2031-05-05")
+    assert fetch(
+        admin_url,
+        "SELECT t.name, t.due_date, p.name FROM task t JOIN project p ON p.id = t.project_id",
+    ) == [("Kickoff call", date(2031, 5, 5), "Onboarding")]
