@@ -263,10 +263,9 @@ class Interpreter(RecordLookup, CalendarPlans, FreePlans):
         outcome = yield Call("update_contact", {"id": str(target.id), "changes": found})
         if not outcome.ok:
             return f"I could not change {target.name}: {outcome.error}"
-        said = " and ".join(
-            f"the {FIELD_LABELS.get(k, k)} to {outcome.data.get(k) or v}" for k, v in found.items()
-        )
-        return f"Set {said} of {target.name}."
+        said = [f"{FIELD_LABELS.get(k, k)} to {outcome.data.get(k) or v}" for k, v in found.items()]
+        first = said[0].replace(" to ", f" of {target.name} to ", 1)
+        return f"Set the {' and the '.join([first, *said[1:]])}."
 
     def _create_organization(self, slots: dict[str, Any]) -> Plan:
         outcome = yield Call("create_organization", {"name": slots["name"]})

@@ -330,3 +330,15 @@ async def test_a_new_task_in_a_project_after_a_colon(client, admin_url):
         admin_url,
         "SELECT t.name, t.due_date, p.name FROM task t JOIN project p ON p.id = t.project_id",
     ) == [("Kickoff call", date(2031, 5, 5), "Onboarding")]
+
+
+async def test_details_set_on_a_named_contact_are_said_in_order(client, admin_url):
+    ada = await sign_up(client)
+    await client.post("/api/v1/contacts", json={"name": "Jane Doe"}, headers=ada.headers)
+    answer = await say(client, ada, "Jane Doe: jane@acme.com, +1 415 555 0100")
+    assert answer["reply"].startswith(
+        "Set the e-mail of Jane Doe to jane@acme.com and the phone to +14155550100."
+    ), answer["reply"]
+    assert fetch(admin_url, "SELECT email, phone FROM contact") == [
+        ("jane@acme.com", "+14155550100")
+    ]
