@@ -342,3 +342,14 @@ async def test_details_set_on_a_named_contact_are_said_in_order(client, admin_ur
     assert fetch(admin_url, "SELECT email, phone FROM contact") == [
         ("jane@acme.com", "+14155550100")
     ]
+
+
+async def test_a_task_said_to_be_urgent_gets_that_priority(client, admin_url):
+    ada = await sign_up(client)
+    await project_with_tasks(client, ada, "Kickoff call", "Write the recap")
+    answer = await say(client, ada, "Kickoff call is urgent")
+    assert answer["reply"].startswith("Set the priority of Kickoff call to urgent."), answer
+    assert fetch(admin_url, "SELECT name, priority FROM task ORDER BY name") == [
+        ("Kickoff call", "urgent"),
+        ("Write the recap", "medium"),
+    ]
