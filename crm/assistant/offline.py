@@ -49,6 +49,7 @@ from crm.assistant.reading import (
     understand,
 )
 from crm.assistant.tools import Entity
+from crm.kit.clock import said_day
 
 CAPABILITIES = (
     "I can add, change, find, list and delete contacts, organizations, projects and tasks. "
@@ -312,7 +313,7 @@ class Interpreter(RecordLookup, CalendarPlans, FreePlans):
         outcome = yield Call("add_task_to_project", {"project_id": str(project.id), "task": task})
         if not outcome.ok:
             return f"I could not add the task: {outcome.error}"
-        due_text = f", due {task['due_date']}" if "due_date" in task else ""
+        due_text = f", due {said_day(task['due_date'], self.today)}" if "due_date" in task else ""
         return f"Added task {outcome.data['name']} to project {project.name}{due_text}."
 
     def _set_field(self, slots: dict[str, Any]) -> Plan:
@@ -375,7 +376,7 @@ class Interpreter(RecordLookup, CalendarPlans, FreePlans):
         outcome = yield Call(f"update_{target.type}", changes)
         if not outcome.ok:
             return f"I could not change {target.name}: {outcome.error}"
-        return f"{target.name} is now due {due.isoformat()}."
+        return f"{target.name} is now due {said_day(due, self.today)}."
 
     def _assign(self, slots: dict[str, Any]) -> Plan:
         target = yield from self.resolve(slots["target"], narrow(slots, ("task", "project")))
@@ -437,7 +438,9 @@ class Interpreter(RecordLookup, CalendarPlans, FreePlans):
                 found += [(kind, item) for item in outcome.data["items"]]
         if not found:
             return f"I found nothing matching \u201c{slots['target']}\u201d."
-        return "I found:\n" + "\n".join(f"- {describe(kind, item)}" for kind, item in found)
+        return "I found:\n" + "\n".join(
+            f"- {describe(kind, item, self.today)}" for kind, item in found
+        )
 
     def _list(self, slots: dict[str, Any]) -> Plan:
         """The user's records of a kind; a task's or project's "open" or "done" ones."""
@@ -452,12 +455,13 @@ class Interpreter(RecordLookup, CalendarPlans, FreePlans):
         if not items:
             return f"You have no {said}" + ("." if statuses else " yet.")
         more = " (and more)" if outcome.data.get("next_cursor") else ""
-        lines = "\n".join(f"- {describe(kind, item)}" for item in items)
+        lines = "\n".join(f"- {describe(kind, item, self.today)}" for item in items)
         return f"Your {said}{more}:\n{lines}"
 
 
-def describe(kind: str, item: dict[str, Any]) -> str:
+def describe(kind: str, item: dict[str, Any], today: date) -> str:
     """One line about a record, as the offline assistant lists it."""
+    due = item.get("due_date") and f"due {said_day(item['due_date'], today)}"
     details = {
         "contact": [
             item.get("job_position"),
@@ -466,11 +470,11 @@ def describe(kind: str, item: dict[str, Any]) -> str:
             item.get("phone"),
         ],
         "organization": [item.get("industry")],
-        "project": [(item.get("status") or "").replace("_", " "), item.get("due_date")],
+        "project": [(item.get("status") or "").replace("_", " "), due],
         "task": [
             (item.get("status") or "").replace("_", " "),
             item.get("priority"),
-            item.get("due_date") and f"due {item['due_date']}",
+            due,
         ],
     }.get(kind, [])
     shown = ", ".join(str(d) for d in details if d)

@@ -23,6 +23,7 @@ from crm.assistant.extract import (
 from crm.assistant.offline_plan import INTRO, Call, Outcome, Plan
 from crm.assistant.offline_questions import QuestionPlans, task_line
 from crm.assistant.tools import Entity
+from crm.kit.clock import said_day
 
 Hold = Callable[[dict[str, Any], str], None]
 
@@ -300,7 +301,7 @@ class FreePlans(QuestionPlans):
         if not outcome.ok:
             return f"{made}I could not start the project: {outcome.error}"
         for_text = f" for {org.entity.name}" if organization else ""
-        due_text = f", due {args['due_date']}" if "due_date" in args else ""
+        due_text = f", due {said_day(args['due_date'], self.today)}" if "due_date" in args else ""
         return f"{made}Started project {outcome.data['name']}{for_text}{due_text}."
 
     def organization_for(self, said: str) -> Generator[Call, Outcome, Found | str]:
@@ -363,7 +364,7 @@ class FreePlans(QuestionPlans):
             )
             if not outcome.ok:
                 return f"I could not add the task {task['name']}: {outcome.error}"
-            added.append(task_line(outcome.data))
+            added.append(task_line(outcome.data, self.today))
         return f"Added to project {project.name}:\n" + "\n".join(f"- {a}" for a in added)
 
     def named(self, said: str) -> bool:

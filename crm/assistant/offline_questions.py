@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from crm.assistant.offline_plan import Call, Plan
+from crm.kit.clock import said_day
 
 PROJECT_QUESTION = re.compile(
     r"^(?:what(?:'s| is) the status of|status of|how(?:'s| is)(?: it going with)?|"
@@ -61,7 +62,9 @@ class QuestionPlans:
         items = outcome.data["items"] if outcome.ok else []
         if not items:
             return "Nothing is overdue."
-        return f"Overdue ({len(items)}):\n" + "\n".join(f"- {task_line(t)}" for t in items)
+        return f"Overdue ({len(items)}):\n" + "\n".join(
+            f"- {task_line(t, self.today)}" for t in items
+        )
 
     def _due_in(self, period: str) -> Plan:
         start, end = self.period(period)
@@ -76,7 +79,7 @@ class QuestionPlans:
         span = f"{period} ({shown_range(start, end)})"
         if not items:
             return f"No open tasks are due {span}."
-        return f"Due {span}:\n" + "\n".join(f"- {task_line(t)}" for t in items)
+        return f"Due {span}:\n" + "\n".join(f"- {task_line(t, self.today)}" for t in items)
 
     def period(self, period: str) -> tuple[date, date]:
         """The first and last day of "today", "this week", "next week", "this month"."""
@@ -138,7 +141,7 @@ class QuestionPlans:
             return f"I could not read {project.name}: {outcome.error}"
         data = outcome.data
         status = data["status"].replace("_", " ")
-        due = f", due {data['due_date']}" if data.get("due_date") else ""
+        due = f", due {said_day(data['due_date'], self.today)}" if data.get("due_date") else ""
         tasks = yield self.call(
             "list_tasks",
             {"project_id": str(project.id), "status": ["todo", "in_progress", "blocked"]},
@@ -147,15 +150,15 @@ class QuestionPlans:
         head = f"Project {project.name} is {status}{due}."
         if not items:
             return f"{head} No open tasks."
-        lines = "\n".join(f"- {task_line(t)}" for t in items)
+        lines = "\n".join(f"- {task_line(t, self.today)}" for t in items)
         return f"{head} Open tasks ({len(items)}):\n{lines}"
 
 
-def task_line(task: dict[str, Any]) -> str:
+def task_line(task: dict[str, Any], today: date) -> str:
     extra = [
         (task.get("status") or "").replace("_", " "),
         task.get("priority") if task.get("priority") not in (None, "medium") else None,
-        task.get("due_date") and f"due {task['due_date']}",
+        task.get("due_date") and f"due {said_day(task['due_date'], today)}",
         (task.get("project") or {}).get("name"),
     ]
     shown = ", ".join(str(e) for e in extra if e)

@@ -353,3 +353,14 @@ async def test_a_task_said_to_be_urgent_gets_that_priority(client, admin_url):
         ("Kickoff call", "urgent"),
         ("Write the recap", "medium"),
     ]
+
+
+async def test_due_dates_are_said_as_days_not_iso_dates(client, admin_url):
+    ada = await sign_up(client)
+    made = await say(client, ada, "create project Launch due 2031-05-02")
+    assert "due Friday 2 May 2031" in made["reply"], made["reply"]
+    moved = await say(client, ada, "Launch is due 2031-05-09")
+    assert moved["reply"].startswith("Launch is now due Friday 9 May 2031."), moved["reply"]
+    listed = await say(client, ada, "list my projects")
+    assert "Launch (project: planned, due Friday 9 May 2031)" in listed["reply"], listed["reply"]
+    assert fetch(admin_url, "SELECT due_date FROM project") == [(date(2031, 5, 9),)]
