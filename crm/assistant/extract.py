@@ -107,8 +107,8 @@ INDUSTRY = [
         r"(?:\s+(?:industry|business|sector|space|market))?\b",
         re.I,
     ),
-    re.compile(
-        rf"\b(?:a|an)\s+(?P<industry>{INDUSTRIES})\s+(?:company|firm|business|startup|"
+    re.compile(  # "a logistics company", or after a comma: "Initech, software company"
+        rf"(?:\b(?:a|an)\s+|,\s*)(?P<industry>{INDUSTRIES})\s+(?:company|firm|business|startup|"
         r"start-up|group|outfit|player|client|customer|supplier|vendor)\b",
         re.I,
     ),

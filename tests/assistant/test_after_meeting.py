@@ -289,6 +289,14 @@ async def test_an_organization_added_as_a_client_is_no_contact(client, admin_url
     assert fetch(admin_url, "SELECT count(*) FROM contact") == [(0,)]
 
 
+async def test_an_organization_written_with_its_industry_after_a_comma_gets_it(client, admin_url):
+    ada = await sign_up(client)
+    answer = await say(client, ada, "new org Initech, software company")
+    assert fetch(admin_url, "SELECT name, industry FROM organization") == [
+        ("Initech", "software")
+    ], answer["reply"]
+
+
 @pytest.mark.parametrize(
     ("said", "heading"),
     [("tasks due tomorrow", "Due tomorrow"), ("overdue tasks", "Overdue (1)")],

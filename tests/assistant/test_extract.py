@@ -75,6 +75,7 @@ def test_job_titles_are_read_only_where_said(text, job):
 def test_industries_priorities_statuses_and_lengths():
     assert read("they're in manufacturing", region=None).industry == "manufacturing"
     assert read("a logistics company in Genoa", region=None).industry == "logistics"
+    assert read("new org Initech, software company", region=None).industry == "software"
     assert read("Genoa is in Italy", region=None).industry is None
     assert read("high priority, due Friday", region=None).priority == "high"
     assert read("this one is urgent", region=None).priority == "urgent"
