@@ -56,7 +56,10 @@ TITLE_WORDS = (
     r"analyst|officer|president|chair|chairman|chairwoman|architect|specialist|coordinator|"
     r"administrator|accountant|recruiter|controller|supervisor|chief|principal|intern|editor|"
     r"producer|counsel|lawyer|attorney|advisor|adviser|representative|rep|executive|secretary|"
-    r"treasurer|scientist|researcher|professor|doctor|teacher|strategist|planner|agent"
+    r"treasurer|scientist|researcher|professor|doctor|teacher|strategist|planner|agent|"
+    r"photographer|journalist|reporter|writer|author|nurse|pharmacist|dentist|physician|"
+    r"surgeon|technician|coach|trainer|instructor|chef|pilot|broker|banker|investor|"
+    r"entrepreneur|freelancer|auditor|economist|programmer|marketer|salesperson"
 )
 TITLE = re.compile(rf"\b(?:{TITLE_WORDS})\b", re.I)
 # A clause about a move, not a title ("she's moved to X", "he's joined X", "they've left").

@@ -372,3 +372,13 @@ async def test_due_dates_are_said_as_days_not_iso_dates(client, admin_url):
     listed = await say(client, ada, "list my projects")
     assert "Launch (project: planned, due Friday 9 May 2031)" in listed["reply"], listed["reply"]
     assert fetch(admin_url, "SELECT due_date FROM project") == [(date(2031, 5, 9),)]
+
+
+async def test_a_contact_met_with_a_trade_rather_than_a_title_keeps_it(client, admin_url):
+    ada = await sign_up(client)
+    proposed = await say(client, ada, "just met Peter Parker, photographer at Daily Bugle")
+    assert proposed["reply"].startswith("Add contact Peter Parker — photographer, Daily Bugle?")
+    answer = await say(client, ada, "yes", proposed["conversation_id"])
+    assert fetch(admin_url, "SELECT name, job_position, organization_name FROM contact") == [
+        ("Peter Parker", "photographer", "Daily Bugle")
+    ], answer["reply"]
